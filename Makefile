@@ -1,0 +1,41 @@
+# `make run` and `make test` each install what they need into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck catalog i18n bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/chibot run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+catalog: install
+	$(BIN)/python -m bot.catalog check
+
+test: lint typecheck catalog
+	$(BIN)/pytest
+
+# Re-extract messages after changing user-facing text, then translate the new vi entries.
+i18n: install
+	$(BIN)/python -m bot.catalog update
+
+bench: install
+	$(BIN)/python bench/outbox.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""chibot: the channel-free core (models, services, flows, render, i18n) and composition root."""

@@ -1,0 +1,237 @@
+"""The `chibot` command line: run the bot, migrate the database, manage cells and rosters."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import translator
+from bot.render import role_label, status_label
+from bot.services import members, orgs
+from bot.services.errors import DomainError
+from bot.services.roster_files import RosterFileError, parse_roster
+
+log = logging.getLogger("chibot")
+
+ROW_PROBLEMS = {
+    "name_empty": "the name is empty",
+    "name_too_long": "the name is longer than 120 characters",
+    "name_markup": "the name contains characters a name cannot have (< > & / …)",
+    "name_control": "the name contains invisible control characters",
+    "unknown_role": "unknown role",
+    "unknown_status": "unknown or empty status (chính thức / dự bị / miễn sinh hoạt)",
+    "bad_phone": "the phone number is not 8–15 digits",
+    "duplicate_name": "the same name appears earlier in the file",
+    "too_many_columns": "more cells than header columns (an unquoted comma?)",
+}
+
+FILE_ERRORS = {
+    "unsupported_type": "only .csv and .xlsx files can be imported",
+    "empty": "the file has no data rows",
+    "missing_columns": "required columns are missing",
+    "encoding": "the text is neither UTF-8 nor Windows-1258; save it as UTF-8 CSV",
+    "unreadable_csv": "the CSV file could not be read (an unclosed quote?)",
+    "unreadable_xlsx": "the XLSX file could not be read",
+    "too_large": "the file is too large (at most 2 MB and 5,000 rows)",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chibot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (polling, or webhook if CHIBOT_WEBHOOK_URL is set)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    org = sub.add_parser("org", help="organisations (đảng bộ, chi bộ)")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    add = org_sub.add_parser("add", help="create an organisation and print its setup code")
+    add.add_argument("name")
+    add.add_argument("--parent", help="name of the parent organisation")
+    add.add_argument("--timezone", help="IANA time zone (default: CHIBOT_TIMEZONE)")
+    org_sub.add_parser("list", help="the organisation tree with groups and member counts")
+    code = org_sub.add_parser("code", help="issue a fresh setup code (the old one stops working)")
+    code.add_argument("name")
+    mem = sub.add_parser("members", help="rosters")
+    mem_sub = mem.add_subparsers(dest="members_command", required=True)
+    imp = mem_sub.add_parser("import", help="import a roster from .csv or .xlsx")
+    imp.add_argument("cell")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--yes", action="store_true", help="import the good rows without asking")
+    return parser
+
+
+def _print(out: TextIO, text: str = "") -> None:
+    out.write(text + "\n")
+
+
+def _org_add(args: argparse.Namespace, settings: Settings, db: Database, out: TextIO) -> int:
+    with db.session() as session:
+        org, code = orgs.create_org(
+            session=session,
+            name=args.name,
+            parent_name=args.parent,
+            timezone=args.timezone or settings.timezone,
+            locale=settings.locale,
+            now=SystemClock().now(),
+        )
+    _print(out, f"Created: {org.name}")
+    _print(out, f"Setup code (one use, valid 7 days): {code}")
+    _print(out, f"In the cell's Telegram group, a group admin sends: /thietlap {code}")
+    return 0
+
+
+def _org_list(db: Database, out: TextIO) -> int:
+    with db.session() as session:
+        tree = orgs.org_tree(session=session)
+    if not tree:
+        _print(out, 'No organisations yet. Create one with: chibot org add "Chi bộ …"')
+    for item in tree:
+        group = item.org.group_title or item.org.group_chat_id or "no group linked"
+        if item.org.group_chat_id:
+            group = f"group: {group} ({item.org.group_chat_id})"
+        indent = "  " * item.depth
+        _print(out, f"{indent}- {item.org.name} — {item.member_count} members — {group}")
+    return 0
+
+
+def _org_code(args: argparse.Namespace, db: Database, out: TextIO) -> int:
+    with db.session() as session:
+        org = orgs.find_org(session=session, name=args.name)
+        if org is None:
+            _print(out, f"No organisation named {args.name!r}. See: chibot org list")
+            return 1
+        code = orgs.issue_setup_code(session=session, org=org, now=SystemClock().now())
+    _print(out, f"New setup code for {org.name} (one use, valid 7 days): {code}")
+    return 0
+
+
+def _members_import(
+    args: argparse.Namespace, db: Database, out: TextIO, answer: TextIO | None
+) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        _print(out, f"No such file: {path}")
+        return 1
+    try:
+        parsed = parse_roster(path.read_bytes(), path.name)
+    except RosterFileError as exc:
+        detail = f" ({exc.detail})" if exc.detail else ""
+        _print(
+            out, f"Cannot import {path.name}: {FILE_ERRORS.get(exc.reason, exc.reason)}{detail}"
+        )
+        return 1
+    t = translator("vi")
+    with db.session() as session:
+        org = orgs.find_org(session=session, name=args.cell)
+        if org is None:
+            _print(out, f"No organisation named {args.cell!r}. See: chibot org list")
+            return 1
+        _print(out, f"{len(parsed.rows)} rows can be imported into {org.name}:")
+        for row in parsed.rows:
+            phone = f", {row.phone}" if row.phone else ""
+            _print(
+                out,
+                f"  line {row.line}: {row.full_name} — {role_label(t, row.role)}, "
+                f"{status_label(t, row.status)}{phone}",
+            )
+        if parsed.problems:
+            _print(out, f"{len(parsed.problems)} rows could not be read and will be skipped:")
+            for problem in parsed.problems:
+                why = ROW_PROBLEMS.get(problem.reason, problem.reason)
+                _print(out, f"  line {problem.line}: {why}: {problem.value!r}")
+        if not parsed.rows:
+            _print(out, "Nothing to import.")
+            return 1
+        if not args.yes:
+            if answer is None or not answer.isatty():
+                _print(out, "Nothing imported. Re-run with --yes to import the rows above.")
+                return 2
+            out.write("Import these rows? [y/N] ")
+            out.flush()
+            if answer.readline().strip().lower() not in {"y", "yes", "c", "co", "có"}:
+                _print(out, "Nothing imported.")
+                return 2
+        assert org.id is not None
+        try:
+            for row in parsed.rows:
+                members.add_members(
+                    session=session,
+                    org_id=org.id,
+                    names=[row.full_name],
+                    role=row.role,
+                    status=row.status,
+                    actor=None,
+                    now=SystemClock().now(),
+                    phones=[row.phone],
+                )
+        except DomainError as exc:
+            session.rollback()
+            _print(out, f"Nothing imported: {exc.code} {exc.params}")
+            return 1
+    _print(out, f"Imported {len(parsed.rows)} members into {org.name}.")
+    _print(out, "The secretary creates their invite links with /moi in Telegram.")
+    return 0
+
+
+def _run(settings: Settings, db: Database) -> int:
+    if not settings.telegram_bot_token:
+        _print(sys.stderr, "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather.")
+        return 2
+    from bot.app import build_application
+
+    application = build_application(settings, db=db)
+    if settings.webhook_url:
+        host, _, port = settings.listen.rpartition(":")
+        application.run_webhook(
+            listen=host or "127.0.0.1",
+            port=int(port),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=["message", "callback_query", "my_chat_member"],
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Entry point of the `chibot` console script."""
+    args = _parser().parse_args(argv)
+    out = out or sys.stdout
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings()
+    db = Database(settings.database_url)
+    db.upgrade()
+    try:
+        if args.command == "run":
+            return _run(settings, db)
+        if args.command == "db":
+            _print(out, "Database is up to date.")
+            return 0
+        if args.command == "org":
+            if args.org_command == "add":
+                return _org_add(args, settings, db, out)
+            if args.org_command == "list":
+                return _org_list(db, out)
+            return _org_code(args, db, out)
+        return _members_import(args, db, out, sys.stdin)
+    except DomainError as exc:
+        params = ", ".join(f"{k}={v}" for k, v in exc.params.items())
+        _print(out, f"Error: {exc.code}{' (' + params + ')' if params else ''}")
+        return 1
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

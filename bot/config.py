@@ -1,0 +1,41 @@
+"""Settings read from the environment and `.env`; built by the entry point, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; see the README for each variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    database_url: str = Field(default="sqlite:///chibot.db", alias="CHIBOT_DATABASE_URL")
+    telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="CHIBOT_TELEGRAM_API_URL")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", alias="CHIBOT_TIMEZONE")
+    locale: str = Field(default="vi", alias="CHIBOT_LOCALE")
+    webhook_url: str | None = Field(default=None, alias="CHIBOT_WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, alias="CHIBOT_WEBHOOK_SECRET")
+    listen: str = Field(default="127.0.0.1:8443", alias="CHIBOT_LISTEN")
+    # Telegram's limits; lower them if a bot shares its token's budget with something else.
+    rate_global_per_second: float = Field(default=30.0, alias="CHIBOT_RATE_GLOBAL")
+    rate_private_per_second: float = Field(default=1.0, alias="CHIBOT_RATE_PRIVATE")
+    rate_group_per_minute: float = Field(default=20.0, alias="CHIBOT_RATE_GROUP")
+    http_timeout: float = Field(default=10.0, alias="CHIBOT_HTTP_TIMEOUT")
+    tick_seconds: float = Field(default=30.0, alias="CHIBOT_TICK_SECONDS")
+    retry_base_seconds: float = Field(default=2.0, alias="CHIBOT_RETRY_BASE_SECONDS")
+    max_attempts: int = Field(default=8, alias="CHIBOT_MAX_ATTEMPTS")
+
+    @property
+    def bot_api_base(self) -> str:
+        """Returns the base URL python-telegram-bot appends `<token>/<method>` to."""
+        return f"{self.telegram_api_url.rstrip('/')}/bot"
+
+    @property
+    def bot_file_base(self) -> str:
+        """Returns the base URL for file downloads."""
+        return f"{self.telegram_api_url.rstrip('/')}/file/bot"

@@ -1,0 +1,381 @@
+"""The flow engine: ordered steps, answers stored per (channel, chat, user), stale-safe buttons."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.i18n import Translator
+from bot.models import FlowState, Person
+from bot.text import fold
+from bot.ui import Button, Keyboard, Screen
+
+CALLBACK_PREFIX = "f"
+CANCEL_VALUE = "~c"
+MAX_TEXT_ANSWER = 4000
+
+
+class StepKind(StrEnum):
+    """What a step asks for."""
+
+    CHOICE = "choice"
+    TEXT = "text"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class FlowKey:
+    """Who a flow belongs to: one person in one chat of one channel."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a CHOICE step; `value` goes in the callback data (keep it short)."""
+
+    value: str
+    label: str
+
+
+@dataclass
+class FlowContext:
+    """Everything a step's callbacks may use."""
+
+    session: Session
+    t: Translator
+    person: Person
+    key: FlowKey
+    now: datetime
+    answers: dict[str, Any]
+    params: dict[str, Any]
+
+
+class InvalidAnswer(Exception):
+    """A typed answer was not acceptable; `message` is already localized."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a flow."""
+
+    name: str
+    kind: StepKind
+    prompt: Callable[[FlowContext], str]
+    options: Callable[[FlowContext], list[Option]] | None = None
+    parse: Callable[[FlowContext, str], Any] | None = None
+    # Returns an answer to fill in without asking (e.g. the only cell a person belongs to).
+    auto: Callable[[FlowContext], Any] | None = None
+    # Asked only when this returns True (branches of one flow).
+    when: Callable[[FlowContext], bool] | None = None
+    columns: int = 1
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A declared multi-step form; `complete` calls the services and returns the final screen."""
+
+    name: str
+    steps: tuple[Step, ...]
+    complete: Callable[[FlowContext], Screen]
+    check: Callable[[FlowContext], None] | None = None
+
+    def index(self, name: str) -> int:
+        """Returns the position of a step."""
+        for position, step in enumerate(self.steps):
+            if step.name == name:
+                return position
+        raise KeyError(name)
+
+
+@dataclass
+class Outcome:
+    """What the adapter should show after an input."""
+
+    screen: Screen
+    finished: bool = False
+    error: str | None = None
+    edit: bool = False
+    extra: list[Screen] = field(default_factory=list)
+
+
+class StaleButton(Exception):
+    """A flow button whose flow or step is no longer current."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "not_yours" or "stale"
+
+
+def parse_callback(data: str) -> tuple[str, int, str] | None:
+    """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
+    parts = data.split("|", 3)
+    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2]), parts[3]
+
+
+class FlowEngine:
+    """Runs declared flows against the FlowState table."""
+
+    def __init__(self, flows: list[Flow]) -> None:
+        self.flows = {flow.name: flow for flow in flows}
+
+    # --- state --------------------------------------------------------------------------
+
+    @staticmethod
+    def state(session: Session, key: FlowKey) -> FlowState | None:
+        """Returns the open flow of this person in this chat."""
+        return session.exec(
+            select(FlowState).where(
+                FlowState.channel == key.channel,
+                FlowState.chat_id == key.chat_id,
+                FlowState.user_id == key.user_id,
+            )
+        ).first()
+
+    def cancel(self, session: Session, key: FlowKey) -> bool:
+        """Closes the open flow, if any; returns whether there was one."""
+        state = self.state(session, key)
+        if state is None:
+            return False
+        session.delete(state)
+        return True
+
+    def _context(
+        self,
+        session: Session,
+        t: Translator,
+        person: Person,
+        key: FlowKey,
+        now: datetime,
+        state: FlowState,
+    ) -> FlowContext:
+        return FlowContext(
+            session=session,
+            t=t,
+            person=person,
+            key=key,
+            now=now,
+            answers=dict(state.answers),
+            params=dict(state.params),
+        )
+
+    # --- entry points -------------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        session: Session,
+        name: str,
+        key: FlowKey,
+        person: Person,
+        t: Translator,
+        now: datetime,
+        params: dict[str, Any] | None = None,
+    ) -> Outcome:
+        """Opens a flow (replacing any open one) and returns its first question."""
+        flow = self.flows[name]
+        self.cancel(session, key)
+        session.flush()
+        state = FlowState(
+            channel=key.channel,
+            chat_id=key.chat_id,
+            user_id=key.user_id,
+            flow=name,
+            step=flow.steps[0].name,
+            nonce=secrets.token_urlsafe(6)[:8],
+            answers={},
+            params=dict(params or {}),
+            started_at=now,
+            updated_at=now,
+        )
+        ctx = self._context(session, t, person, key, now, state)
+        if flow.check is not None:
+            flow.check(ctx)
+        session.add(state)
+        return self._advance(flow, state, ctx, 0)
+
+    def resume(
+        self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
+    ) -> Outcome | None:
+        """Returns the current question of the open flow again (after a restart or /start)."""
+        state = self.state(session, key)
+        if state is None:
+            return None
+        flow = self.flows.get(state.flow)
+        if flow is None:
+            session.delete(state)
+            return None
+        ctx = self._context(session, t, person, key, now, state)
+        return Outcome(screen=self._screen(flow, state, ctx))
+
+    def answer_text(
+        self,
+        *,
+        session: Session,
+        key: FlowKey,
+        person: Person,
+        t: Translator,
+        now: datetime,
+        text: str,
+    ) -> Outcome | None:
+        """Takes a typed answer (or a number/label for a choice); None if no flow is open."""
+        state = self.state(session, key)
+        if state is None:
+            return None
+        flow = self.flows.get(state.flow)
+        if flow is None:
+            session.delete(state)
+            return None
+        ctx = self._context(session, t, person, key, now, state)
+        step = flow.steps[flow.index(state.step)]
+        if len(text) > MAX_TEXT_ANSWER:
+            return self._reask(flow, state, ctx, t.gettext("That is too long. Please shorten it."))
+        if step.kind == StepKind.TEXT:
+            assert step.parse is not None
+            try:
+                value = step.parse(ctx, text)
+            except InvalidAnswer as exc:
+                return self._reask(flow, state, ctx, exc.message)
+            return self._record(flow, state, ctx, step, value)
+        options = self._options(step, ctx)
+        choice = _match_option(options, text)
+        if choice is None:
+            hint = t.gettext("Please tap one of the buttons (or type its number).")
+            return self._reask(flow, state, ctx, hint)
+        return self._record(flow, state, ctx, step, choice.value)
+
+    def answer_button(
+        self,
+        *,
+        session: Session,
+        key: FlowKey,
+        person: Person,
+        t: Translator,
+        now: datetime,
+        data: str,
+    ) -> Outcome:
+        """Takes a button press; raises StaleButton if it is not for the current question."""
+        parsed = parse_callback(data)
+        if parsed is None:
+            raise StaleButton("stale")
+        nonce, step_index, value = parsed
+        state = self.state(session, key)
+        if state is None or state.nonce != nonce:
+            owner = session.exec(select(FlowState).where(FlowState.nonce == nonce)).first()
+            if owner is not None and owner.user_id != key.user_id:
+                raise StaleButton("not_yours")
+            raise StaleButton("stale")
+        flow = self.flows.get(state.flow)
+        if flow is None or flow.index(state.step) != step_index:
+            raise StaleButton("stale")
+        ctx = self._context(session, t, person, key, now, state)
+        if value == CANCEL_VALUE:
+            session.delete(state)
+            return Outcome(
+                screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
+                finished=True,
+                edit=True,
+            )
+        step = flow.steps[step_index]
+        if step.kind == StepKind.CONFIRM:
+            if value != "yes":
+                session.delete(state)
+                return Outcome(
+                    screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
+                    finished=True,
+                    edit=True,
+                )
+            outcome = self._record(flow, state, ctx, step, True)
+        else:
+            options = {o.value: o for o in self._options(step, ctx)}
+            if value not in options:
+                raise StaleButton("stale")
+            outcome = self._record(flow, state, ctx, step, value)
+        outcome.edit = True
+        return outcome
+
+    # --- internals ----------------------------------------------------------------------
+
+    @staticmethod
+    def _options(step: Step, ctx: FlowContext) -> list[Option]:
+        if step.kind == StepKind.CONFIRM:
+            return [
+                Option("yes", ctx.t.gettext("✅ Confirm")),
+                Option("no", ctx.t.gettext("✖️ Cancel")),
+            ]
+        return step.options(ctx) if step.options else []
+
+    def _record(
+        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: Any
+    ) -> Outcome:
+        ctx.answers[step.name] = value
+        return self._advance(flow, state, ctx, flow.index(step.name) + 1)
+
+    def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:
+        while position < len(flow.steps):
+            step = flow.steps[position]
+            if step.when is not None and not step.when(ctx):
+                ctx.answers.pop(step.name, None)
+                position += 1
+                continue
+            automatic = step.auto(ctx) if step.auto is not None else None
+            if automatic is None:
+                break
+            ctx.answers[step.name] = automatic
+            position += 1
+        if position >= len(flow.steps):
+            # A DomainError from `complete` propagates: the caller's transaction rolls back and
+            # the person stays on the last question with their answers intact.
+            ctx.session.delete(state)
+            return Outcome(screen=flow.complete(ctx), finished=True)
+        state.step = flow.steps[position].name
+        state.answers = dict(ctx.answers)
+        state.updated_at = ctx.now
+        ctx.session.add(state)
+        return Outcome(screen=self._screen(flow, state, ctx))
+
+    def _reask(self, flow: Flow, state: FlowState, ctx: FlowContext, error: str) -> Outcome:
+        return Outcome(screen=self._screen(flow, state, ctx), error=error)
+
+    def _screen(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
+        position = flow.index(state.step)
+        step = flow.steps[position]
+        prefix = f"{CALLBACK_PREFIX}|{state.nonce}|{position}|"
+        keyboard: Keyboard = []
+        options = self._options(step, ctx)
+        row: list[Button] = []
+        for option in options:
+            row.append(Button(option.label, data=prefix + option.value))
+            if len(row) >= (2 if step.kind == StepKind.CONFIRM else step.columns):
+                keyboard.append(row)
+                row = []
+        if row:
+            keyboard.append(row)
+        if step.kind != StepKind.CONFIRM:
+            keyboard.append([Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE)])
+        return Screen(text=step.prompt(ctx), keyboard=keyboard)
+
+
+def _match_option(options: list[Option], text: str) -> Option | None:
+    """Matches a typed answer to an option by its number or its label (Zalo has no buttons)."""
+    typed = fold(text)
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1]
+    for option in options:
+        if fold(option.label) == typed or option.value == text.strip():
+            return option
+    return None

@@ -1,0 +1,201 @@
+"""The /moi form: add people to the roster with personal links, a cell link, or a link again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows.common import (
+    cell_prompt,
+    only_secretary_cell,
+    org_of,
+    require_some_secretary,
+    role_options,
+    secretary_cell_options,
+    status_options,
+)
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.models import MemberStatus, Role
+from bot.render import error_text, role_label, status_label
+from bot.services import invites, members
+from bot.services.errors import InvalidInput
+from bot.text import escape
+from bot.ui import Screen
+
+ADD, CELL, AGAIN = "add", "cell", "again"
+
+
+def _action_options(ctx: FlowContext) -> list[Option]:
+    t = ctx.t
+    return [
+        Option(ADD, t.gettext("➕ Add people and create personal links")),
+        Option(CELL, t.gettext("🔗 A cell link (I approve each join)")),
+        Option(AGAIN, t.gettext("🔁 A new personal link for someone on the roster")),
+    ]
+
+
+def _parse_names(ctx: FlowContext, text: str) -> Any:
+    try:
+        return members.parse_names(text)
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+
+
+def _unjoined_options(ctx: FlowContext) -> list[Option]:
+    unjoined = invites.unjoined_members(session=ctx.session, org_id=int(ctx.answers["org"]))
+    return [Option(str(m.id), m.full_name) for m in unjoined[:60]]
+
+
+def _unjoined_prompt(ctx: FlowContext) -> str:
+    if not _unjoined_options(ctx):
+        return ctx.t.gettext("Everyone on the roster has joined; there is nobody to invite.")
+    return ctx.t.gettext("Who needs a new personal link? (The old link stops working.)")
+
+
+def _confirm_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    names = ctx.answers["names"]
+    listing = "\n".join(f"• {escape(name)}" for name in names)
+    return t.gettext(
+        "Add {count} to the roster of <b>{cell}</b> as {role}, {status}?\n{names}",
+        count=t.ngettext("{n} comrade", "{n} comrades", len(names)),
+        cell=escape(org_of(ctx).name),
+        role=role_label(t, Role(ctx.answers["role"])),
+        status=status_label(t, MemberStatus(ctx.answers["status"])),
+        names=listing,
+    )
+
+
+def _link_line(ctx: FlowContext, name: str, token: str) -> str:
+    link = invites.deep_link(str(ctx.params["bot_username"]), token)
+    return f"• <b>{escape(name)}</b>\n{link}"
+
+
+def _complete(ctx: FlowContext) -> Screen:
+    t = ctx.t
+    org = org_of(ctx)
+    assert org.id is not None
+    action = ctx.answers["action"]
+    if action == CELL:
+        token = invites.create_cell_invite(
+            session=ctx.session, org_id=org.id, actor=ctx.person, now=ctx.now
+        )
+        link = invites.deep_link(str(ctx.params["bot_username"]), token)
+        return Screen(
+            t.gettext(
+                "The cell link of <b>{cell}</b> (valid 14 days; the previous one stops "
+                "working):\n{link}\n\nAnyone who opens it asks to join; I will send you each "
+                "request to approve or reject.",
+                cell=escape(org.name),
+                link=link,
+            )
+        )
+    if action == AGAIN:
+        choice = ctx.answers.get("member")
+        if not choice:
+            return Screen(
+                t.gettext("Everyone on the roster has joined; there is nobody to invite.")
+            )
+        member = members.get_member(session=ctx.session, org_id=org.id, member_id=int(choice))
+        assert member.id is not None
+        token = invites.create_personal_invite(
+            session=ctx.session,
+            org_id=org.id,
+            member_id=member.id,
+            actor=ctx.person,
+            now=ctx.now,
+        )
+        return Screen(
+            t.gettext("A new personal link (valid 30 days, for one use):")
+            + "\n"
+            + _link_line(ctx, member.full_name, token)
+        )
+    added = members.add_members(
+        session=ctx.session,
+        org_id=org.id,
+        names=ctx.answers["names"],
+        role=Role(ctx.answers["role"]),
+        status=MemberStatus(ctx.answers["status"]),
+        actor=ctx.person,
+        now=ctx.now,
+    )
+    lines = [
+        t.gettext(
+            "Added to the roster of <b>{cell}</b>. Send each comrade their own link "
+            "(valid 30 days, for one use):",
+            cell=escape(org.name),
+        )
+    ]
+    for member in added:
+        assert member.id is not None
+        token = invites.create_personal_invite(
+            session=ctx.session,
+            org_id=org.id,
+            member_id=member.id,
+            actor=ctx.person,
+            now=ctx.now,
+        )
+        lines.append(_link_line(ctx, member.full_name, token))
+    return Screen("\n\n".join(lines))
+
+
+def _is(action: str) -> Any:
+    return lambda ctx: ctx.answers.get("action") == action
+
+
+def _no_member_needed(ctx: FlowContext) -> Any:
+    return "" if not _unjoined_options(ctx) else None
+
+
+INVITE_FLOW = Flow(
+    name="invite",
+    check=require_some_secretary,
+    steps=(
+        Step(
+            "org",
+            StepKind.CHOICE,
+            cell_prompt,
+            options=secretary_cell_options,
+            auto=only_secretary_cell,
+        ),
+        Step(
+            "action",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("What would you like to do?"),
+            options=_action_options,
+        ),
+        Step(
+            "names",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext(
+                "Type the full names (họ và tên) of the people to add, one per line."
+            ),
+            parse=_parse_names,
+            when=_is(ADD),
+        ),
+        Step(
+            "role",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Their role in the cell:"),
+            options=role_options,
+            when=_is(ADD),
+        ),
+        Step(
+            "status",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Their membership status:"),
+            options=status_options,
+            when=_is(ADD),
+        ),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=_is(ADD)),
+        Step(
+            "member",
+            StepKind.CHOICE,
+            _unjoined_prompt,
+            options=_unjoined_options,
+            when=_is(AGAIN),
+            auto=_no_member_needed,
+            columns=2,
+        ),
+    ),
+    complete=_complete,
+)

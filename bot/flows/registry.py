@@ -1,0 +1,13 @@
+"""Every flow the bot knows, by name."""
+
+from __future__ import annotations
+
+from bot.flows.engine import FlowEngine
+from bot.flows.invites import INVITE_FLOW
+from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
+from bot.flows.roster import EDIT_MEMBER_FLOW
+
+
+def build_engine() -> FlowEngine:
+    """Returns the engine with all flows registered."""
+    return FlowEngine([INVITE_FLOW, JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW, EDIT_MEMBER_FLOW])

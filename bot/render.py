@@ -1,0 +1,229 @@
+"""Domain objects → localized message text (HTML, user strings escaped) and plain keyboards."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.models import MemberStatus, Organisation, Reachability, Role
+from bot.services.errors import DomainError
+from bot.services.members import RosterEntry
+from bot.text import escape
+from bot.ui import Button, Keyboard, Screen
+
+ROLE_LABELS = {
+    Role.SECRETARY: N_("Secretary (bí thư)"),
+    Role.DEPUTY: N_("Deputy secretary (phó bí thư)"),
+    Role.COMMITTEE: N_("Committee member (chi ủy viên)"),
+    Role.MEMBER: N_("Party member (đảng viên)"),
+}
+
+STATUS_LABELS = {
+    MemberStatus.FULL: N_("full member (chính thức)"),
+    MemberStatus.PROBATIONARY: N_("probationary (dự bị)"),
+    MemberStatus.EXEMPT: N_("exempt from activities (miễn sinh hoạt)"),
+}
+
+REACHABILITY_LABELS = {
+    Reachability.OK: N_("reachable"),
+    Reachability.BLOCKED: N_("blocked the bot"),
+    Reachability.NEVER_STARTED: N_("never started the bot"),
+    Reachability.UNKNOWN: N_("not checked yet"),
+}
+
+ERROR_MESSAGES = {
+    "not_allowed": N_("Sorry, comrade, you are not allowed to do that."),
+    "committee_only": N_(
+        "Only the cell committee (bí thư, phó bí thư, chi ủy viên) can use this command."
+    ),
+    "secretary_only": N_("Only the secretary or the deputy secretary can do this."),
+    "not_in_cell": N_(
+        "Comrade, you are not in any cell yet. Ask your cell secretary for an invite link."
+    ),
+    "not_found": N_("That could not be found. It may have been removed."),
+    "member_not_found": N_("That roster entry no longer exists. Open /dangvien again."),
+    "org_not_found": N_("That cell no longer exists."),
+    "bad_setup_code": N_(
+        "This setup code is not valid. Check that it was copied whole, or ask the operator "
+        "for a new one."
+    ),
+    "setup_code_used": N_(
+        "This setup code has already been used. Ask the operator for a new one."
+    ),
+    "setup_code_expired": N_("This setup code has expired. Ask the operator for a new one."),
+    "group_already_linked": N_("This group is already linked to {name}."),
+    "setup_needs_code": N_("Please send the command with the code: /thietlap CODE"),
+    "setup_not_admin": N_("Only an administrator of this group can link it to a cell."),
+    "setup_private": N_(
+        "/thietlap works in the cell's group chat. Add me to the group and send it there."
+    ),
+    "bad_invite": N_("This invite link is not valid. Ask your cell secretary for a new one."),
+    "invite_used": N_(
+        "This invite link has already been used. Ask your cell secretary for a new one."
+    ),
+    "invite_expired": N_("This invite link has expired. Ask your cell secretary for a new one."),
+    "already_member": N_("Comrade, you are already a member of this cell."),
+    "already_joined": N_("{name} has already joined; no invite link is needed."),
+    "join_pending": N_("Your request to join is already waiting for the secretary's decision."),
+    "join_already_decided": N_("This request has already been decided."),
+    "join_request_not_found": N_("This request no longer exists."),
+    "secretary_exists": N_("A cell has one secretary. Change the current secretary's role first."),
+    "cannot_change_self": N_("You cannot change your own role or remove yourself."),
+    "names_empty": N_("Please type at least one name, one per line."),
+    "names_too_many": N_("At most {limit} names at a time, please."),
+    "name_empty": N_("Line {line} is empty."),
+    "name_too_long": N_("The name on line {line} is longer than 120 characters."),
+    "name_markup": N_("The name on line {line} contains characters a name cannot have (< > & …)."),
+    "name_control": N_("The name on line {line} contains invisible control characters."),
+    "name_duplicate": N_("The name on line {line} appears twice."),
+    "bad_locale": N_("That language is not available."),
+    "group_only_here": N_("Please use this command in a private chat with me."),
+    "no_unjoined": N_("Everyone on the roster has joined; there is nobody to invite."),
+}
+
+
+def error_text(t: Translator, error: DomainError) -> str:
+    """Returns the localized message for a domain error."""
+    template = ERROR_MESSAGES.get(error.code)
+    if template is None:
+        return t.gettext("Something went wrong. Nothing was changed; please try again.")
+    params = {k: escape(str(v)) for k, v in error.params.items()}
+    return t.gettext(template, **params)
+
+
+def role_label(t: Translator, role: Role) -> str:
+    """Returns the localized name of a role."""
+    return t.gettext(ROLE_LABELS[role])
+
+
+def status_label(t: Translator, status: MemberStatus) -> str:
+    """Returns the localized name of a membership status."""
+    return t.gettext(STATUS_LABELS[status])
+
+
+def stale_button(t: Translator, reason: str) -> str:
+    """Returns the short answer to an outdated or foreign button (≤ 200 characters)."""
+    if reason == "not_yours":
+        return t.gettext("This button belongs to another comrade's form.")
+    return t.gettext("This button is out of date. Please start again from the command.")
+
+
+def welcome_stranger(t: Translator) -> str:
+    """Returns the /start reply for a person who is in no cell."""
+    return t.gettext(
+        "Greetings, comrade! I am chibot, the assistant of Party cells: meeting reminders, "
+        "commitments, announcements and reports, right here in the chat.\n\n"
+        "To join your cell, open the invite link your cell secretary sends you. "
+        "If you are a secretary setting up a new cell, ask the operator of your "
+        "Party committee for a setup code."
+    )
+
+
+def welcome_member(t: Translator, cells: list[Organisation]) -> str:
+    """Returns the /start reply for someone already in one or more cells."""
+    names = ", ".join(f"<b>{escape(org.name)}</b>" for org in cells)
+    return t.gettext(
+        "Greetings, comrade! You are in {cells}. Send /trogiup to see what I can do for you.",
+        cells=names,
+    )
+
+
+def help_text(t: Translator, *, in_group: bool, committee: bool, secretary: bool) -> str:
+    """Returns what the person can do here, for their role."""
+    lines = [t.gettext("<b>What I can do</b>")]
+    if in_group:
+        lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
+        lines.append(t.gettext("Everything else works in a private chat with me."))
+    else:
+        lines.append(t.gettext("/start — join a cell with the invite link from the secretary"))
+        if committee:
+            lines.append(t.gettext("/dangvien — the roster with status and reachability"))
+        if secretary:
+            lines.append(t.gettext("/moi — add people to the roster and create invite links"))
+    lines.append(t.gettext("/ngonngu — Tiếng Việt / English"))
+    lines.append(t.gettext("/huy — leave the current form"))
+    lines.append(t.gettext("/trogiup — this help"))
+    return "\n".join(lines)
+
+
+def group_linked(t: Translator, org: Organisation, secretary_name: str) -> str:
+    """Returns the greeting posted in a group once it is linked to its cell."""
+    return t.gettext(
+        "Greetings, comrades of <b>{cell}</b>! This group is now linked to the cell, and "
+        "comrade {name} is its secretary.\n\n"
+        "Here I will post meeting notices and reminders, announcements and the cell's "
+        "digests. Each comrade joins with a personal invite link from the secretary; "
+        "your commitments and answers stay between you, me and the cell committee.",
+        cell=escape(org.name),
+        name=escape(secretary_name),
+    )
+
+
+def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) -> str:
+    """Returns the roster: name, role, status, joined or not, reachable or not."""
+    lines = [t.gettext("<b>Roster of {cell}</b>", cell=escape(org.name))]
+    joined = sum(1 for e in entries if e.joined)
+    lines.append(
+        t.gettext(
+            "{total} comrades, {joined} joined.",
+            total=t.number(len(entries)),
+            joined=t.number(joined),
+        )
+    )
+    for number, entry in enumerate(entries, start=1):
+        member = entry.member
+        if not entry.joined:
+            reach = t.gettext("not joined yet")
+            icon = "⚪"
+        else:
+            reach = t.gettext(REACHABILITY_LABELS[entry.reachability])
+            icon = {
+                Reachability.OK: "🟢",
+                Reachability.BLOCKED: "🔴",
+                Reachability.NEVER_STARTED: "🟠",
+            }.get(entry.reachability, "🟢")
+        lines.append(
+            f"{icon} {number}. <b>{escape(member.full_name)}</b> — "
+            f"{role_label(t, member.role)}; {status_label(t, member.status)}; {reach}"
+        )
+    return "\n".join(lines)
+
+
+def roster_keyboard(
+    t: Translator, org_id: int, entries: list[RosterEntry], page: int, page_size: int = 20
+) -> Keyboard:
+    """Returns one button per member on this page, plus paging buttons."""
+    start = page * page_size
+    chunk = entries[start : start + page_size]
+    keyboard: Keyboard = []
+    row: list[Button] = []
+    for number, entry in enumerate(chunk, start=start + 1):
+        label = f"{number}. {entry.member.full_name}"[:60]
+        row.append(Button(label, data=f"mb|{org_id}|{entry.member.id}"))
+        if len(row) == 2:
+            keyboard.append(row)
+            row = []
+    if row:
+        keyboard.append(row)
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(Button(t.gettext("◀ Previous"), data=f"rp|{org_id}|{page - 1}"))
+    if start + page_size < len(entries):
+        paging.append(Button(t.gettext("Next ▶"), data=f"rp|{org_id}|{page + 1}"))
+    if paging:
+        keyboard.append(paging)
+    return keyboard
+
+
+def language_screen(t: Translator) -> Screen:
+    """Returns the language picker."""
+    return Screen(
+        t.gettext("Choose your language:"),
+        [[Button("Tiếng Việt", data="lang|vi"), Button("English", data="lang|en")]],
+    )
+
+
+def not_understood(t: Translator) -> str:
+    """Returns the reply to text sent when no form is open."""
+    return t.gettext(
+        "I did not understand that, comrade. Send /trogiup to see the commands, "
+        "or tap a button in my last message."
+    )

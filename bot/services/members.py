@@ -1,0 +1,264 @@
+"""The cell roster: adding people, roles and statuses, removal, who may do what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.models import (
+    COMMITTEE_ROLES,
+    Member,
+    MemberStatus,
+    Organisation,
+    Person,
+    Reachability,
+    Role,
+)
+from bot.services import audit
+from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.text import InvalidName, validate_name
+
+MAX_NAMES_PER_BATCH = 100
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A roster line with what the committee needs to see about reachability."""
+
+    member: Member
+    joined: bool
+    reachability: Reachability
+
+
+def _snapshot(member: Member) -> dict[str, Any]:
+    return {
+        "full_name": member.full_name,
+        "role": member.role.value,
+        "status": member.status.value,
+        "removed": member.removed_at is not None,
+    }
+
+
+def active_members(*, session: Session, org_id: int) -> list[Member]:
+    """Returns the cell's current roster, committee first, then by name."""
+    rows = session.exec(
+        select(Member).where(Member.org_id == org_id, col(Member.removed_at).is_(None))
+    ).all()
+    order = {Role.SECRETARY: 0, Role.DEPUTY: 1, Role.COMMITTEE: 2, Role.MEMBER: 3}
+    return sorted(rows, key=lambda m: (order[m.role], m.full_name.split(" ")[-1], m.full_name))
+
+
+def roster(*, session: Session, org_id: int) -> list[RosterEntry]:
+    """Returns the roster with joined/reachable flags (one query for the people)."""
+    current = active_members(session=session, org_id=org_id)
+    person_ids = [m.person_id for m in current if m.person_id is not None]
+    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
+    entries = []
+    for member in current:
+        person = people.get(member.person_id) if member.person_id is not None else None
+        reach = person.reachability if person is not None else Reachability.UNKNOWN
+        entries.append(RosterEntry(member=member, joined=person is not None, reachability=reach))
+    return entries
+
+
+def memberships(*, session: Session, person: Person) -> list[tuple[Member, Organisation]]:
+    """Returns the cells a person belongs to, with their roster entry."""
+    rows = session.exec(
+        select(Member, Organisation)
+        .join(Organisation, col(Organisation.id) == col(Member.org_id))
+        .where(Member.person_id == person.id, col(Member.removed_at).is_(None))
+        .order_by(col(Organisation.name))
+    ).all()
+    return [(m, o) for m, o in rows]
+
+
+def membership_in(*, session: Session, person: Person, org_id: int) -> Member | None:
+    """Returns the person's active roster entry in one cell."""
+    return session.exec(
+        select(Member).where(
+            Member.person_id == person.id,
+            Member.org_id == org_id,
+            col(Member.removed_at).is_(None),
+        )
+    ).first()
+
+
+def require_committee(*, session: Session, person: Person, org_id: int) -> Member:
+    """Returns the person's entry if they sit on the cell committee, else raises NotAllowed."""
+    member = membership_in(session=session, person=person, org_id=org_id)
+    if member is None or member.role not in COMMITTEE_ROLES:
+        raise NotAllowed("committee_only")
+    return member
+
+
+def require_secretary(*, session: Session, person: Person, org_id: int) -> Member:
+    """Returns the entry of the secretary or deputy, else raises NotAllowed."""
+    member = membership_in(session=session, person=person, org_id=org_id)
+    if member is None or member.role not in {Role.SECRETARY, Role.DEPUTY}:
+        raise NotAllowed("secretary_only")
+    return member
+
+
+def committee_cells(*, session: Session, person: Person) -> list[tuple[Member, Organisation]]:
+    """Returns the cells where the person sits on the committee."""
+    return [
+        (m, o) for m, o in memberships(session=session, person=person) if m.role in COMMITTEE_ROLES
+    ]
+
+
+def ensure_secretary(
+    *, session: Session, org: Organisation, person: Person, now: datetime
+) -> Member:
+    """Makes the person the cell's secretary, reusing their roster entry if they have one."""
+    assert org.id is not None
+    member = membership_in(session=session, person=person, org_id=org.id)
+    if member is None:
+        name = person.display_name or "?"
+        try:
+            name = validate_name(name)
+        except InvalidName:
+            name = name[:120]
+        member = Member(
+            org_id=org.id, full_name=name, person_id=person.id, created_at=now, joined_at=now
+        )
+    member.role = Role.SECRETARY
+    session.add(member)
+    session.flush()
+    return member
+
+
+def parse_names(text: str) -> list[str]:
+    """Returns the validated names typed one per line; raises InvalidInput naming the bad line."""
+    names: list[str] = []
+    seen: set[str] = set()
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InvalidInput("names_empty")
+    if len(lines) > MAX_NAMES_PER_BATCH:
+        raise InvalidInput("names_too_many", limit=MAX_NAMES_PER_BATCH)
+    for number, line in enumerate(lines, start=1):
+        try:
+            name = validate_name(line)
+        except InvalidName as exc:
+            raise InvalidInput(f"name_{exc.reason}", line=number) from exc
+        if name.casefold() in seen:
+            raise InvalidInput("name_duplicate", line=number)
+        seen.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def add_members(
+    *,
+    session: Session,
+    org_id: int,
+    names: list[str],
+    role: Role,
+    status: MemberStatus,
+    actor: Person | None,
+    now: datetime,
+    phones: list[str | None] | None = None,
+) -> list[Member]:
+    """Adds roster entries (not yet joined) and writes one audit entry per person."""
+    if role == Role.SECRETARY:
+        existing = session.exec(
+            select(Member).where(
+                Member.org_id == org_id,
+                Member.role == Role.SECRETARY,
+                col(Member.removed_at).is_(None),
+            )
+        ).first()
+        if existing is not None or len(names) > 1:
+            raise Conflict("secretary_exists")
+    added = []
+    for index, raw in enumerate(names):
+        try:
+            name = validate_name(raw)
+        except InvalidName as exc:
+            raise InvalidInput(f"name_{exc.reason}", line=index + 1) from exc
+        member = Member(
+            org_id=org_id,
+            full_name=name,
+            role=role,
+            status=status,
+            phone=phones[index] if phones else None,
+            created_at=now,
+        )
+        session.add(member)
+        session.flush()
+        audit.record_action(
+            session=session,
+            org_id=org_id,
+            actor_person_id=actor.id if actor else None,
+            actor_label=actor.display_name if actor else "operator",
+            action="member.add",
+            target=name,
+            before=None,
+            after=_snapshot(member),
+            now=now,
+        )
+        added.append(member)
+    return added
+
+
+def get_member(*, session: Session, org_id: int, member_id: int) -> Member:
+    """Returns an active roster entry of this cell or raises NotFound."""
+    member = session.get(Member, member_id)
+    if member is None or member.org_id != org_id or member.removed_at is not None:
+        raise NotFound("member_not_found")
+    return member
+
+
+def update_member(
+    *,
+    session: Session,
+    org_id: int,
+    member_id: int,
+    actor: Person,
+    now: datetime,
+    role: Role | None = None,
+    status: MemberStatus | None = None,
+    remove: bool = False,
+) -> Member:
+    """Changes a member's role or status, or removes them; secretary or deputy only; audited."""
+    acting = require_secretary(session=session, person=actor, org_id=org_id)
+    member = get_member(session=session, org_id=org_id, member_id=member_id)
+    if member.id == acting.id and (remove or (role is not None and role != member.role)):
+        raise Conflict("cannot_change_self")
+    if member.role == Role.SECRETARY and acting.role != Role.SECRETARY:
+        raise NotAllowed("secretary_only")
+    if role == Role.SECRETARY and member.role != Role.SECRETARY:
+        raise Conflict("secretary_exists")
+    before = _snapshot(member)
+    if role is not None:
+        member.role = role
+    if status is not None:
+        member.status = status
+    if remove:
+        member.removed_at = now
+    session.add(member)
+    action = "member.remove" if remove else "member.update"
+    audit.record_action(
+        session=session,
+        org_id=org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action=action,
+        target=member.full_name,
+        before=before,
+        after=_snapshot(member),
+        now=now,
+    )
+    return member
+
+
+def secretaries(*, session: Session, org_id: int) -> list[Member]:
+    """Returns the joined secretary and deputies of a cell (who decide join requests)."""
+    return [
+        m
+        for m in active_members(session=session, org_id=org_id)
+        if m.role in {Role.SECRETARY, Role.DEPUTY} and m.person_id is not None
+    ]

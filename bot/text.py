@@ -1,0 +1,84 @@
+"""Text hygiene for user input: NFC normalisation, name validation, HTML escaping, splitting."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+MAX_NAME_LENGTH = 120
+
+_SPACES = re.compile(r"\s+")
+_FORBIDDEN_IN_NAME = re.compile(r"[<>&\"\\/{}\[\]@#$%^*=|~`]")
+
+
+class InvalidName(ValueError):
+    """A person's or organisation's name failed validation; `reason` is a stable code."""
+
+    def __init__(self, reason: str, value: str) -> None:
+        super().__init__(f"{reason}: {value[:40]!r}")
+        self.reason = reason
+        self.value = value
+
+
+def nfc(text: str) -> str:
+    """Returns `text` in Unicode NFC form (Vietnamese typed on some phones arrives decomposed)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_line(text: str) -> str:
+    """Returns `text` NFC-normalised with runs of whitespace collapsed and ends stripped."""
+    return _SPACES.sub(" ", nfc(text)).strip()
+
+
+def validate_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    """Returns the cleaned name or raises InvalidName (empty, too_long, markup, control)."""
+    name = clean_line(raw)
+    if not name:
+        raise InvalidName("empty", raw)
+    if len(name) > max_length:
+        raise InvalidName("too_long", raw)
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidName("control", raw)
+    if _FORBIDDEN_IN_NAME.search(name):
+        raise InvalidName("markup", raw)
+    return name
+
+
+def fold(text: str) -> str:
+    """Returns a lower-case, accent-free form of `text` for lenient matching of typed words."""
+    decomposed = unicodedata.normalize("NFD", nfc(text).replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return clean_line(stripped).casefold()
+
+
+def escape(text: str) -> str:
+    """Escapes user-supplied text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Splits `text` into chunks of at most `limit` characters, preferring line boundaries.
+
+    Lines never break inside an HTML tag because every line we render is self-contained.
+    """
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks

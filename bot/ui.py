@@ -1,0 +1,47 @@
+"""Channel-free message shapes: text plus a keyboard given as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: either callback `data` (≤ 64 bytes) or a `url`."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """Returns the button as stored in an outbox payload."""
+        out = {"text": self.text}
+        if self.url is not None:
+            out["url"] = self.url
+        else:
+            out["data"] = self.data or ""
+        return out
+
+
+Keyboard = list[list[Button]]
+
+
+@dataclass
+class Screen:
+    """One message to show: HTML text (user strings already escaped) and its buttons."""
+
+    text: str
+    keyboard: Keyboard = field(default_factory=list)
+
+    def keyboard_json(self) -> list[list[dict[str, str]]]:
+        """Returns the keyboard as plain JSON for the outbox."""
+        return [[button.to_json() for button in row] for row in self.keyboard]
+
+
+def keyboard_from_json(rows: Any) -> Keyboard:
+    """Rebuilds a keyboard from its outbox JSON."""
+    return [
+        [Button(text=b["text"], data=b.get("data"), url=b.get("url")) for b in row]
+        for row in rows or []
+    ]

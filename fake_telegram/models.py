@@ -1,0 +1,190 @@
+"""Plain data objects of the fake Telegram server: users, chats, recorded calls, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    """A Telegram user simulated by the fake server.
+
+    Attributes:
+        id: The Telegram user id (also the id of the user's private chat with the bot).
+        first_name: The user's first name.
+        last_name: The user's last name, if any.
+        username: The @username without the "@", if any.
+        language_code: The IETF language tag of the user's client, if any.
+        is_bot: Whether this user is a bot (only the fake bot itself is).
+    """
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+    @property
+    def full_name(self) -> str:
+        """The first name and the last name joined by a space, as Telegram clients show it."""
+        if self.last_name:
+            return f"{self.first_name} {self.last_name}"
+        return self.first_name
+
+    def to_dict(self) -> JSON:
+        """Returns the Bot API `User` object of this user."""
+        data: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass(frozen=True)
+class FakeChat:
+    """A chat the fake server knows: a user's private chat with the bot, a group or a supergroup.
+
+    Attributes:
+        id: The chat id (positive for private chats, negative for groups, -100… for supergroups).
+        type: "private", "group" or "supergroup".
+        title: The group title (None for private chats).
+        first_name: The user's first name (private chats only).
+        last_name: The user's last name (private chats only).
+        username: The user's @username without "@" (private chats only).
+    """
+
+    id: int
+    type: str
+    title: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        """Whether this is a group or a supergroup."""
+        return self.type in ("group", "supergroup")
+
+    def to_dict(self) -> JSON:
+        """Returns the Bot API `Chat` object of this chat (as embedded in messages)."""
+        data: JSON = {"id": self.id, "type": self.type}
+        if self.title is not None:
+            data["title"] = self.title
+        if self.first_name is not None:
+            data["first_name"] = self.first_name
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        if self.type == "group":
+            data["all_members_are_administrators"] = False
+        return data
+
+
+@dataclass
+class Call:
+    """One Bot API request the fake server received.
+
+    Attributes:
+        method: The canonical camelCase method name, e.g. "sendMessage".
+        params: The request parameters; JSON-string parameters are decoded, chat_id, message_id,
+            user_id (and similar) are ints when numeric, booleans are bools. An uploaded file
+            appears as {"upload": file name, "size": bytes, "mime_type": ...}.
+        result: The `result` returned to the client, None when the request failed.
+        error: The error envelope returned (or, for injected "timeout"/"drop" faults, a
+            description of the fault), None on success.
+        at: `time.monotonic()` when the request was answered.
+    """
+
+    method: str
+    params: JSON
+    result: Any = None
+    error: JSON | None = None
+    at: float = 0.0
+    consumed: bool = field(default=False, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request succeeded."""
+        return self.error is None
+
+    @property
+    def chat_id(self) -> int | str | None:
+        """The chat_id parameter of the call, if any."""
+        value: int | str | None = self.params.get("chat_id")
+        return value
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram-like flood limits for sending methods.
+
+    Attributes:
+        global_per_second: Sends per second for the whole bot (bucket of that capacity).
+        private_per_second: Refill rate of each private chat's bucket.
+        group_per_minute: Sends per minute to one group or supergroup (bucket capacity too).
+        private_burst: Capacity of each private chat's bucket (Telegram tolerates short bursts).
+    """
+
+    global_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    private_burst: float = 3.0
+
+
+class ApiError(Exception):
+    """A Bot API error answer: `{"ok": false, "error_code": ..., "description": ...}`."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        """Creates the error.
+
+        Args:
+            code: The HTTP status and `error_code`.
+            description: The `description`, e.g. "Bad Request: chat not found".
+            parameters: The optional `parameters` object (retry_after, migrate_to_chat_id).
+        """
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def envelope(self) -> JSON:
+        """Returns the JSON error envelope Telegram would answer with."""
+        data: JSON = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            data["parameters"] = self.parameters
+        return data
+
+
+def bad_request(description: str, parameters: JSON | None = None) -> ApiError:
+    """Returns a 400 error whose description is prefixed with "Bad Request: "."""
+    return ApiError(400, f"Bad Request: {description}", parameters)
+
+
+def forbidden(description: str) -> ApiError:
+    """Returns a 403 error whose description is prefixed with "Forbidden: "."""
+    return ApiError(403, f"Forbidden: {description}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request.
+
+    Attributes:
+        field: The form field name (e.g. "document").
+        filename: The client-side file name.
+        content_type: The part's content type.
+        data: The file's bytes.
+    """
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes

@@ -1,0 +1,1 @@
+"""The Telegram adapter: one module per feature, each with register(application)."""

@@ -1,0 +1,51 @@
+"""The command menu, set per scope (private chats, groups, group admins) and per language."""
+
+from __future__ import annotations
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+)
+from telegram.ext import ExtBot
+
+from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, translator
+
+PRIVATE = [
+    ("start", N_("Start / join a cell with an invite")),
+    ("trogiup", N_("What I can do for you")),
+    ("dangvien", N_("Roster (cell committee)")),
+    ("moi", N_("Invite members (secretary)")),
+    ("ngonngu", N_("Language: Tiếng Việt / English")),
+    ("huy", N_("Leave the current form")),
+]
+GROUP = [
+    ("trogiup", N_("What I can do in this group")),
+    ("ngonngu", N_("Language: Tiếng Việt / English")),
+]
+GROUP_ADMINS = [
+    ("thietlap", N_("Link this group to its cell (with a setup code)")),
+    *GROUP,
+]
+
+SCOPES: list[tuple[BotCommandScope, list[tuple[str, str]]]] = [
+    (BotCommandScopeDefault(), PRIVATE),
+    (BotCommandScopeAllPrivateChats(), PRIVATE),
+    (BotCommandScopeAllGroupChats(), GROUP),
+    (BotCommandScopeAllChatAdministrators(), GROUP_ADMINS),
+]
+
+
+async def set_command_menus(bot: ExtBot[None]) -> None:
+    """Sets every scope's menu in Vietnamese (the default) and English."""
+    for scope, entries in SCOPES:
+        for locale in LOCALES:
+            t = translator(locale)
+            commands = [BotCommand(name, t.gettext(description)) for name, description in entries]
+            language = "" if locale == DEFAULT_LOCALE else locale
+            await bot.set_my_commands(commands, scope=scope, language_code=language or None)
+            if locale == DEFAULT_LOCALE:
+                await bot.set_my_commands(commands, scope=scope, language_code=locale)

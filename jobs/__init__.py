@@ -1,0 +1,1 @@
+"""Time-driven work: the outbox dispatcher loop and the periodic tick."""

@@ -1,0 +1,94 @@
+"""Sends one outbox row through the Telegram Bot API and classifies what happened."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.models import OutboxMessage, Reachability
+from bot.services.outbox import Delivery
+
+
+def _markup(rows: object) -> InlineKeyboardMarkup | None:
+    if not isinstance(rows, list) or not rows:
+        return None
+    keyboard = []
+    for row in rows:
+        buttons = []
+        for button in row:
+            if "url" in button:
+                buttons.append(InlineKeyboardButton(button["text"], url=button["url"]))
+            else:
+                buttons.append(InlineKeyboardButton(button["text"], callback_data=button["data"]))
+        keyboard.append(buttons)
+    return InlineKeyboardMarkup(keyboard)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 deprecates the int form; either form means seconds.
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """The dispatcher's sender for Telegram."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def __call__(self, row: OutboxMessage) -> Delivery:
+        """Performs the row's method and returns the delivery outcome."""
+        payload = row.payload
+        markup = _markup(payload.get("keyboard"))
+        try:
+            if row.method == "edit_message_text":
+                await self._bot.edit_message_text(
+                    chat_id=int(row.chat_id),
+                    message_id=int(payload["message_id"]),
+                    text=payload["text"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                return Delivery(kind="sent", provider_message_id=str(payload["message_id"]))
+            message = await self._bot.send_message(
+                chat_id=int(row.chat_id),
+                text=payload["text"],
+                parse_mode=payload.get("parse_mode"),
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return Delivery(kind="sent", provider_message_id=str(message.message_id))
+        except RetryAfter as exc:
+            return Delivery(kind="retry", retry_after=_seconds(exc), error=str(exc))
+        except ChatMigrated as exc:
+            return Delivery(kind="migrated", new_chat_id=str(exc.new_chat_id), error=str(exc))
+        except Forbidden as exc:
+            text = str(exc).lower()
+            reach = Reachability.BLOCKED if "blocked" in text else Reachability.NEVER_STARTED
+            return Delivery(kind="unreachable", reachability=reach, error=str(exc))
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "not modified" in text:
+                return Delivery(kind="sent", provider_message_id=str(payload.get("message_id")))
+            if "chat not found" in text and not row.is_group:
+                reach = Reachability.NEVER_STARTED
+                return Delivery(kind="unreachable", reachability=reach, error=str(exc))
+            return Delivery(kind="failed", error=str(exc))
+        except (TimedOut, NetworkError) as exc:
+            return Delivery(kind="retry", error=f"{type(exc).__name__}: {exc}")
+        except TelegramError as exc:
+            return Delivery(kind="failed", error=str(exc))
