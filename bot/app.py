@@ -52,6 +52,7 @@ def build_application(
         .write_timeout(timeout)
         .connect_timeout(timeout)
         .get_updates_read_timeout(timeout + 30)
+        .get_updates_connection_pool_size(2)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()

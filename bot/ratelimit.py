@@ -64,7 +64,8 @@ class RateLimiter:
             if is_group:
                 bucket = TokenBucket(capacity=5, rate=self.group_per_minute / 60)
             else:
-                bucket = TokenBucket(capacity=1, rate=self.private_per_second)
+                # Two lets a reply follow a notification at once; Telegram tolerates short bursts.
+                bucket = TokenBucket(capacity=2, rate=self.private_per_second)
             self.chats[chat_id] = bucket
         return bucket
 
@@ -83,6 +84,13 @@ class RateLimiter:
         busy = [cid for cid, b in self.chats.items() if b.wait(now) > 0]
         busy.extend(cid for cid, until in self.paused_until.items() if until > now)
         return busy
+
+    def soonest_ready(self, now: float) -> float | None:
+        """Returns seconds until the first held-back chat may receive again (None if none is)."""
+        waits = [b.wait(now) for b in self.chats.values()]
+        waits.extend(until - now for until in self.paused_until.values())
+        positive = [w for w in waits if w > 0]
+        return min(positive) if positive else None
 
     def take(self, chat_id: str, is_group: bool, now: float) -> None:
         """Records one send to `chat_id`."""

@@ -50,9 +50,7 @@ class TokenBucket:
 class RateLimiter:
     """Per-bot, per-private-chat and per-group buckets; a refused send consumes nothing."""
 
-    def __init__(
-        self, limits: RateLimits, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
         """Creates the limiter.
 
         Args:

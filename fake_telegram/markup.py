@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.entities import name2codepoint
 from typing import Any
 
 from fake_telegram.models import JSON, ApiError, bad_request
@@ -35,7 +34,8 @@ _ENTITY_TYPE = {
     "tg-emoji": "custom_emoji",
 }
 
-_CHAR_REF = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z][a-zA-Z0-9]{0,31});")
+_CHAR_REF = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z]+);?")
+_NAMED_REFS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _BOT_COMMAND = re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,64})?(?![\w/])")
 _WHITESPACE = " \t\n\r\u00a0\u200b\u2028\u2029"
 
@@ -50,6 +50,8 @@ def _byte_offset(text: str, index: int) -> int:
 
 
 def _decode_char_ref(text: str, pos: int) -> tuple[str, int] | None:
+    """Decodes a character reference at `pos` like Telegram: numeric ones and only the named
+    &lt; &gt; &amp; &quot; (the ";" is optional); anything else stays literal text."""
     match = _CHAR_REF.match(text, pos)
     if match is None:
         return None
@@ -59,10 +61,8 @@ def _decode_char_ref(text: str, pos: int) -> tuple[str, int] | None:
     elif body.startswith("#"):
         code = int(body[1:])
     else:
-        named = name2codepoint.get(body)
-        if named is None:
-            return None
-        code = named
+        named = _NAMED_REFS.get(body)
+        return None if named is None else (named, match.end())
     if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return None
     return chr(code), match.end()
@@ -105,9 +105,8 @@ def _read_attributes(text: str, i: int, tag: str, begin: int) -> tuple[int, str,
             i += 1
         name = text[name_start:i].lower()
         if not name:
-            raise _parse_error(
-                f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-            )
+            offset = _byte_offset(text, begin)
+            raise _parse_error(f'Empty attribute name in the tag "{tag}" at byte offset {offset}')
         while i < n and text[i].isspace():
             i += 1
         if i >= n or text[i] != "=":
@@ -216,7 +215,9 @@ def parse_html(source: str) -> ParsedText:
         i += 1
         if i < n and source[i] == "/":
             if not stack:
-                raise _parse_error(f"Unexpected end tag at byte offset {_byte_offset(source, begin)}")
+                raise _parse_error(
+                    f"Unexpected end tag at byte offset {_byte_offset(source, begin)}"
+                )
             name_start = i + 1
             while i < n and not source[i].isspace() and source[i] != ">":
                 i += 1
@@ -224,7 +225,9 @@ def parse_html(source: str) -> ParsedText:
             while i < n and source[i].isspace():
                 i += 1
             if i >= n or source[i] != ">":
-                raise _parse_error(f"Unclosed end tag at byte offset {_byte_offset(source, begin)}")
+                raise _parse_error(
+                    f"Unclosed end tag at byte offset {_byte_offset(source, begin)}"
+                )
             i += 1
             opened = stack.pop()
             if end_name and end_name != opened.tag:
@@ -361,7 +364,7 @@ def validate_reply_markup(markup: Any) -> None:
         if keyboard is not None and not (
             isinstance(keyboard, list) and all(isinstance(row, list) for row in keyboard)
         ):
-            raise bad_request("field \"keyboard\" of the ReplyKeyboardMarkup must be an Array")
+            raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array')
         return
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
@@ -386,7 +389,9 @@ def validate_reply_markup(markup: Any) -> None:
                     raise bad_request("BUTTON_DATA_INVALID")
             if "url" in button:
                 url = button["url"]
-                if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
+                if not isinstance(url, str) or not url.startswith(
+                    ("http://", "https://", "tg://")
+                ):
                     raise bad_request("BUTTON_URL_INVALID")
     if count > 100:
         raise bad_request("reply markup is too long")
@@ -394,7 +399,7 @@ def validate_reply_markup(markup: Any) -> None:
 
 def inline_markup(markup: Any) -> JSON | None:
     """The reply_markup Telegram echoes in a Message: only inline keyboards, if non-empty."""
-    if isinstance(markup, dict) and isinstance(markup.get("inline_keyboard"), list):
-        if any(row for row in markup["inline_keyboard"]):
-            return {"inline_keyboard": markup["inline_keyboard"]}
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if isinstance(rows, list) and any(row for row in rows):
+        return {"inline_keyboard": markup["inline_keyboard"]}
     return None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 from fake_telegram.limits import RateLimiter
@@ -14,7 +12,9 @@ from fake_telegram.markup import (
     inline_markup,
     validate_reply_markup,
 )
-from fake_telegram.models import JSON, ApiError, FakeUser, Upload, bad_request
+from fake_telegram.models import JSON, ApiError, ApiRequest, FakeUser, Handler, bad_request
+from fake_telegram.models import text_of as _str
+from fake_telegram.settings import BotSettings
 from fake_telegram.state import (
     ADMIN_STATUSES,
     ADMINISTRATOR,
@@ -25,8 +25,6 @@ from fake_telegram.state import (
     World,
     public,
 )
-
-Handler = Callable[[JSON, dict[str, Upload]], Any]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -39,7 +37,6 @@ MAX_PHOTO = 10 * 1024 * 1024
 SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
 
-_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice",
@@ -54,10 +51,6 @@ _NOT_MODIFIED = (
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 
 
-def _str(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 class BotApi:
     """Implements the world-changing Bot API methods; each handler is synchronous and atomic."""
 
@@ -70,11 +63,7 @@ class BotApi:
         """
         self.world = world
         self.limiter = limiter
-        self.rate_limited_count = 0
         self.sent_total = 0
-        self.commands: dict[tuple[str, int | None, int | None, str], list[JSON]] = {}
-        self.menu_buttons: dict[int | None, JSON] = {}
-        self.bot_texts: dict[tuple[str, str], str] = {}
         self.handlers: dict[str, Handler] = {
             "getMe": self.get_me,
             "logOut": self.true,
@@ -93,19 +82,10 @@ class BotApi:
             "getChatMember": self.get_chat_member,
             "getChatAdministrators": self.get_chat_administrators,
             "getChatMemberCount": self.get_chat_member_count,
-            "setMyCommands": self.set_my_commands,
-            "getMyCommands": self.get_my_commands,
-            "deleteMyCommands": self.delete_my_commands,
-            "setChatMenuButton": self.set_chat_menu_button,
-            "getChatMenuButton": self.get_chat_menu_button,
             "sendChatAction": self.send_chat_action,
-            "setMyDescription": self._bot_text_setter("description", 512),
-            "getMyDescription": self._bot_text_getter("description"),
-            "setMyShortDescription": self._bot_text_setter("short_description", 120),
-            "getMyShortDescription": self._bot_text_getter("short_description"),
-            "setMyName": self._bot_text_setter("name", 64),
-            "getMyName": self._bot_text_getter("name"),
         }
+        self.settings = BotSettings(world)
+        self.handlers.update(self.settings.handlers)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -177,8 +157,9 @@ class BotApi:
             fields["entities" if key == "text" else "caption_entities"] = parsed.entities
         return fields
 
-    def _upload_or_file(self, params: JSON, uploads: dict[str, Upload], key: str) -> StoredFile:
-        value = params.get(key)
+    def _upload_or_file(self, req: ApiRequest, key: str) -> StoredFile:
+        value = req.params.get(key)
+        uploads = req.uploads
         upload = uploads.get(key)
         if upload is None and isinstance(value, str) and value.startswith("attach://"):
             upload = uploads.get(value[len("attach://") :])
@@ -189,8 +170,8 @@ class BotApi:
                 raise ApiError(413, "Request Entity Too Large")
             if not upload.data:
                 raise bad_request("file must be non-empty")
-            mime = upload.content_type
-            if not mime or mime == "application/octet-stream":
+            mime: str | None = upload.content_type
+            if mime == "application/octet-stream":
                 mime = None
             return self.world.store_file(upload.data, kind, upload.filename or None, mime)
         if isinstance(value, str) and value in self.world.files:
@@ -232,11 +213,11 @@ class BotApi:
 
     # -- methods -------------------------------------------------------------------------------
 
-    def true(self, params: JSON, uploads: dict[str, Upload]) -> bool:
+    def true(self, req: ApiRequest) -> bool:  # noqa: ARG002
         """logOut, close: always succeed."""
         return True
 
-    def get_me(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def get_me(self, req: ApiRequest) -> JSON:  # noqa: ARG002
         """getMe: the bot's User object."""
         me = self.world.bot.to_dict()
         me.update(
@@ -248,36 +229,40 @@ class BotApi:
         )
         return me
 
-    def send_message(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def send_message(self, req: ApiRequest) -> JSON:
         """sendMessage."""
+        params = req.params
         state = self._sending_chat(params)
         parsed = self._formatted(params, "text", MAX_TEXT, "message is too long")
         if not parsed.text:
             raise bad_request("message text is empty")
         return self._send(state, params, self._text_fields(parsed, "text"), "text")
 
-    def send_document(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def send_document(self, req: ApiRequest) -> JSON:
         """sendDocument (multipart upload or an existing file_id)."""
+        params = req.params
         state = self._sending_chat(params)
         parsed = self._formatted(params, "caption", MAX_CAPTION, "message caption is too long")
-        stored = self._upload_or_file(params, uploads, "document")
+        stored = self._upload_or_file(req, "document")
         fields: JSON = {"document": World.document_dict(stored)}
         if parsed.text:
             fields.update(self._text_fields(parsed, "caption"))
         return self._send(state, params, fields, "caption")
 
-    def send_photo(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def send_photo(self, req: ApiRequest) -> JSON:
         """sendPhoto (multipart upload or an existing file_id)."""
+        params = req.params
         state = self._sending_chat(params)
         parsed = self._formatted(params, "caption", MAX_CAPTION, "message caption is too long")
-        stored = self._upload_or_file(params, uploads, "photo")
+        stored = self._upload_or_file(req, "photo")
         fields: JSON = {"photo": World.photo_sizes(stored)}
         if parsed.text:
             fields.update(self._text_fields(parsed, "caption"))
         return self._send(state, params, fields, "caption")
 
-    def edit_message_text(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def edit_message_text(self, req: ApiRequest) -> JSON:
         """editMessageText (the inline keyboard is removed unless reply_markup is passed)."""
+        params = req.params
         _, message = self._editable(params)
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
@@ -292,8 +277,9 @@ class BotApi:
         message["_parse_mode"] = params.get("parse_mode")
         return result
 
-    def edit_message_caption(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def edit_message_caption(self, req: ApiRequest) -> JSON:
         """editMessageCaption."""
+        params = req.params
         _, message = self._editable(params)
         if "document" not in message and "photo" not in message:
             raise bad_request("there is no caption in the message to edit")
@@ -309,15 +295,17 @@ class BotApi:
         message["_parse_mode"] = params.get("parse_mode")
         return result
 
-    def edit_message_reply_markup(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def edit_message_reply_markup(self, req: ApiRequest) -> JSON:
         """editMessageReplyMarkup (no reply_markup removes the keyboard)."""
+        params = req.params
         _, message = self._editable(params)
         markup = params.get("reply_markup")
         validate_reply_markup(markup)
         return self._apply_edit(message, {}, markup)
 
-    def delete_message(self, params: JSON, uploads: dict[str, Upload]) -> bool:
+    def delete_message(self, req: ApiRequest) -> bool:
         """deleteMessage."""
+        params = req.params
         state = self.world.find_chat_for_sending(params.get("chat_id"))
         message = self.world.find_message(
             state, params.get("message_id"), "message to delete not found"
@@ -326,8 +314,9 @@ class BotApi:
         del state.messages[message["message_id"]]
         return True
 
-    def delete_messages(self, params: JSON, uploads: dict[str, Upload]) -> bool:
+    def delete_messages(self, req: ApiRequest) -> bool:
         """deleteMessages: deletes those of the listed messages that exist."""
+        params = req.params
         state = self.world.find_chat_for_sending(params.get("chat_id"))
         ids = params.get("message_ids")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
@@ -340,12 +329,17 @@ class BotApi:
         return True
 
     def _check_can_delete(self, state: ChatState, message: JSON) -> None:
-        if state.chat.is_group and message["from"]["id"] != self.world.bot.id:
-            if state.status_of(self.world.bot.id) not in ADMIN_STATUSES:
-                raise bad_request("message can't be deleted")
+        bot_id = self.world.bot.id
+        if (
+            state.chat.is_group
+            and message["from"]["id"] != bot_id
+            and state.status_of(bot_id) not in ADMIN_STATUSES
+        ):
+            raise bad_request("message can't be deleted")
 
-    def answer_callback_query(self, params: JSON, uploads: dict[str, Upload]) -> bool:
+    def answer_callback_query(self, req: ApiRequest) -> bool:
         """answerCallbackQuery (each query can be answered once)."""
+        params = req.params
         callback = self.world.callbacks.get(_str(params.get("callback_query_id")))
         if callback is None or callback.answered:
             raise bad_request(_QUERY_INVALID)
@@ -361,8 +355,9 @@ class BotApi:
         }
         return True
 
-    def get_file(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def get_file(self, req: ApiRequest) -> JSON:
         """getFile."""
+        params = req.params
         stored = self.world.files.get(_str(params.get("file_id")))
         if stored is None:
             raise bad_request("invalid file_id")
@@ -375,8 +370,9 @@ class BotApi:
             "file_path": stored.file_path,
         }
 
-    def get_chat(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def get_chat(self, req: ApiRequest) -> JSON:
         """getChat: a ChatFullInfo."""
+        params = req.params
         state = self.world.find_chat(params.get("chat_id"), follow_migration=True)
         info = state.chat.to_dict()
         info.update(
@@ -414,136 +410,35 @@ class BotApi:
             member["until_date"] = 0
         return member
 
-    def _user(self, user_id: Any) -> FakeUser:
-        if user_id == self.world.bot.id:
-            return self.world.bot
-        known = self.world.users.get(user_id) if isinstance(user_id, int) else None
-        if known is None:
-            raise bad_request("user not found")
-        return known.user
-
-    def get_chat_member(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
+    def get_chat_member(self, req: ApiRequest) -> JSON:
         """getChatMember."""
+        params = req.params
         state = self.world.find_chat(params.get("chat_id"), follow_migration=True)
-        return self._member_dict(state, self._user(params.get("user_id")))
+        return self._member_dict(state, self.world.find_user(params.get("user_id")))
 
-    def get_chat_administrators(self, params: JSON, uploads: dict[str, Upload]) -> list[JSON]:
+    def get_chat_administrators(self, req: ApiRequest) -> list[JSON]:
         """getChatAdministrators: the creator first, then the administrators."""
+        params = req.params
         state = self.world.find_chat(params.get("chat_id"), follow_migration=True)
         if state.chat.type == "private":
             raise bad_request("there are no administrators in the private chat")
         admins = [uid for uid, status in state.members.items() if status in ADMIN_STATUSES]
         admins.sort(key=lambda uid: state.members[uid] != CREATOR)
-        return [self._member_dict(state, self._user(uid)) for uid in admins]
+        return [self._member_dict(state, self.world.find_user(uid)) for uid in admins]
 
-    def get_chat_member_count(self, params: JSON, uploads: dict[str, Upload]) -> int:
+    def get_chat_member_count(self, req: ApiRequest) -> int:
         """getChatMemberCount (the bot included)."""
+        params = req.params
         state = self.world.find_chat(params.get("chat_id"), follow_migration=True)
         if state.chat.type == "private":
             return 2
         return sum(1 for status in state.members.values() if status not in (LEFT, "kicked"))
 
-    def _scope_key(self, params: JSON) -> tuple[str, int | None, int | None, str]:
-        scope = params.get("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
-            raise bad_request("can't parse BotCommandScope JSON object")
-        kind = scope["type"]
-        valid = (
-            "default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-            "chat", "chat_administrators", "chat_member",
-        )  # fmt: skip
-        if kind not in valid:
-            raise bad_request("wrong BotCommandScope type specified")
-        chat_id: int | None = None
-        user_id: int | None = None
-        if kind.startswith("chat"):
-            chat_id = self.world.find_chat(scope.get("chat_id"), follow_migration=True).chat.id
-        if kind == "chat_member":
-            user_id = self._user(scope.get("user_id")).id
-        language = _str(params.get("language_code"))
-        if language and not re.fullmatch(r"[a-z]{2}", language):
-            raise bad_request("invalid language code specified")
-        return kind, chat_id, user_id, language
-
-    def set_my_commands(self, params: JSON, uploads: dict[str, Upload]) -> bool:
-        """setMyCommands (an empty list deletes the scope's commands)."""
-        commands = params.get("commands")
-        if not isinstance(commands, list):
-            raise bad_request("can't parse commands JSON object")
-        if len(commands) > 100:
-            raise bad_request("BOT_COMMANDS_TOO_MUCH")
-        cleaned: list[JSON] = []
-        for command in commands:
-            if not isinstance(command, dict):
-                raise bad_request("can't parse BotCommand JSON object")
-            name = _str(command.get("command"))
-            description = _str(command.get("description"))
-            if not _COMMAND.fullmatch(name):
-                raise bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(description.strip()) <= 256 or len(description) > 256:
-                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-            cleaned.append({"command": name, "description": description})
-        key = self._scope_key(params)
-        if cleaned:
-            self.commands[key] = cleaned
-        else:
-            self.commands.pop(key, None)
-        return True
-
-    def get_my_commands(self, params: JSON, uploads: dict[str, Upload]) -> list[JSON]:
-        """getMyCommands (exactly that scope and language, no fallback)."""
-        return list(self.commands.get(self._scope_key(params), []))
-
-    def delete_my_commands(self, params: JSON, uploads: dict[str, Upload]) -> bool:
-        """deleteMyCommands."""
-        self.commands.pop(self._scope_key(params), None)
-        return True
-
-    def set_chat_menu_button(self, params: JSON, uploads: dict[str, Upload]) -> bool:
-        """setChatMenuButton (no chat_id: the default button)."""
-        chat_id = params.get("chat_id")
-        if chat_id is not None:
-            chat_id = self.world.find_chat(chat_id).chat.id
-        button = params.get("menu_button") or {"type": "default"}
-        if not isinstance(button, dict) or button.get("type") not in (
-            "default",
-            "commands",
-            "web_app",
-        ):
-            raise bad_request("can't parse menu button JSON object")
-        self.menu_buttons[chat_id] = button
-        return True
-
-    def get_chat_menu_button(self, params: JSON, uploads: dict[str, Upload]) -> JSON:
-        """getChatMenuButton."""
-        chat_id = params.get("chat_id")
-        button = self.menu_buttons.get(chat_id) or self.menu_buttons.get(None)
-        return button or {"type": "commands"}
-
-    def send_chat_action(self, params: JSON, uploads: dict[str, Upload]) -> bool:
+    def send_chat_action(self, req: ApiRequest) -> bool:
         """sendChatAction."""
+        params = req.params
         state = self.world.find_chat_for_sending(params.get("chat_id"))
         self.world.check_can_send(state)
         if params.get("action") not in _CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         return True
-
-    def _bot_text_setter(self, key: str, limit: int) -> Handler:
-        def setter(params: JSON, uploads: dict[str, Upload]) -> bool:
-            value = _str(params.get(key))
-            if len(value) > limit:
-                raise bad_request(f"bot {key.replace('_', ' ')} is too long")
-            self.bot_texts[(key, _str(params.get("language_code")))] = value
-            return True
-
-        return setter
-
-    def _bot_text_getter(self, key: str) -> Handler:
-        def getter(params: JSON, uploads: dict[str, Upload]) -> JSON:
-            language = _str(params.get("language_code"))
-            value = self.bot_texts.get((key, language), self.bot_texts.get((key, ""), ""))
-            if key == "name" and not value:
-                value = self.world.bot.first_name
-            return {key: value}
-
-        return getter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,3 +189,19 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass
+class ApiRequest:
+    """One request's decoded parameters and uploaded files."""
+
+    params: JSON
+    uploads: dict[str, Upload] = field(default_factory=dict)
+
+
+Handler = Callable[[ApiRequest], Any]
+
+
+def text_of(value: Any) -> str:
+    """A parameter as a string ("" for a missing one)."""
+    return "" if value is None else str(value)

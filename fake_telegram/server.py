@@ -13,16 +13,26 @@ from typing import Any
 
 from aiohttp import web
 
+from fake_telegram.control import add_control_routes
 from fake_telegram.limits import RateLimiter
 from fake_telegram.methods import EDIT_METHODS, SEND_METHODS, BotApi
-from fake_telegram.models import JSON, ApiError, Call, FakeChat, FakeUser, RateLimits, Upload
+from fake_telegram.models import (
+    JSON,
+    ApiError,
+    ApiRequest,
+    Call,
+    FakeChat,
+    FakeUser,
+    RateLimits,
+    Upload,
+)
 from fake_telegram.params import CANONICAL, read_params
-from fake_telegram.updates import UpdateQueue
 from fake_telegram.users import UserSimulator
 
 FAULT_KINDS = ("server_error", "retry_after", "timeout", "drop", "forbidden")
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _RECENT_CALLS_SHOWN = 12
+_QUEUE_METHODS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"})
 
 
 @dataclass
@@ -50,7 +60,7 @@ class FakeTelegram(UserSimulator):
 
     def __init__(
         self,
-        token: str = "123456:TEST",
+        token: str = "123456:TEST",  # noqa: S107
         bot_username: str = "chibot_test_bot",
         rate_limits: RateLimits | None = None,
         *,
@@ -94,8 +104,6 @@ class FakeTelegram(UserSimulator):
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        from fake_telegram.control import add_control_routes  # noqa: PLC0415
-
         add_control_routes(app, self)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
@@ -150,7 +158,7 @@ class FakeTelegram(UserSimulator):
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             params, uploads = await read_params(request)
-            if method not in self._api.handlers and method not in self._queue_methods:
+            if method not in self._api.handlers and method not in _QUEUE_METHODS:
                 raise ApiError(404, "Not Found: method not found")
             fault = self._take_fault(method, params)
             if fault is not None:
@@ -171,10 +179,6 @@ class FakeTelegram(UserSimulator):
         self._record(method, params, result, None)
         return self._json({"ok": True, "result": result})
 
-    @property
-    def _queue_methods(self) -> frozenset[str]:
-        return frozenset({"getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"})
-
     async def _dispatch(self, method: str, params: JSON, uploads: dict[str, Upload]) -> Any:
         if method == "getUpdates":
             return await self.queue.get_updates(params)
@@ -183,8 +187,8 @@ class FakeTelegram(UserSimulator):
         if method == "deleteWebhook":
             return await self.queue.delete_webhook(params)
         if method == "getWebhookInfo":
-            return self.queue.webhook_info(params)
-        return self._api.handlers[method](params, uploads)
+            return self.queue.webhook_info()
+        return self._api.handlers[method](ApiRequest(params, uploads))
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         stored = self.world.files_by_path.get(request.match_info["path"])
@@ -291,7 +295,7 @@ class FakeTelegram(UserSimulator):
     async def next_call(
         self,
         method: str,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
         where: Callable[[Call], bool] | None = None,
     ) -> Call:
         """Waits for the oldest call of `method` not yet returned by next_call (and matching).
@@ -376,12 +380,12 @@ class FakeTelegram(UserSimulator):
         chat_id = chat if isinstance(chat, int) or chat is None else chat.id
         user_id = user if isinstance(user, int) or user is None else user.id
         key = (scope_type, chat_id, user_id, language_code)
-        return [dict(c) for c in self._api.commands.get(key, [])]
+        return [dict(c) for c in self._api.settings.commands.get(key, [])]
 
     def menu_button(self, chat: FakeChat | FakeUser | int | None = None) -> JSON | None:
         """The menu button setChatMenuButton set for a chat (None: the default one)."""
         chat_id = chat if isinstance(chat, int) or chat is None else chat.id
-        return self._api.menu_buttons.get(chat_id)
+        return self._api.settings.menu_buttons.get(chat_id)
 
     def bot_text(self, key: str, language_code: str = "") -> str | None:
         """What setMyDescription/setMyShortDescription/setMyName set.
@@ -390,4 +394,4 @@ class FakeTelegram(UserSimulator):
             key: "description", "short_description" or "name".
             language_code: The language ("" for the default).
         """
-        return self._api.bot_texts.get((key, language_code))
+        return self._api.settings.bot_texts.get((key, language_code))

@@ -163,6 +163,14 @@ class World:
         self.chats[chat_id] = state
         return chat
 
+    def migrate(self, old: ChatState) -> ChatState:
+        """Creates the supergroup a basic group is upgraded to and marks the group as moved."""
+        chat_id = -next(self._supergroup_ids)
+        new = ChatState(FakeChat(chat_id, "supergroup", old.chat.title), dict(old.members))
+        old.migrated_to = chat_id
+        self.chats[chat_id] = new
+        return new
+
     def user_state(self, user: FakeUser | int) -> UserState:
         """The state of a known user; raises LookupError for users not made by add_user."""
         uid = user if isinstance(user, int) else user.id
@@ -170,6 +178,15 @@ class World:
         if state is None:
             raise LookupError(f"unknown user {uid}; create users with add_user()")
         return state
+
+    def find_user(self, user_id: Any) -> FakeUser:
+        """Resolves a user_id parameter (the bot included), else 400 "user not found"."""
+        if user_id == self.bot.id:
+            return self.bot
+        known = self.users.get(user_id) if isinstance(user_id, int) else None
+        if known is None:
+            raise bad_request("user not found")
+        return known.user
 
     def chat_state(self, chat: FakeChat | FakeUser | int) -> ChatState:
         """The state of a known chat (a FakeUser means their private chat)."""

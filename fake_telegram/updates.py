@@ -78,6 +78,10 @@ class UpdateQueue:
         """The number of pending updates."""
         return len(self._updates)
 
+    def clear(self) -> None:
+        """Drops every pending update (as deleteWebhook with drop_pending_updates does)."""
+        self._updates.clear()
+
     def pending(self) -> list[JSON]:
         """A snapshot of the pending updates."""
         return list(self._updates)
@@ -131,6 +135,11 @@ class UpdateQueue:
         timeout = params.get("timeout", 0)
         if not isinstance(offset, int) or not isinstance(limit, int):
             raise bad_request("wrong parameter offset or limit")
+        if isinstance(timeout, str):
+            try:
+                timeout = float(timeout)
+            except ValueError:
+                raise bad_request("wrong parameter timeout") from None
         if not isinstance(timeout, int | float):
             raise bad_request("wrong parameter timeout")
         limit = min(max(limit, 1), 100)
@@ -176,9 +185,7 @@ class UpdateQueue:
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         secret = params.get("secret_token")
         max_connections = params.get("max_connections", 40)
-        self.webhook = Webhook(
-            url, str(secret) if secret else None, int(max_connections or 40)
-        )
+        self.webhook = Webhook(url, str(secret) if secret else None, int(max_connections or 40))
         self._wake("webhook")
         self._webhook_wake.set()
         if self._webhook_task is None or self._webhook_task.done():
@@ -192,7 +199,7 @@ class UpdateQueue:
         await self._stop_webhook()
         return True
 
-    def webhook_info(self, params: JSON) -> JSON:
+    def webhook_info(self) -> JSON:
         """getWebhookInfo."""
         hook = self.webhook
         info: JSON = {
@@ -217,10 +224,10 @@ class UpdateQueue:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _wait(self, events: Iterable[asyncio.Event], timeout: float | None) -> None:
+    async def _wait(self, events: Iterable[asyncio.Event], seconds: float | None) -> None:
         waiters = [asyncio.ensure_future(event.wait()) for event in events]
         try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()

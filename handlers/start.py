@@ -25,7 +25,9 @@ from handlers.context import ChibotApp, ChibotContext
 def outcome_reply(outcome: Outcome) -> Reply:
     """Turns a flow outcome into what to send (an edit for taps, an error before the question)."""
     if outcome.error:
-        return Reply(screens=[Screen(outcome.error), outcome.screen])
+        # One message: what was wrong, then the same question again with its buttons.
+        text = f"⚠️ {outcome.error}\n\n{outcome.screen.text}"
+        return Reply(screens=[Screen(text, outcome.screen.keyboard)])
     if outcome.edit:
         return Reply(edit=outcome.screen)
     return Reply(screens=[outcome.screen])

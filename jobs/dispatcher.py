@@ -92,6 +92,8 @@ class Dispatcher:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            # Cleared before looking, so a wake() during the query is not lost.
+            self._wake.clear()
             try:
                 picked = self._pick(loop.time())
             except Exception:
@@ -102,9 +104,11 @@ class Dispatcher:
                 await asyncio.sleep(self._limiter.overall_wait(loop.time()))
                 continue
             if not picked:
-                self._wake.clear()
+                # Sleep until woken, or until a chat held back by its limit may receive again.
+                soonest = self._limiter.soonest_ready(loop.time())
+                idle = IDLE_POLL_SECONDS if soonest is None else min(soonest, IDLE_POLL_SECONDS)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), idle)
                 continue
             for row in picked:
                 self._limiter.take(row.chat_id, row.is_group, loop.time())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import warnings
+import html
+import logging
+import re
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -18,6 +21,9 @@ from telegram.error import (
 
 from bot.models import OutboxMessage, Reachability
 from bot.services.outbox import Delivery
+
+log = logging.getLogger(__name__)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 
 
 def _markup(rows: object) -> InlineKeyboardMarkup | None:
@@ -43,11 +49,21 @@ def _seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
 class TelegramSender:
     """The dispatcher's sender for Telegram."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+
+    async def _send_plain(self, row: OutboxMessage) -> Delivery:
+        plain = dict(row.payload)
+        plain["text"] = _plain(str(plain["text"]))
+        plain.pop("parse_mode", None)
+        return await self(OutboxMessage.model_validate({**row.model_dump(), "payload": plain}))
 
     async def __call__(self, row: OutboxMessage) -> Delivery:
         """Performs the row's method and returns the delivery outcome."""
@@ -84,6 +100,10 @@ class TelegramSender:
             text = str(exc).lower()
             if "not modified" in text:
                 return Delivery(kind="sent", provider_message_id=str(payload.get("message_id")))
+            if "can't parse entities" in text and payload.get("parse_mode"):
+                # Our own markup is wrong: deliver the words rather than nothing at all.
+                log.error("HTML rejected for outbox row %s: %s", row.id, exc)
+                return await self._send_plain(row)
             if "chat not found" in text and not row.is_group:
                 reach = Reachability.NEVER_STARTED
                 return Delivery(kind="unreachable", reachability=reach, error=str(exc))

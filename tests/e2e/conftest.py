@@ -1,0 +1,131 @@
+"""End-to-end harness: the real application polling a fake Telegram Bot API over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application, deps_of, start_polling, stop_polling
+from bot.config import Settings
+from bot.db import Database
+from bot.services import orgs
+from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
+
+
+TOKEN = "123456:TESTTOKEN"
+BOT_USERNAME = "chibot_test_bot"
+
+
+class OffsetClock:
+    """Real time plus an offset the test can push forward (the dispatcher keeps flowing)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+def make_settings(api: FakeTelegram, db_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CHIBOT_DATABASE_URL": f"sqlite:///{db_path}",
+        "CHIBOT_TELEGRAM_API_URL": api.url,
+        "CHIBOT_TICK_SECONDS": 3600,
+        "CHIBOT_RETRY_BASE_SECONDS": 0.2,
+        "CHIBOT_HTTP_TIMEOUT": 3,
+        # Functional tests step through forms quickly; the limits have tests of their own.
+        "CHIBOT_RATE_PRIVATE": 20,
+        "CHIBOT_RATE_GROUP": 600,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Bot:
+    """A running application plus shortcuts to drive it."""
+
+    api: FakeTelegram
+    db: Database
+    clock: OffsetClock
+    app: Any
+    db_path: Path
+
+    async def stop(self) -> None:
+        await stop_polling(self.app)
+
+    async def say(self, user: FakeUser, text: str, chat: FakeChat | None = None) -> dict[str, Any]:
+        """Sends text and returns the next message the bot sends in that chat."""
+        target = chat.id if chat is not None else user.id
+        await self.api.user_sends(user, text, chat=chat)
+        call = await self.api.next_call("sendMessage", where=lambda c: c.params["chat_id"] == target)
+        assert call.result is not None, call.error
+        return call.result  # type: ignore[no-any-return]
+
+    async def tap(self, user: FakeUser, message: dict[str, Any], button: str) -> dict[str, Any]:
+        """Taps a button and returns the bot's answer to the callback query."""
+        query_id = await self.api.user_taps(user, message, button)
+        call = await self.api.next_call(
+            "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == query_id
+        )
+        return call.params
+
+    async def tap_data(self, user: FakeUser, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """Taps with raw callback data (a forged or outdated button); returns the answer."""
+        query_id = await self.api.user_taps(user, message, data=data)
+        call = await self.api.next_call(
+            "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == query_id
+        )
+        return call.params
+
+    async def tap_edit(self, user: FakeUser, message: dict[str, Any], button: str) -> dict[str, Any]:
+        """Taps a button and returns the edited message."""
+        await self.api.user_taps(user, message, button)
+        call = await self.api.next_call(
+            "editMessageText",
+            where=lambda c: c.params["message_id"] == message["message_id"],
+        )
+        assert call.result is not None, call.error
+        return call.result  # type: ignore[no-any-return]
+
+    def new_cell(self, name: str = "Chi bộ Văn phòng", parent: str | None = None) -> str:
+        with self.db.session() as session:
+            _, code = orgs.create_org(
+                session=session, name=name, parent_name=parent, timezone="Asia/Ho_Chi_Minh",
+                locale="vi", now=self.clock.now(),
+            )
+        return code
+
+
+async def launch(api: FakeTelegram, db_path: Path, clock: OffsetClock, **overrides: Any) -> Bot:
+    settings = make_settings(api, db_path, **overrides)
+    db = Database(settings.database_url)
+    db.upgrade()
+    app = build_application(settings, clock=clock, db=db)
+    await start_polling(app, poll_interval=0.0, timeout=1, drop_pending_updates=False)
+    assert deps_of(app).bot_username == BOT_USERNAME
+    return Bot(api=api, db=db, clock=clock, app=app, db_path=db_path)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    limits = RateLimits(global_per_second=30, private_per_second=30, group_per_minute=1200)
+    async with FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME, rate_limits=limits) as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
+    running = await launch(api, tmp_path / "e2e.db", OffsetClock())
+    yield running
+    await running.stop()
+    running.db.dispose()
