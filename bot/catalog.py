@@ -119,8 +119,9 @@ def problems() -> list[str]:
             for string in _strings(message):
                 got = set(PLACEHOLDER.findall(string))
                 if got != wanted:
-                    found.append(f"{locale}: placeholders {sorted(got)} != {sorted(wanted)}: "
-                                 f"{label!r}")
+                    found.append(
+                        f"{locale}: placeholders {sorted(got)} != {sorted(wanted)}: {label!r}"
+                    )
     return found
 
 

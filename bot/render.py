@@ -71,7 +71,9 @@ ERROR_MESSAGES = {
     "names_too_many": N_("At most {limit} names at a time, please."),
     "name_empty": N_("Line {line} is empty."),
     "name_too_long": N_("The name on line {line} is longer than 120 characters."),
-    "name_markup": N_("The name on line {line} contains characters a name cannot have (&lt; &gt; &amp; …)."),
+    "name_markup": N_(
+        "The name on line {line} contains characters a name cannot have (&lt; &gt; &amp; …)."
+    ),
     "name_control": N_("The name on line {line} contains invisible control characters."),
     "name_duplicate": N_("The name on line {line} appears twice."),
     "bad_locale": N_("That language is not available."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from fake_telegram.users import UserSimulator
 FAULT_KINDS = ("server_error", "retry_after", "timeout", "drop", "forbidden")
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _RECENT_CALLS_SHOWN = 12
+log = logging.getLogger(__name__)
 _QUEUE_METHODS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"})
 
 
@@ -176,6 +178,15 @@ class FakeTelegram(UserSimulator):
             envelope = exc.envelope()
             self._record(method, params, None, envelope)
             return self._json(envelope, exc.code)
+        except Exception as exc:  # a bug in the fake: answer like a broken server, loudly
+            log.exception("fake_telegram failed on %s %s", method, params)
+            envelope = {
+                "ok": False,
+                "error_code": 500,
+                "description": f"Internal Server Error: fake_telegram bug: {exc!r}",
+            }
+            self._record(method, params, None, envelope)
+            return self._json(envelope, 500)
         self._record(method, params, result, None)
         return self._json({"ok": True, "result": result})
 
@@ -204,7 +215,7 @@ class FakeTelegram(UserSimulator):
         kind: str,
         count: int = 1,
         *,
-        chat_id: int | str | None = None,
+        chat_id: int | str | FakeChat | FakeUser | None = None,
         retry_after: int = 1,
         delay: float = 30.0,
     ) -> None:
@@ -217,7 +228,8 @@ class FakeTelegram(UserSimulator):
                 "drop" (close the connection without answering; not performed) or "forbidden"
                 (403 "Forbidden: bot was blocked by the user").
             count: How many requests the fault applies to.
-            chat_id: Only requests with this chat_id are affected (None: all).
+            chat_id: Only requests to this chat (id, FakeChat or FakeUser) are affected
+                (None: all).
             retry_after: The retry_after of "retry_after" faults.
             delay: How long "timeout" faults hold the request.
         """
@@ -226,6 +238,8 @@ class FakeTelegram(UserSimulator):
         if count < 1:
             raise ValueError("count must be at least 1")
         canonical = CANONICAL.get(method.lower(), method)
+        if isinstance(chat_id, FakeChat | FakeUser):
+            chat_id = chat_id.id
         fault = _Fault(kind, count, chat_id, max(1, int(retry_after)), float(delay))
         self._faults.setdefault(canonical, []).append(fault)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 import html
 import logging
 import re
+import warnings
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions

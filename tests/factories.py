@@ -38,26 +38,44 @@ def person(session: Session, name: str, now: datetime, *, started: bool = True) 
 
 def cell(session: Session, now: datetime, name: str = "Chi bộ Văn phòng") -> Cell:
     org, code = orgs.create_org(
-        session=session, name=name, parent_name=None, timezone="Asia/Ho_Chi_Minh",
-        locale="vi", now=now,
+        session=session,
+        name=name,
+        parent_name=None,
+        timezone="Asia/Ho_Chi_Minh",
+        locale="vi",
+        now=now,
     )
     secretary = person(session, "Nguyễn Văn Bí", now)
     _counter["n"] += 1
     org, member = orgs.link_group(
-        session=session, code=code, channel="telegram", chat_id=f"-{_counter['n']}",
-        chat_title=name, admin=secretary, now=now,
+        session=session,
+        code=code,
+        channel="telegram",
+        chat_id=f"-{_counter['n']}",
+        chat_title=name,
+        admin=secretary,
+        now=now,
     )
     return Cell(org=org, secretary=secretary, secretary_member=member)
 
 
 def joined_member(
-    session: Session, c: Cell, name: str, now: datetime, role: Role = Role.MEMBER,
+    session: Session,
+    c: Cell,
+    name: str,
+    now: datetime,
+    role: Role = Role.MEMBER,
     status: MemberStatus = MemberStatus.FULL,
 ) -> tuple[Member, Person]:
     assert c.org.id is not None
     [member] = members.add_members(
-        session=session, org_id=c.org.id, names=[name], role=role, status=status,
-        actor=c.secretary, now=now,
+        session=session,
+        org_id=c.org.id,
+        names=[name],
+        role=role,
+        status=status,
+        actor=c.secretary,
+        now=now,
     )
     assert member.id is not None
     token = invites.create_personal_invite(

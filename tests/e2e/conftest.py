@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,6 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services import orgs
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
-
 
 TOKEN = "123456:TESTTOKEN"
 BOT_USERNAME = "chibot_test_bot"
@@ -59,15 +59,25 @@ class Bot:
     clock: OffsetClock
     app: Any
     db_path: Path
+    stopped: bool = False
 
     async def stop(self) -> None:
-        await stop_polling(self.app)
+        if not self.stopped:
+            self.stopped = True
+            await stop_polling(self.app)
+
+    async def settle(self) -> None:
+        """Waits until every queued message has been handed to the fake server."""
+        await deps_of(self.app).dispatcher.drain()  # type: ignore[union-attr]
 
     async def say(self, user: FakeUser, text: str, chat: FakeChat | None = None) -> dict[str, Any]:
         """Sends text and returns the next message the bot sends in that chat."""
         target = chat.id if chat is not None else user.id
+        since = time.monotonic()
         await self.api.user_sends(user, text, chat=chat)
-        call = await self.api.next_call("sendMessage", where=lambda c: c.params["chat_id"] == target)
+        call = await self.api.next_call(
+            "sendMessage", where=lambda c: c.params["chat_id"] == target and c.at >= since
+        )
         assert call.result is not None, call.error
         return call.result  # type: ignore[no-any-return]
 
@@ -87,7 +97,9 @@ class Bot:
         )
         return call.params
 
-    async def tap_edit(self, user: FakeUser, message: dict[str, Any], button: str) -> dict[str, Any]:
+    async def tap_edit(
+        self, user: FakeUser, message: dict[str, Any], button: str
+    ) -> dict[str, Any]:
         """Taps a button and returns the edited message."""
         await self.api.user_taps(user, message, button)
         call = await self.api.next_call(
@@ -100,8 +112,12 @@ class Bot:
     def new_cell(self, name: str = "Chi bộ Văn phòng", parent: str | None = None) -> str:
         with self.db.session() as session:
             _, code = orgs.create_org(
-                session=session, name=name, parent_name=parent, timezone="Asia/Ho_Chi_Minh",
-                locale="vi", now=self.clock.now(),
+                session=session,
+                name=name,
+                parent_name=parent,
+                timezone="Asia/Ho_Chi_Minh",
+                locale="vi",
+                now=self.clock.now(),
             )
         return code
 

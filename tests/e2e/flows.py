@@ -11,9 +11,7 @@ from tests.e2e.conftest import Bot
 LINK = re.compile(r"https://t\.me/chibot_test_bot\?start=([\w-]+)")
 
 
-async def linked_cell(
-    bot: Bot, name: str = "Chi bộ Văn phòng"
-) -> tuple[FakeUser, FakeChat]:
+async def linked_cell(bot: Bot, name: str = "Chi bộ Văn phòng") -> tuple[FakeUser, FakeChat]:
     """Creates a cell, links its group; returns the secretary and the group."""
     secretary = bot.api.add_user("Nguyễn Văn Bình")
     group = bot.api.add_group(name, members=[secretary], admins=[secretary])
@@ -44,4 +42,6 @@ async def add_people(
 async def join(bot: Bot, user: FakeUser, token: str) -> dict[str, Any]:
     """Opens a personal link and confirms; returns the welcome message."""
     invitation = await bot.say(user, f"/start {token}")
-    return await bot.tap_edit(user, invitation, "✅ Xác nhận")
+    welcome = await bot.tap_edit(user, invitation, "✅ Xác nhận")
+    await bot.settle()
+    return welcome

@@ -30,9 +30,7 @@ async def test_admin_links_group_and_becomes_secretary(bot: Bot) -> None:
     assert org.group_chat_id == str(group.id)
     with bot.db.session() as session:
         secretary = session.exec(select(Member).where(Member.org_id == org.id)).one()
-        audit = session.exec(
-            select(AuditEntry).where(AuditEntry.action == "org.link_group")
-        ).one()
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "org.link_group")).one()
     assert secretary.role == Role.SECRETARY
     assert secretary.full_name == "Lê Văn Hùng"
     assert audit.after is not None and audit.after["group_chat_id"] == str(group.id)

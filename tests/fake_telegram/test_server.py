@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from telegram import (  # noqa: TID251 - this tests the fake against PTB
+from telegram import ( - this tests the fake against PTB
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -26,7 +26,7 @@ from telegram import (  # noqa: TID251 - this tests the fake against PTB
     MenuButtonCommands,
     Update,
 )
-from telegram.error import (  # noqa: TID251
+from telegram.error import (
     BadRequest,
     ChatMigrated,
     Conflict,
@@ -36,7 +36,7 @@ from telegram.error import (  # noqa: TID251
     RetryAfter,
     TimedOut,
 )
-from telegram.ext import (  # noqa: TID251
+from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,

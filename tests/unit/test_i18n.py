@@ -33,7 +33,9 @@ def test_unknown_locale_falls_back_to_vietnamese(locale: str | None) -> None:
     assert t.gettext(CANCELLED) == translator("vi").gettext(CANCELLED)
 
 
-@pytest.mark.parametrize(("given", "expected"), [("en-US", "en"), ("EN_gb", "en"), ("vi-VN", "vi")])
+@pytest.mark.parametrize(
+    ("given", "expected"), [("en-US", "en"), ("EN_gb", "en"), ("vi-VN", "vi")]
+)
 def test_locale_tags_are_shortened(given: str, expected: str) -> None:
     assert normalise_locale(given) == expected
 

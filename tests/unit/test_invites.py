@@ -16,8 +16,13 @@ TAM = "Lê Văn Tám"
 
 def roster_entry(session: Session, cell: factories.Cell, now: datetime, name: str = TAM) -> Member:
     [member] = members.add_members(
-        session=session, org_id=cell.org.id, names=[name], role=Role.COMMITTEE,
-        status=MemberStatus.PROBATIONARY, actor=cell.secretary, now=now,
+        session=session,
+        org_id=cell.org.id,
+        names=[name],
+        role=Role.COMMITTEE,
+        status=MemberStatus.PROBATIONARY,
+        actor=cell.secretary,
+        now=now,
     )
     return member
 
@@ -122,7 +127,9 @@ def test_only_secretary_or_deputy_creates_links(db: Database, now: datetime) -> 
                 session=session, org_id=cell.org.id, member_id=entry.id, actor=committee, now=now
             )
         with pytest.raises(NotAllowed):
-            invites.create_cell_invite(session=session, org_id=cell.org.id, actor=committee, now=now)
+            invites.create_cell_invite(
+                session=session, org_id=cell.org.id, actor=committee, now=now
+            )
 
 
 def test_removed_roster_entry_link_dies(db: Database, now: datetime) -> None:
@@ -130,8 +137,14 @@ def test_removed_roster_entry_link_dies(db: Database, now: datetime) -> None:
         cell = factories.cell(session, now)
         entry = roster_entry(session, cell, now)
         token = personal(session, cell, entry, now)
-        members.update_member(session=session, org_id=cell.org.id, member_id=entry.id,
-                              actor=cell.secretary, now=now, remove=True)
+        members.update_member(
+            session=session,
+            org_id=cell.org.id,
+            member_id=entry.id,
+            actor=cell.secretary,
+            now=now,
+            remove=True,
+        )
         tam = factories.person(session, "tam", now)
         with pytest.raises(Conflict) as info:
             accept(session, token, tam, now)
@@ -144,12 +157,15 @@ def test_removed_roster_entry_link_dies(db: Database, now: datetime) -> None:
 def test_cell_link_request_then_approve(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                           actor=cell.secretary, now=now)
+        token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         mai = factories.person(session, "mai_tg", now)
     with db.session() as session:
         assert invites.kind_of(session=session, token=token) == InviteKind.CELL
-        request, org = ask(session, token, mai, now, name=unicodedata.normalize("NFD", " Đỗ Thị Mai "))
+        request, org = ask(
+            session, token, mai, now, name=unicodedata.normalize("NFD", " Đỗ Thị Mai ")
+        )
         assert org.id == cell.org.id
         assert members.membership_in(session=session, person=mai, org_id=org.id) is None
     with db.session() as session:
@@ -160,7 +176,11 @@ def test_cell_link_request_then_approve(db: Database, now: datetime) -> None:
         stored = members.membership_in(session=session, person=mai, org_id=cell.org.id)
         assert stored is not None
         assert stored.id == member.id
-        assert (stored.full_name, stored.role, stored.joined_at) == ("Đỗ Thị Mai", Role.MEMBER, now)
+        assert (stored.full_name, stored.role, stored.joined_at) == (
+            "Đỗ Thị Mai",
+            Role.MEMBER,
+            now,
+        )
         assert decided.status == JoinRequestStatus.APPROVED
         assert decided.decided_by == cell.secretary.id
 
@@ -168,8 +188,9 @@ def test_cell_link_request_then_approve(db: Database, now: datetime) -> None:
 def test_cell_link_reject_creates_no_member(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                           actor=cell.secretary, now=now)
+        token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         mai = factories.person(session, "mai", now)
         request, _ = ask(session, token, mai, now)
         before = len(members.active_members(session=session, org_id=cell.org.id))
@@ -186,14 +207,17 @@ def test_cell_link_reject_creates_no_member(db: Database, now: datetime) -> None
 def test_deciding_twice_conflicts(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                           actor=cell.secretary, now=now)
+        token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         request, _ = ask(session, token, factories.person(session, "mai", now), now)
-        invites.decide_join(session=session, request_id=request.id, approver=cell.secretary,
-                            approve=False, now=now)
+        invites.decide_join(
+            session=session, request_id=request.id, approver=cell.secretary, approve=False, now=now
+        )
     with db.session() as session, pytest.raises(Conflict) as info:
-        invites.decide_join(session=session, request_id=request.id, approver=cell.secretary,
-                            approve=True, now=now)
+        invites.decide_join(
+            session=session, request_id=request.id, approver=cell.secretary, approve=True, now=now
+        )
     assert info.value.code == "join_already_decided"
 
 
@@ -202,20 +226,23 @@ def test_plain_member_or_other_cell_cannot_decide(db: Database, now: datetime) -
         cell = factories.cell(session, now)
         other = factories.cell(session, now, name="Chi bộ Khác")
         _, plain = factories.joined_member(session, cell, TAM, now)
-        token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                           actor=cell.secretary, now=now)
+        token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         request, _ = ask(session, token, factories.person(session, "mai", now), now)
     for approver in (plain, other.secretary):
         with db.session() as session, pytest.raises(NotAllowed):
-            invites.decide_join(session=session, request_id=request.id, approver=approver,
-                                approve=True, now=now)
+            invites.decide_join(
+                session=session, request_id=request.id, approver=approver, approve=True, now=now
+            )
 
 
 def test_second_pending_request_conflicts(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                           actor=cell.secretary, now=now)
+        token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         mai = factories.person(session, "mai", now)
         ask(session, token, mai, now)
         with pytest.raises(Conflict) as info:
@@ -226,10 +253,12 @@ def test_second_pending_request_conflicts(db: Database, now: datetime) -> None:
 def test_new_cell_link_revokes_old_one(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        old = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                         actor=cell.secretary, now=now)
-        invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                   actor=cell.secretary, now=now)
+        old = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
+        invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         with pytest.raises(Conflict) as info:
             ask(session, old, factories.person(session, "mai", now), now)
     assert info.value.code == "invite_expired"
@@ -242,9 +271,12 @@ def test_someone_already_in_the_cell_cannot_use_any_link(db: Database, now: date
     with db.session() as session:
         cell = factories.cell(session, now)
         _, tam = factories.joined_member(session, cell, TAM, now)
-        cell_token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                                actor=cell.secretary, now=now)
-        personal_token = personal(session, cell, roster_entry(session, cell, now, "Võ Thị Sáu"), now)
+        cell_token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
+        personal_token = personal(
+            session, cell, roster_entry(session, cell, now, "Võ Thị Sáu"), now
+        )
     for token in (cell_token, personal_token):
         with db.session() as session, pytest.raises(Conflict) as info:
             invites.preview_invite(session=session, token=token, person=tam, now=now)
@@ -256,7 +288,8 @@ def test_someone_already_in_the_cell_cannot_use_any_link(db: Database, now: date
 
 
 @pytest.mark.parametrize(
-    "token", ["", "abc", "../../etc", "x" * 200, "A" * 22, "Ab3_-" * 4 + "zz", "a b c d e f g h i j k"]
+    "token",
+    ["", "abc", "../../etc", "x" * 200, "A" * 22, "Ab3_-" * 4 + "zz", "a b c d e f g h i j k"],
 )
 def test_garbage_tokens_are_bad_invites(db: Database, now: datetime, token: str) -> None:
     with db.session() as session:
@@ -275,8 +308,9 @@ def test_garbage_tokens_are_bad_invites(db: Database, now: datetime, token: str)
 def test_personal_and_cell_tokens_are_not_interchangeable(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        cell_token = invites.create_cell_invite(session=session, org_id=cell.org.id,
-                                                actor=cell.secretary, now=now)
+        cell_token = invites.create_cell_invite(
+            session=session, org_id=cell.org.id, actor=cell.secretary, now=now
+        )
         personal_token = personal(session, cell, roster_entry(session, cell, now), now)
         mai = factories.person(session, "mai", now)
         with pytest.raises(InvalidInput):

@@ -15,8 +15,13 @@ FULL = MemberStatus.FULL
 
 def add(session: Session, cell: factories.Cell, names: list[str], now: datetime, role=Role.MEMBER):
     return members.add_members(
-        session=session, org_id=cell.org.id, names=names, role=role, status=FULL,
-        actor=cell.secretary, now=now,
+        session=session,
+        org_id=cell.org.id,
+        names=names,
+        role=role,
+        status=FULL,
+        actor=cell.secretary,
+        now=now,
     )
 
 
@@ -60,8 +65,12 @@ def test_parse_names_at_most_one_hundred() -> None:
 
 @pytest.mark.parametrize(
     ("bad", "code"),
-    [("<b>Lan</b>", "name_markup"), ("Lan & Hoa", "name_markup"), ("x" * 121, "name_too_long"),
-     ("Lan\x00", "name_control")],
+    [
+        ("<b>Lan</b>", "name_markup"),
+        ("Lan & Hoa", "name_markup"),
+        ("x" * 121, "name_too_long"),
+        ("Lan\x00", "name_control"),
+    ],
 )
 def test_parse_names_reports_the_bad_line(bad: str, code: str) -> None:
     with pytest.raises(InvalidInput) as info:
@@ -89,8 +98,11 @@ def test_add_members_adds_unjoined_entries_and_audits(db: Database, now: datetim
             ("Nguyễn Thị Lan", Role.COMMITTEE, None),
             ("Trần Văn Đức", Role.COMMITTEE, None),
         ]
-        adds = [e for e in audit.list_actions(session=session, org_id=cell.org.id)
-                if e.action == "member.add"]
+        adds = [
+            e
+            for e in audit.list_actions(session=session, org_id=cell.org.id)
+            if e.action == "member.add"
+        ]
         assert sorted(e.target for e in adds) == ["Nguyễn Thị Lan", "Trần Văn Đức"]
         assert all(e.actor_person_id == cell.secretary.id for e in adds)
 
@@ -134,16 +146,26 @@ def test_secretary_changes_role_with_audit(db: Database, now: datetime) -> None:
         later = now + timedelta(hours=1)
         update(session, cell, target, cell.secretary, later, role=Role.COMMITTEE)
     with db.session() as session:
-        assert members.get_member(session=session, org_id=cell.org.id, member_id=target.id).role \
+        assert (
+            members.get_member(session=session, org_id=cell.org.id, member_id=target.id).role
             == Role.COMMITTEE
+        )
         entry = audit.list_actions(session=session, org_id=cell.org.id)[0]
         assert entry.action == "member.update"
         assert entry.at == later
         assert entry.actor_person_id == cell.secretary.id
-        assert entry.before == {"full_name": "Võ Thị Sáu", "role": "member", "status": "full",
-                                "removed": False}
-        assert entry.after == {"full_name": "Võ Thị Sáu", "role": "committee", "status": "full",
-                               "removed": False}
+        assert entry.before == {
+            "full_name": "Võ Thị Sáu",
+            "role": "member",
+            "status": "full",
+            "removed": False,
+        }
+        assert entry.after == {
+            "full_name": "Võ Thị Sáu",
+            "role": "committee",
+            "status": "full",
+            "removed": False,
+        }
 
 
 def test_deputy_may_update_members(db: Database, now: datetime) -> None:
@@ -165,7 +187,9 @@ def test_nobody_changes_own_role_or_removes_self(db: Database, now: datetime) ->
         with pytest.raises(Conflict) as info:
             update(session, cell, mine, cell.secretary, now, remove=True)
         assert info.value.code == "cannot_change_self"
-        member, deputy = factories.joined_member(session, cell, "Lê Văn Tám", now, role=Role.DEPUTY)
+        member, deputy = factories.joined_member(
+            session, cell, "Lê Văn Tám", now, role=Role.DEPUTY
+        )
         with pytest.raises(Conflict):
             update(session, cell, member, deputy, now, role=Role.COMMITTEE)
 
@@ -200,8 +224,10 @@ def test_roster_reports_joined_and_reachability(db: Database, now: datetime) -> 
             session=session, person_id=blocked.id, reachability=Reachability.BLOCKED
         )
     with db.session() as session:
-        rows = {e.member.full_name: (e.joined, e.reachability)
-                for e in members.roster(session=session, org_id=cell.org.id)}
+        rows = {
+            e.member.full_name: (e.joined, e.reachability)
+            for e in members.roster(session=session, org_id=cell.org.id)
+        }
     assert rows == {
         cell.secretary_member.full_name: (True, Reachability.OK),
         "Chưa Vào Nhóm": (False, Reachability.UNKNOWN),
@@ -212,7 +238,9 @@ def test_roster_reports_joined_and_reachability(db: Database, now: datetime) -> 
 def test_removed_members_disappear_from_active_lists(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        gone, person = factories.joined_member(session, cell, "Lê Văn Tám", now, role=Role.COMMITTEE)
+        gone, person = factories.joined_member(
+            session, cell, "Lê Văn Tám", now, role=Role.COMMITTEE
+        )
         [unjoined] = add(session, cell, ["Võ Thị Sáu"], now)
         update(session, cell, gone, cell.secretary, now, remove=True)
         update(session, cell, unjoined, cell.secretary, now, remove=True)
@@ -248,17 +276,34 @@ def test_active_members_put_the_committee_first(db: Database, now: datetime) -> 
         add(session, cell, ["Phạm Văn Cường"], now, role=Role.COMMITTEE)
         add(session, cell, ["Hoàng Thị Yến"], now, role=Role.DEPUTY)
         names = [m.full_name for m in members.active_members(session=session, org_id=cell.org.id)]
-    assert names == [cell.secretary_member.full_name, "Hoàng Thị Yến", "Phạm Văn Cường",
-                     "Lê Thị An", "Trần Văn Bình"]
+    assert names == [
+        cell.secretary_member.full_name,
+        "Hoàng Thị Yến",
+        "Phạm Văn Cường",
+        "Lê Thị An",
+        "Trần Văn Bình",
+    ]
 
 
 @pytest.mark.xfail(strict=True, reason="given names sort by code point: Ánh, Đức after Yên")
 def test_members_sort_in_vietnamese_alphabetical_order(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        add(session, cell, ["Hoàng Văn Yên", "Lê Văn Đức", "Nguyễn Thị Ánh", "Trần Văn Bình",
-                            "Phạm Thị Giang"], now)
-        names = [m.full_name for m in members.active_members(session=session, org_id=cell.org.id)
-                 if m.role == Role.MEMBER]
-    assert names == ["Nguyễn Thị Ánh", "Trần Văn Bình", "Lê Văn Đức", "Phạm Thị Giang",
-                     "Hoàng Văn Yên"]
+        add(
+            session,
+            cell,
+            ["Hoàng Văn Yên", "Lê Văn Đức", "Nguyễn Thị Ánh", "Trần Văn Bình", "Phạm Thị Giang"],
+            now,
+        )
+        names = [
+            m.full_name
+            for m in members.active_members(session=session, org_id=cell.org.id)
+            if m.role == Role.MEMBER
+        ]
+    assert names == [
+        "Nguyễn Thị Ánh",
+        "Trần Văn Bình",
+        "Lê Văn Đức",
+        "Phạm Thị Giang",
+        "Hoàng Văn Yên",
+    ]

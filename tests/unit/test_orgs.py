@@ -19,15 +19,24 @@ CELL = "Chi bộ Khu phố 3"
 
 def new_org(session: Session, now: datetime, name: str = CELL, parent: str | None = None):
     return orgs.create_org(
-        session=session, name=name, parent_name=parent, timezone="Asia/Ho_Chi_Minh",
-        locale="vi", now=now,
+        session=session,
+        name=name,
+        parent_name=parent,
+        timezone="Asia/Ho_Chi_Minh",
+        locale="vi",
+        now=now,
     )
 
 
 def link(session: Session, code: str, admin, now: datetime, chat_id: str = "-100777"):
     return orgs.link_group(
-        session=session, code=code, channel="telegram", chat_id=chat_id, chat_title=CELL,
-        admin=admin, now=now,
+        session=session,
+        code=code,
+        channel="telegram",
+        chat_id=chat_id,
+        chat_title=CELL,
+        admin=admin,
+        now=now,
     )
 
 
@@ -106,7 +115,9 @@ def test_link_group_makes_admin_secretary_and_audits(db: Database, now: datetime
         linked, member = link(session, code, admin, now)
     with db.session() as session:
         assert linked.id == org.id
-        assert orgs.org_for_chat(session=session, channel="telegram", chat_id="-100777").id == org.id
+        assert (
+            orgs.org_for_chat(session=session, channel="telegram", chat_id="-100777").id == org.id
+        )
         stored = session.get(Member, member.id)
         assert stored.role == Role.SECRETARY
         assert stored.person_id == admin.id
@@ -187,7 +198,8 @@ def test_relinking_never_leaves_two_secretaries(db: Database, now: datetime) -> 
         link(session, code, newcomer, now, chat_id="-100999")
     with db.session() as session:
         secretaries = [
-            m for m in members.active_members(session=session, org_id=cell.org.id)
+            m
+            for m in members.active_members(session=session, org_id=cell.org.id)
             if m.role == Role.SECRETARY
         ]
         assert len(secretaries) == 1
@@ -206,8 +218,12 @@ def test_follow_migration_moves_group_and_pending_rows(db: Database, now: dateti
         sent = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "sent")).one()
         outbox.claim(session=session, ids=[sent.id], now=now)
         outbox.record_delivery(
-            session=session, row_id=sent.id, delivery=Delivery("sent", provider_message_id="9"),
-            now=now, retry_base=timedelta(seconds=1), max_attempts=3,
+            session=session,
+            row_id=sent.id,
+            delivery=Delivery("sent", provider_message_id="9"),
+            now=now,
+            retry_base=timedelta(seconds=1),
+            max_attempts=3,
         )
     with db.session() as session:
         org = orgs.follow_migration(
@@ -229,9 +245,12 @@ def test_follow_migration_moves_group_and_pending_rows(db: Database, now: dateti
             "sent": (old, OutboxStatus.SENT),
             "x": ("42", OutboxStatus.PENDING),
         }
-        assert orgs.follow_migration(
-            session=session, channel="telegram", old_chat_id="-5", new_chat_id="-6"
-        ) is None
+        assert (
+            orgs.follow_migration(
+                session=session, channel="telegram", old_chat_id="-5", new_chat_id="-6"
+            )
+            is None
+        )
 
 
 def test_org_tree_order_depth_and_counts(db: Database, now: datetime) -> None:
@@ -243,8 +262,13 @@ def test_org_tree_order_depth_and_counts(db: Database, now: datetime) -> None:
         new_org(session, now, name="Tổ đảng 1", parent="Chi bộ Khu phố 1")
         kp1 = orgs.find_org(session=session, name="Chi bộ Khu phố 1")
         members.add_members(
-            session=session, org_id=kp1.id, names=["Lê Văn Tám", "Võ Thị Sáu"],
-            role=Role.MEMBER, status=MemberStatus.FULL, actor=None, now=now,
+            session=session,
+            org_id=kp1.id,
+            names=["Lê Văn Tám", "Võ Thị Sáu"],
+            role=Role.MEMBER,
+            status=MemberStatus.FULL,
+            actor=None,
+            now=now,
         )
     with db.session() as session:
         tree = [(s.org.name, s.depth, s.member_count) for s in orgs.org_tree(session=session)]
@@ -263,12 +287,21 @@ def test_org_tree_does_not_count_removed_members(db: Database, now: datetime) ->
         gone, _ = factories.joined_member(session, cell, "Phạm Văn Đồng", now)
         factories.joined_member(session, cell, "Lê Thị Hoa", now)
         members.add_members(
-            session=session, org_id=cell.org.id, names=["Võ Thị Sáu"], role=Role.MEMBER,
-            status=MemberStatus.FULL, actor=cell.secretary, now=now,
+            session=session,
+            org_id=cell.org.id,
+            names=["Võ Thị Sáu"],
+            role=Role.MEMBER,
+            status=MemberStatus.FULL,
+            actor=cell.secretary,
+            now=now,
         )
         members.update_member(
-            session=session, org_id=cell.org.id, member_id=gone.id, actor=cell.secretary,
-            now=now, remove=True,
+            session=session,
+            org_id=cell.org.id,
+            member_id=gone.id,
+            actor=cell.secretary,
+            now=now,
+            remove=True,
         )
     with db.session() as session:
         [summary] = orgs.org_tree(session=session)

@@ -24,7 +24,11 @@ def row(session: Session, key: str) -> OutboxMessage:
 
 def deliver(session: Session, row_id: int, delivery: Delivery, now: datetime, max_attempts=3):
     return outbox.record_delivery(
-        session=session, row_id=row_id, delivery=delivery, now=now, retry_base=BASE,
+        session=session,
+        row_id=row_id,
+        delivery=delivery,
+        now=now,
+        retry_base=BASE,
         max_attempts=max_attempts,
     )
 
@@ -67,14 +71,18 @@ def test_due_candidates_priority_exclusion_and_due_time(db: Database, now: datet
     with db.session() as session:
         enqueue(session, "bulk", now, chat="1", priority=Priority.BULK)
         enqueue(session, "normal", now, chat="2")
-        enqueue(session, "later", now + timedelta(minutes=5), chat="3", priority=Priority.INTERACTIVE)
+        enqueue(
+            session, "later", now + timedelta(minutes=5), chat="3", priority=Priority.INTERACTIVE
+        )
         enqueue(session, "excluded", now, chat="4", priority=Priority.INTERACTIVE)
         enqueue(session, "reply", now, chat="5", priority=Priority.INTERACTIVE)
     with db.session() as session:
         due = outbox.due_candidates(session=session, now=now, exclude_chats={"4"}, limit=10)
         assert [r.dedupe_key for r in due] == ["reply", "normal", "bulk"]
-        assert [r.dedupe_key for r in outbox.due_candidates(
-            session=session, now=now, exclude_chats=(), limit=2)] == ["excluded", "reply"]
+        assert [
+            r.dedupe_key
+            for r in outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=2)
+        ] == ["excluded", "reply"]
         later = outbox.due_candidates(
             session=session, now=now + timedelta(minutes=5), exclude_chats=(), limit=10
         )
@@ -86,8 +94,10 @@ def test_claim_is_exclusive(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "a", now)
         enqueue(session, "b", now)
-        ids = [r.id for r in outbox.due_candidates(session=session, now=now, exclude_chats=(),
-                                                   limit=10)]
+        ids = [
+            r.id
+            for r in outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=10)
+        ]
     with db.session() as session:
         assert outbox.claim(session=session, ids=ids, now=now) == ids
     with db.session() as session:
@@ -125,13 +135,19 @@ def test_unreachable_blocks_row_and_person(db: Database, now: datetime, reach) -
         row_id = row(session, "dm").id
         outbox.claim(session=session, ids=[row_id], now=now)
     with db.session() as session:
-        deliver(session, row_id, Delivery("unreachable", error="Forbidden", reachability=reach), now)
+        deliver(
+            session, row_id, Delivery("unreachable", error="Forbidden", reachability=reach), now
+        )
     with db.session() as session:
         assert row(session, "dm").status == OutboxStatus.BLOCKED
         assert row(session, "dm").last_error == "Forbidden"
         assert session.get(Person, person.id).reachability == reach
-        assert outbox.due_candidates(session=session, now=now + timedelta(days=1),
-                                     exclude_chats=(), limit=10) == []
+        assert (
+            outbox.due_candidates(
+                session=session, now=now + timedelta(days=1), exclude_chats=(), limit=10
+            )
+            == []
+        )
 
 
 def test_retry_backs_off_exponentially_then_fails(db: Database, now: datetime) -> None:
@@ -143,7 +159,9 @@ def test_retry_backs_off_exponentially_then_fails(db: Database, now: datetime) -
     for _ in range(3):
         with db.session() as session:
             assert outbox.claim(session=session, ids=[row_id], now=at) == [row_id]
-            updated = deliver(session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4)
+            updated = deliver(
+                session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4
+            )
             assert updated.status == OutboxStatus.PENDING
             waits.append(updated.next_attempt_at - at)
             assert outbox.due_candidates(session=session, now=at, exclude_chats=(), limit=5) == []
@@ -203,7 +221,9 @@ def test_release_stale_claims(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "old", now)
         enqueue(session, "fresh", now)
-        outbox.claim(session=session, ids=[row(session, "old").id], now=now - timedelta(minutes=10))
+        outbox.claim(
+            session=session, ids=[row(session, "old").id], now=now - timedelta(minutes=10)
+        )
         outbox.claim(session=session, ids=[row(session, "fresh").id], now=now)
     with db.session() as session:
         released = outbox.release_stale_claims(

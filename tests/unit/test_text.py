@@ -3,7 +3,15 @@ import unicodedata
 
 import pytest
 
-from bot.text import MAX_NAME_LENGTH, InvalidName, clean_line, escape, fold, split_message, validate_name
+from bot.text import (
+    MAX_NAME_LENGTH,
+    InvalidName,
+    clean_line,
+    escape,
+    fold,
+    split_message,
+    validate_name,
+)
 
 LAN = "Nguyễn Thị Lan"
 
