@@ -50,8 +50,9 @@ class UserSimulator:
         language_code: str | None = None,
         *,
         user_id: int | None = None,
+        started: bool = False,
     ) -> FakeUser:
-        """Creates a user who has not started the bot yet.
+        """Creates a user (who has not started the bot yet, unless `started`).
 
         Args:
             first_name: The first name.
@@ -59,8 +60,11 @@ class UserSimulator:
             username: The @username without "@".
             language_code: The client language, e.g. "vi".
             user_id: A fixed id (default: the next free one, from 1000000001 up).
+            started: Whether they already pressed Start (the bot may write to them).
         """
-        return self.world.add_user(first_name, last_name, username, language_code, user_id)
+        user = self.world.add_user(first_name, last_name, username, language_code, user_id)
+        self.world.user_state(user).started = started
+        return user
 
     def add_group(
         self,

@@ -1,3 +1,4 @@
+import itertools
 import random
 import unicodedata
 
@@ -174,7 +175,7 @@ def test_split_of_short_lines_cuts_only_between_lines(seed: int) -> None:
     assert all(len(chunk) <= limit for chunk in chunks)
     assert "\n".join(chunks) == text
     # Greedy: a chunk ends only where the next line would not have fitted.
-    for chunk, following in zip(chunks, chunks[1:], strict=False):
+    for chunk, following in itertools.pairwise(chunks):
         assert len(chunk) + 1 + len(following.split("\n")[0]) > limit
 
 
