@@ -44,7 +44,8 @@ class RateLimiter:
     """Keeps sends within overall, per-private-chat and per-group limits.
 
     Our buckets are smaller than the channel's so that network jitter never makes two of our
-    sends arrive closer together than the channel allows.
+    sends arrive closer together than the channel allows. A private chat may take two messages
+    at once (a reply right after a notification), then one a second, as Telegram tolerates.
     """
 
     global_per_second: float = 30.0
@@ -62,7 +63,8 @@ class RateLimiter:
         bucket = self.chats.get(chat_id)
         if bucket is None:
             if is_group:
-                bucket = TokenBucket(capacity=5, rate=self.group_per_minute / 60)
+                # Groups have a hard per-minute limit and no interactive replies to speed up.
+                bucket = TokenBucket(capacity=1, rate=self.group_per_minute / 60)
             else:
                 # Two lets a reply follow a notification at once; Telegram tolerates short bursts.
                 bucket = TokenBucket(capacity=2, rate=self.private_per_second)

@@ -82,3 +82,24 @@ def split_message(text: str, limit: int) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+# Vietnamese alphabetical order: letters with their vowel marks are letters of their own
+# (a < ă < â, d < đ, o < ô < ơ, u < ư); the five tones only break ties (ngang, huyền, hỏi,
+# ngã, sắc, nặng).
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Returns a key that sorts Vietnamese words as a Vietnamese dictionary does."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in nfc(text).casefold():
+        parts = unicodedata.normalize("NFD", char)
+        tone = next((_TONES[m] for m in parts if m in _TONES), 0)
+        base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONES))
+        letters.append(_LETTER_RANK.get(base, 100 + ord(base[0]) if base else 0))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)

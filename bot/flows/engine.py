@@ -256,6 +256,12 @@ class FlowEngine:
         if choice is None:
             hint = t.gettext("Please tap one of the buttons (or type its number).")
             return self._reask(flow, state, ctx, hint)
+        if step.kind == StepKind.CONFIRM:
+            if choice.value != "yes":
+                session.delete(state)
+                return Outcome(screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
+                               finished=True)
+            return self._record(flow, state, ctx, step, True)
         return self._record(flow, state, ctx, step, choice.value)
 
     def answer_button(

@@ -19,7 +19,7 @@ from bot.models import (
 )
 from bot.services import audit
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.text import InvalidName, validate_name
+from bot.text import InvalidName, validate_name, vietnamese_sort_key
 
 MAX_NAMES_PER_BATCH = 100
 
@@ -48,7 +48,14 @@ def active_members(*, session: Session, org_id: int) -> list[Member]:
         select(Member).where(Member.org_id == org_id, col(Member.removed_at).is_(None))
     ).all()
     order = {Role.SECRETARY: 0, Role.DEPUTY: 1, Role.COMMITTEE: 2, Role.MEMBER: 3}
-    return sorted(rows, key=lambda m: (order[m.role], m.full_name.split(" ")[-1], m.full_name))
+    return sorted(
+        rows,
+        key=lambda m: (
+            order[m.role],
+            vietnamese_sort_key(m.full_name.split(" ")[-1]),
+            vietnamese_sort_key(m.full_name),
+        ),
+    )
 
 
 def roster(*, session: Session, org_id: int) -> list[RosterEntry]:
@@ -112,9 +119,29 @@ def committee_cells(*, session: Session, person: Person) -> list[tuple[Member, O
 def ensure_secretary(
     *, session: Session, org: Organisation, person: Person, now: datetime
 ) -> Member:
-    """Makes the person the cell's secretary, reusing their roster entry if they have one."""
+    """Makes the person the cell's secretary, reusing their roster entry if they have one.
+
+    A cell has one secretary: when an operator's fresh setup code is used by someone else, the
+    previous secretary becomes deputy (audited), and the new secretary can adjust from there.
+    """
     assert org.id is not None
     member = membership_in(session=session, person=person, org_id=org.id)
+    for previous in active_members(session=session, org_id=org.id):
+        if previous.role == Role.SECRETARY and (member is None or previous.id != member.id):
+            before = _snapshot(previous)
+            previous.role = Role.DEPUTY
+            session.add(previous)
+            audit.record_action(
+                session=session,
+                org_id=org.id,
+                actor_person_id=person.id,
+                actor_label=person.display_name,
+                action="member.update",
+                target=previous.full_name,
+                before=before,
+                after=_snapshot(previous),
+                now=now,
+            )
     if member is None:
         name = person.display_name or "?"
         try:
@@ -134,12 +161,12 @@ def parse_names(text: str) -> list[str]:
     """Returns the validated names typed one per line; raises InvalidInput naming the bad line."""
     names: list[str] = []
     seen: set[str] = set()
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not lines:
         raise InvalidInput("names_empty")
     if len(lines) > MAX_NAMES_PER_BATCH:
         raise InvalidInput("names_too_many", limit=MAX_NAMES_PER_BATCH)
-    for number, line in enumerate(lines, start=1):
+    for number, line in lines:
         try:
             name = validate_name(line)
         except InvalidName as exc:

@@ -214,10 +214,11 @@ def record_delivery(
     elif delivery.kind == "retry" and row.attempts < max_attempts:
         row.status = OutboxStatus.PENDING
         if delivery.retry_after is not None:
+            # The channel said how long; waiting less would only earn another refusal.
             wait = timedelta(seconds=delivery.retry_after)
         else:
-            wait = retry_base * (2 ** max(row.attempts - 1, 0))
-        row.next_attempt_at = now + min(wait, timedelta(minutes=30))
+            wait = min(retry_base * (2 ** max(row.attempts - 1, 0)), timedelta(minutes=30))
+        row.next_attempt_at = now + wait
     else:
         row.status = OutboxStatus.FAILED
     session.add(row)

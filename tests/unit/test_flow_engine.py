@@ -293,7 +293,6 @@ def test_confirm_by_typing_its_number(db: Database, now: datetime, person) -> No
     assert len(COMPLETED) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="typing the Cancel option at a CONFIRM step completes")
 @pytest.mark.parametrize("typed", ["2", "no"])
 def test_declining_a_confirm_by_typing_changes_nothing(db, now, person, typed) -> None:
     with db.session() as session:

@@ -79,7 +79,6 @@ def test_parse_names_reports_the_bad_line(bad: str, code: str) -> None:
     assert info.value.params["line"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="line numbers skip blank lines, so they point elsewhere")
 def test_bad_line_number_counts_the_blank_lines_the_user_typed() -> None:
     with pytest.raises(InvalidInput) as info:
         members.parse_names("Nguyễn Thị Lan\n\n<b>Hoa</b>")
@@ -285,7 +284,6 @@ def test_active_members_put_the_committee_first(db: Database, now: datetime) -> 
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="given names sort by code point: Ánh, Đức after Yên")
 def test_members_sort_in_vietnamese_alphabetical_order(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)

@@ -188,7 +188,6 @@ def test_chat_already_linked_conflicts(db: Database, now: datetime) -> None:
     assert info.value.params["name"] == cell.org.name
 
 
-@pytest.mark.xfail(strict=True, reason="link_group leaves two secretaries when re-linked")
 def test_relinking_never_leaves_two_secretaries(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)

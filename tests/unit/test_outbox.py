@@ -182,7 +182,6 @@ def test_retry_honours_retry_after(db: Database, now: datetime) -> None:
     assert updated.next_attempt_at == now + timedelta(seconds=17)
 
 
-@pytest.mark.xfail(strict=True, reason="retry_after is capped at 30 minutes")
 def test_long_retry_after_is_not_cut_short(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "m", now)

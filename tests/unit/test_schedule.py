@@ -63,7 +63,6 @@ def test_duplicate_mark_keeps_the_rest_of_the_transaction(db: Database, now: dat
         assert list(statuses(session)) == ["k"]
 
 
-@pytest.mark.xfail(strict=True, reason="on SQLite the savepoint commits the mark at once")
 def test_mark_processed_is_rolled_back_with_its_transaction(db: Database, now: datetime) -> None:
     def crashing_handler() -> None:
         with db.session() as session:
