@@ -28,14 +28,16 @@ from bot.models import OutboxStatus, Priority  # noqa: E402
 from bot.services import outbox  # noqa: E402
 from fake_telegram import FakeTelegram, RateLimits  # noqa: E402
 
-TOKEN = "123456:BENCH"
+TOKEN = "123456:BENCH"  # noqa: S105 - the fake server's token
 LIMIT = 30.0
 SENDING = {"sendMessage", "editMessageText"}
 
 
 async def run(messages: int) -> dict[str, float]:
     limits = RateLimits(global_per_second=LIMIT, private_per_second=1, group_per_minute=20)
-    async with FakeTelegram(token=TOKEN, bot_username="chibot_bench_bot", rate_limits=limits) as api:
+    async with FakeTelegram(
+        token=TOKEN, bot_username="chibot_bench_bot", rate_limits=limits
+    ) as api:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
             settings = Settings(  # type: ignore[call-arg]
@@ -56,7 +58,9 @@ async def run(messages: int) -> dict[str, float]:
                 db.dispose()
 
 
-async def _measure(api: FakeTelegram, db: Database, app: object, messages: int) -> dict[str, float]:
+async def _measure(
+    api: FakeTelegram, db: Database, app: object, messages: int
+) -> dict[str, float]:
     recipients = [api.add_user(f"Đảng viên {i}", started=True) for i in range(messages)]
     person = api.add_user("Người bấm nút")
     picker = await _language_picker(api, person)
@@ -83,8 +87,11 @@ async def _measure(api: FakeTelegram, db: Database, app: object, messages: int) 
     while api.sent_count() < messages:
         started = time.monotonic()
         query_id = await api.user_taps(person, picker, data=choices[len(latencies) % 2])
-        await api.next_call("answerCallbackQuery", timeout=30,
-                            where=lambda c, q=query_id: c.params["callback_query_id"] == q)
+        await api.next_call(
+            "answerCallbackQuery",
+            timeout=30,
+            where=lambda c, q=query_id: c.params["callback_query_id"] == q,
+        )
         edit = await api.next_call("editMessageText", timeout=30)
         latencies.append(edit.at - started)
         await asyncio.sleep(0.5)
@@ -106,7 +113,8 @@ async def _measure(api: FakeTelegram, db: Database, app: object, messages: int) 
         "lost": float(lost),
         "not_sent_rows": float(messages - counts.get(OutboxStatus.SENT, 0)),
         "reply_p50_s": statistics.median(latencies),
-        "reply_p95_s": statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20
+        "reply_p95_s": statistics.quantiles(latencies, n=20)[18]
+        if len(latencies) >= 20
         else max(latencies),
         "reply_samples": float(len(latencies)),
     }
@@ -130,8 +138,10 @@ def main() -> None:
     print(f"messages lost:                 {int(result['lost'])}   (target 0)")
     print(f"rows not marked sent:          {int(result['not_sent_rows'])}")
     print(f"button reply latency p50:      {result['reply_p50_s']:.3f} s")
-    print(f"button reply latency p95:      {result['reply_p95_s']:.3f} s   (target <= 1.5 s, "
-          f"{int(result['reply_samples'])} samples)")
+    print(
+        f"button reply latency p95:      {result['reply_p95_s']:.3f} s   (target <= 1.5 s, "
+        f"{int(result['reply_samples'])} samples)"
+    )
 
 
 if __name__ == "__main__":

@@ -85,13 +85,13 @@ def _has_translation(message: Message) -> bool:
 
 
 def _ids(message: Message) -> Iterable[str]:
-    return message.id if isinstance(message.id, tuple | list) else (message.id,)
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    return [i for i in ids if i]
 
 
 def _strings(message: Message) -> Iterable[str]:
-    if isinstance(message.string, tuple | list):
-        return message.string
-    return (message.string,)
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return [s or "" for s in strings]
 
 
 def problems() -> list[str]:

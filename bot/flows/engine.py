@@ -259,8 +259,9 @@ class FlowEngine:
         if step.kind == StepKind.CONFIRM:
             if choice.value != "yes":
                 session.delete(state)
-                return Outcome(screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
-                               finished=True)
+                return Outcome(
+                    screen=Screen(t.gettext("Cancelled. Nothing was changed.")), finished=True
+                )
             return self._record(flow, state, ctx, step, True)
         return self._record(flow, state, ctx, step, choice.value)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import Priority
 from bot.services import outbox
-from bot.clock import SystemClock
 from fake_telegram import FakeTelegram, RateLimits
 from tests.e2e.conftest import BOT_USERNAME, TOKEN
 
@@ -56,11 +56,15 @@ async def test_sigkill_mid_send_loses_nothing_and_doubles_little(tmp_path: Path)
         with db.session() as session:
             rows = []
             for user in users:
-                rows.extend(outbox.message_rows(
-                    dedupe_key=f"announcement:1:{user.id}", chat_id=str(user.id),
-                    text="Thông báo: sinh hoạt chi bộ thường kỳ tháng 12.",
-                    priority=Priority.BULK, now=SystemClock().now(),
-                ))
+                rows.extend(
+                    outbox.message_rows(
+                        dedupe_key=f"announcement:1:{user.id}",
+                        chat_id=str(user.id),
+                        text="Thông báo: sinh hoạt chi bộ thường kỳ tháng 12.",
+                        priority=Priority.BULK,
+                        now=SystemClock().now(),
+                    )
+                )
             outbox.enqueue_many(session=session, rows=rows)
         db.dispose()
         log = tmp_path / "bot.log"

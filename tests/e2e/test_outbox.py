@@ -17,8 +17,13 @@ def _row(bot: Bot, key: str) -> OutboxMessage:
 def _queue(bot: Bot, key: str, chat_id: int, person_id: int | None = None) -> None:
     with bot.db.session() as session:
         outbox.enqueue_message(
-            session=session, dedupe_key=key, chat_id=str(chat_id), text=f"Tin {key}",
-            priority=Priority.BULK, person_id=person_id, now=bot.clock.now(),
+            session=session,
+            dedupe_key=key,
+            chat_id=str(chat_id),
+            text=f"Tin {key}",
+            priority=Priority.BULK,
+            person_id=person_id,
+            now=bot.clock.now(),
         )
     bot.app.bot_data["deps"].dispatcher.wake()
 
@@ -76,8 +81,12 @@ async def test_unreachable_people_are_recorded(bot: Bot) -> None:
         ids = []
         for user in (never, blocker):
             person = people.ensure_person(
-                session=session, channel="telegram", external_id=str(user.id),
-                display_name=user.full_name, username=None, now=bot.clock.now(),
+                session=session,
+                channel="telegram",
+                external_id=str(user.id),
+                display_name=user.full_name,
+                username=None,
+                now=bot.clock.now(),
             )
             ids.append(person.id)
 
@@ -97,10 +106,15 @@ async def test_a_persons_reply_overtakes_a_bulk_send(bot: Bot) -> None:
     with bot.db.session() as session:
         rows = []
         for index, user in enumerate(recipients):
-            rows.extend(outbox.message_rows(
-                dedupe_key=f"bulk:{index}", chat_id=str(user.id), text="Thông báo chung",
-                priority=Priority.BULK, now=bot.clock.now(),
-            ))
+            rows.extend(
+                outbox.message_rows(
+                    dedupe_key=f"bulk:{index}",
+                    chat_id=str(user.id),
+                    text="Thông báo chung",
+                    priority=Priority.BULK,
+                    now=bot.clock.now(),
+                )
+            )
         outbox.enqueue_many(session=session, rows=rows)
     bot.app.bot_data["deps"].dispatcher.wake()
     await bot.api.next_call("sendMessage", where=lambda c: c.params["text"] == "Thông báo chung")

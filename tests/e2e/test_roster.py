@@ -36,7 +36,8 @@ async def test_roster_shows_role_status_joined_and_reachability(bot: Bot) -> Non
             now=bot.clock.now(),
         )
     bounced = await bot.api.next_call("sendMessage", where=lambda c: c.params["chat_id"] == duc.id)
-    assert bounced.error is not None and bounced.error["error_code"] == 403
+    assert bounced.error is not None
+    assert bounced.error["error_code"] == 403
 
     await bot.app.bot_data["deps"].dispatcher.drain()
     roster = await bot.say(secretary, "/dangvien")
@@ -114,8 +115,10 @@ async def test_secretary_changes_role_status_and_removes_with_audit(bot: Bot) ->
         ("member.remove", "Phạm Văn Đức"),
     ]
     role_change = entries[0]
-    assert role_change.before is not None and role_change.before["role"] == "member"
-    assert role_change.after is not None and role_change.after["role"] == "committee"
+    assert role_change.before is not None
+    assert role_change.before["role"] == "member"
+    assert role_change.after is not None
+    assert role_change.after["role"] == "committee"
     assert role_change.actor_label == "Nguyễn Văn Bình"
 
 

@@ -12,8 +12,7 @@ from tests.e2e.conftest import Bot
 
 def _org(bot: Bot, name: str = "Chi bộ Văn phòng") -> Organisation:
     with bot.db.session() as session:
-        org = session.exec(select(Organisation).where(Organisation.name == name)).one()
-    return org
+        return session.exec(select(Organisation).where(Organisation.name == name)).one()
 
 
 async def test_admin_links_group_and_becomes_secretary(bot: Bot) -> None:
@@ -33,7 +32,8 @@ async def test_admin_links_group_and_becomes_secretary(bot: Bot) -> None:
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "org.link_group")).one()
     assert secretary.role == Role.SECRETARY
     assert secretary.full_name == "Lê Văn Hùng"
-    assert audit.after is not None and audit.after["group_chat_id"] == str(group.id)
+    assert audit.after is not None
+    assert audit.after["group_chat_id"] == str(group.id)
 
 
 async def test_setup_alias_in_english(bot: Bot) -> None:

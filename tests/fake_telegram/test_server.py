@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from telegram import ( - this tests the fake against PTB
+from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
