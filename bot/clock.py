@@ -42,3 +42,25 @@ class ManualClock:
     def set(self, instant: datetime) -> None:
         """Moves the clock to `instant`."""
         self._now = instant.astimezone(UTC)
+
+
+class OffsetClock:
+    """Real time plus an offset that can only grow (e2e tests and the sandbox's clock control).
+
+    Time keeps flowing, so the outbox keeps draining, while reminders and rounds that are days
+    away can be brought forward by `advance`.
+    """
+
+    def __init__(self, offset: timedelta | None = None) -> None:
+        self.offset = offset or timedelta()
+
+    def now(self) -> datetime:
+        """Returns the real instant shifted by the offset."""
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Moves the clock forward by `delta` and returns the new instant."""
+        if delta < timedelta():
+            raise ValueError("the clock only moves forward")
+        self.offset += delta
+        return self.now()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application, deps_of, start_polling, stop_polling
+from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.db import Database
 from bot.services import orgs
@@ -19,19 +19,6 @@ from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
 
 TOKEN = "123456:TESTTOKEN"
 BOT_USERNAME = "chibot_test_bot"
-
-
-class OffsetClock:
-    """Real time plus an offset the test can push forward (the dispatcher keeps flowing)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
 
 
 def make_settings(api: FakeTelegram, db_path: Path, **overrides: Any) -> Settings:
