@@ -142,8 +142,22 @@ async def start_polling(application: ChibotApp, **kwargs: Any) -> None:
     await application.updater.start_polling(**kwargs)
 
 
+async def start_webhook(
+    application: ChibotApp, *, listen: str, port: int, url: str, secret: str | None
+) -> None:
+    """Starts an application receiving updates by webhook (tests): same startup path."""
+    await application.initialize()
+    await on_startup(application)
+    await application.start()
+    assert application.updater is not None
+    path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
+    await application.updater.start_webhook(
+        listen=listen, port=port, url_path=path, webhook_url=url, secret_token=secret
+    )
+
+
 async def stop_polling(application: ChibotApp) -> None:
-    """Stops what start_polling started."""
+    """Stops what start_polling or start_webhook started."""
     assert application.updater is not None
     if application.updater.running:
         await application.updater.stop()

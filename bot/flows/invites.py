@@ -82,11 +82,12 @@ def _complete(ctx: FlowContext) -> Screen:
         link = invites.deep_link(str(ctx.params["bot_username"]), token)
         return Screen(
             t.gettext(
-                "The cell link of <b>{cell}</b> (valid 14 days; the previous one stops "
+                "The cell link of <b>{cell}</b> (valid until {date}; the previous one stops "
                 "working):\n{link}\n\nAnyone who opens it asks to join; I will send you each "
                 "request to approve or reject.",
                 cell=escape(org.name),
                 link=link,
+                date=t.date_text(ctx.now + invites.CELL_LIFETIME),
             )
         )
     if action == AGAIN:
@@ -105,7 +106,10 @@ def _complete(ctx: FlowContext) -> Screen:
             now=ctx.now,
         )
         return Screen(
-            t.gettext("A new personal link (valid 30 days, for one use):")
+            t.gettext(
+                "A new personal link (for one use, valid until {date}):",
+                date=t.date_text(ctx.now + invites.PERSONAL_LIFETIME),
+            )
             + "\n"
             + _link_line(ctx, member.full_name, token)
         )
@@ -121,8 +125,9 @@ def _complete(ctx: FlowContext) -> Screen:
     lines = [
         t.gettext(
             "Added to the roster of <b>{cell}</b>. Send each comrade their own link "
-            "(valid 30 days, for one use):",
+            "(for one use, valid until {date}):",
             cell=escape(org.name),
+            date=t.date_text(ctx.now + invites.PERSONAL_LIFETIME),
         )
     ]
     for member in added:

@@ -1,0 +1,5 @@
+"""`python -m sandbox [--port N] [--reset] [--data DIR]`: the browser sandbox."""
+
+from sandbox import main
+
+raise SystemExit(main())

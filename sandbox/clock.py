@@ -1,0 +1,70 @@
+"""The sandbox's clock: real time plus an offset kept in the data directory, and what is due."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.clock import OffsetClock
+
+log = logging.getLogger(__name__)
+
+#: How far past an item's due time "to the next scheduled item" moves, so the tick sees it due.
+PAST_DUE = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class NextItem:
+    """The next time-driven item the bot will act on: when, and what (for the page)."""
+
+    at: datetime
+    label: str
+
+
+def next_scheduled(*, session: Session, now: datetime) -> NextItem | None:  # noqa: ARG001
+    """Returns the earliest reminder, check-in round or digest due after `now`, if any.
+
+    Nothing time-driven is scheduled yet: meetings, check-in rounds and digests do not exist.
+    When they do, ask their services here (e.g. the next reminder of an upcoming meeting) and
+    the page's "Đến mục kế tiếp" button comes alive.
+    """
+    return None
+
+
+class PersistentClock(OffsetClock):
+    """An OffsetClock whose offset is stored in a small JSON file, so it survives restarts."""
+
+    def __init__(self, path: Path) -> None:
+        """Loads the offset from `path` (zero when the file is missing or unreadable)."""
+        super().__init__(self._load(path))
+        self.path = path
+
+    @staticmethod
+    def _load(path: Path) -> timedelta:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            seconds = float(data["offset_seconds"])
+        except FileNotFoundError:
+            return timedelta()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable clock file %s: %s", path, exc)
+            return timedelta()
+        return timedelta(seconds=max(0.0, seconds))
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Moves the clock forward by `delta`, saves the offset and returns the new instant."""
+        now = super().advance(delta)
+        self.save()
+        return now
+
+    def save(self) -> None:
+        """Writes the offset atomically (a crash leaves the old or the new file, never half)."""
+        partial = self.path.with_suffix(".tmp")
+        body = {"offset_seconds": self.offset.total_seconds()}
+        partial.write_text(json.dumps(body) + "\n", encoding="utf-8")
+        partial.replace(self.path)

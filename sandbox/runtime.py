@@ -1,0 +1,310 @@
+"""One sandbox process: the fake Telegram server, the real bot polling it, and the web page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import build_application, deps_of, start_polling, stop_polling
+from bot.config import Settings
+from bot.db import Database
+from fake_telegram import FakeChat, FakeTelegram, FakeUser
+from fake_telegram.models import JSON
+from handlers.context import ChibotApp
+from sandbox import seed
+from sandbox.clock import PAST_DUE, NextItem, PersistentClock, next_scheduled
+
+log = logging.getLogger(__name__)
+
+#: Not a real token: the fake server accepts only this one, and nothing else listens.
+TOKEN = "5550001:SANDBOX-not-a-real-token"  # noqa: S105
+BOT_USERNAME = "chibot_sandbox_bot"
+DB_NAME = "sandbox.db"
+CLOCK_NAME = "clock.json"
+LOCK_NAME = "sandbox.lock"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+DEFAULT_DATA_DIR = Path("sandbox-data")
+DRAIN_SECONDS = 10.0
+
+Listener = Callable[[JSON], None]
+
+
+class SandboxError(Exception):
+    """A problem the person starting the sandbox can fix; str() is the message (vi, then en)."""
+
+    exit_code = 2
+
+
+class PortInUse(SandboxError):
+    """The page's port is taken."""
+
+    def __init__(self, port: int) -> None:
+        """Builds the message for `port`."""
+        other = 8090 if port != 8090 else 8091
+        super().__init__(
+            f"Cổng {port} đang được dùng. Chọn cổng khác: make run ARGS='--port {other}' "
+            f"hoặc chibot sandbox --port {other}\n"
+            f"Port {port} is already in use. Pick another: make run ARGS='--port {other}' "
+            f"or chibot sandbox --port {other}"
+        )
+        self.port = port
+
+
+class AlreadyRunning(SandboxError):
+    """Another sandbox holds the data directory."""
+
+    def __init__(self, data_dir: Path, pid: str) -> None:
+        """Builds the message for `data_dir` held by process `pid`."""
+        who = f" (PID {pid})" if pid else ""
+        super().__init__(
+            f"Một sandbox khác đang chạy với dữ liệu ở {data_dir}{who}. Dừng nó (Ctrl+C) rồi "
+            "chạy lại, hoặc chọn thư mục dữ liệu khác: chibot sandbox --data THƯ_MỤC\n"
+            f"Another sandbox is already running on the data in {data_dir}{who}. Stop it "
+            "(Ctrl+C) and try again, or use another data directory: chibot sandbox --data DIR"
+        )
+
+
+class DataLock:
+    """An exclusive lock on a data directory (released by the OS if the process dies)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        """Prepares the lock file path (nothing is locked yet)."""
+        self.data_dir = data_dir
+        self.path = data_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Takes the lock and writes our PID into the lock file, or raises AlreadyRunning."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            raise AlreadyRunning(self.data_dir, pid) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        """Releases the lock."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class SandboxTelegram(FakeTelegram):
+    """The fake server, telling the page about every change and stamping the bot's time."""
+
+    def __init__(self) -> None:
+        """Creates the server without flood limits (the bot paces itself with its own)."""
+        super().__init__(TOKEN, BOT_USERNAME, rate_limits=None, bot_name="chibot")
+        self.listeners: list[Listener] = []
+        self.clock: PersistentClock | None = None
+
+    def _notify(self, event: JSON) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    def _stamp(self, chat_id: Any, message_id: Any) -> None:
+        """Remembers the bot's clock time of a new message, for the page to show."""
+        state = self.world.chats.get(chat_id) if isinstance(chat_id, int) else None
+        stored = state.messages.get(message_id) if state and isinstance(message_id, int) else None
+        if stored is not None and "_sandbox_date" not in stored and self.clock is not None:
+            stored["_sandbox_date"] = self.clock.now().timestamp()
+
+    def _record(self, method: str, params: JSON, result: Any, error: JSON | None) -> None:
+        super()._record(method, params, result, error)
+        if error is not None:
+            return
+        if method == "answerCallbackQuery":
+            callback = self.world.callbacks.get(str(params.get("callback_query_id")))
+            text = params.get("text")
+            if callback is not None and text:
+                alert = bool(params.get("show_alert"))
+                self._notify({"type": "toast", "user_id": callback.user_id, "text": str(text),
+                              "alert": alert})  # fmt: skip
+            return
+        chat_id = params.get("chat_id")
+        if isinstance(result, dict) and isinstance(result.get("chat"), dict):
+            chat_id = result["chat"].get("id", chat_id)
+            self._stamp(chat_id, result.get("message_id"))
+        if isinstance(chat_id, int):
+            self._notify({"type": "chat", "chat_id": chat_id})
+
+    def _post(self, user: FakeUser, chat: FakeChat | FakeUser | int | None, fields: JSON) -> JSON:
+        message = super()._post(user, chat, fields)
+        chat_id = message["chat"]["id"]
+        self._stamp(chat_id, message["message_id"])
+        self._notify({"type": "chat", "chat_id": chat_id})
+        return message
+
+
+def sandbox_settings(api_url: str, db_path: Path) -> Settings:
+    """Settings for the bot in the sandbox (the developer's .env is not read)."""
+    values: dict[str, Any] = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "CHIBOT_DATABASE_URL": f"sqlite:///{db_path}",
+        "CHIBOT_TELEGRAM_API_URL": api_url,
+        # One person clicks through many chats quickly; Telegram's pacing would only slow the
+        # demo down (the limiter itself runs, with these figures).
+        "CHIBOT_RATE_PRIVATE": 5,
+        "CHIBOT_RATE_GROUP": 60,
+    }
+    return Settings(_env_file=None, **values)
+
+
+def reset_data(data_dir: Path) -> list[Path]:
+    """Deletes the sandbox's database and clock; returns what was deleted."""
+    removed = []
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", CLOCK_NAME):
+        path = data_dir / name
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+class Sandbox:
+    """Starts and stops the whole sandbox; the page's server calls its clock methods."""
+
+    def __init__(
+        self, data_dir: Path = DEFAULT_DATA_DIR, port: int = 8080, host: str = "127.0.0.1"
+    ) -> None:
+        """Configures the sandbox (nothing starts yet)."""
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.host = host
+        self.url = ""
+        self.api = SandboxTelegram()
+        self.clock = PersistentClock(self.data_dir / CLOCK_NAME)
+        self.db: Database | None = None
+        self.app: ChibotApp | None = None
+        self.group: FakeChat | None = None
+        self.ready = asyncio.Event()
+        self.listeners = self.api.listeners
+        self._lock = DataLock(self.data_dir)
+        self._runner: web.AppRunner | None = None
+        self._polling = False
+
+    async def start(self, *, reset: bool = False) -> str:
+        """Locks the data, opens the page's port, seeds the demo and starts the bot.
+
+        Returns:
+            The page's address.
+
+        Raises:
+            AlreadyRunning: Another sandbox uses the data directory.
+            PortInUse: The port is taken.
+        """
+        self._lock.acquire()
+        try:
+            if reset:
+                for path in reset_data(self.data_dir):
+                    log.info("reset: deleted %s", path)
+            self.clock = PersistentClock(self.data_dir / CLOCK_NAME)
+            await self._open_page()
+            await self._start_bot()
+        except BaseException:
+            await self.stop()
+            raise
+        self.ready.set()
+        return self.url
+
+    async def _open_page(self) -> None:
+        from sandbox.server import build_web_app
+
+        runner = web.AppRunner(build_web_app(self), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        self._runner = runner
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(self.port) from None
+            raise
+        self.port = int(runner.addresses[0][1])
+        self.url = f"http://{self.host}:{self.port}"
+
+    async def _start_bot(self) -> None:
+        api = self.api
+        api.clock = self.clock
+        await api.start()
+        db_path = self.data_dir / DB_NAME
+        self.db = db = Database(f"sqlite:///{db_path}")
+        db.upgrade()
+        self.group = seed.prepare_world(api, db)
+        setup_code = seed.ensure_orgs(db, self.clock.now())
+        settings = sandbox_settings(api.url, db_path)
+        self.app = app = build_application(settings, clock=self.clock, db=db)
+        await start_polling(app, poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        self._polling = True
+        await seed.seed_through_bot(api, db, self.group, setup_code, self.clock.now())
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Waits (briefly) until the outbox has handed every due message to the fake server."""
+        dispatcher = deps_of(self.app).dispatcher if self.app is not None else None
+        if dispatcher is not None:
+            with contextlib.suppress(TimeoutError):
+                await dispatcher.drain(within=DRAIN_SECONDS)
+
+    async def stop(self) -> None:
+        """Stops everything that was started, in reverse order, and releases the lock."""
+        for listener in list(self.listeners):
+            listener({"type": "closing"})
+        if self.app is not None and self._polling:
+            self._polling = False
+            await stop_polling(self.app)
+        await self.api.stop()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+        if self.db is not None:
+            self.db.dispose()
+        self._lock.release()
+
+    # -- the clock control ---------------------------------------------------------------------
+
+    def next_item(self) -> NextItem | None:
+        """The next scheduled item after the bot's now, if any."""
+        if self.db is None:
+            return None
+        with self.db.session() as session:
+            return next_scheduled(session=session, now=self.clock.now())
+
+    async def advance(self, delta: timedelta) -> None:
+        """Moves the bot's clock forward, runs the tick at once and lets the outbox drain."""
+        self.clock.advance(delta)
+        await self.tick()
+        for listener in list(self.listeners):
+            listener({"type": "clock"})
+
+    async def advance_to_next(self) -> bool:
+        """Moves the clock just past the next scheduled item; False when nothing is scheduled."""
+        item = self.next_item()
+        if item is None:
+            return False
+        await self.advance(max(item.at - self.clock.now() + PAST_DUE, timedelta()))
+        return True
+
+    async def tick(self) -> None:
+        """Runs the bot's own tick job now (the real job, the real code path)."""
+        app = self.app
+        if app is None or app.job_queue is None:
+            return
+        for job in app.job_queue.get_jobs_by_name("tick"):
+            await job.run(app)
+        await self.drain()
