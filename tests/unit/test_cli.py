@@ -65,6 +65,7 @@ def test_org_code_replaces_the_previous_code(db_url: str) -> None:
     run("org", "add", "Chi bộ A")
     code, text = run("org", "code", "Chi bộ A")
     assert code == 0
+    assert text.startswith("New setup code for Chi bộ A (one use, valid 7 days): ")
     db = Database(db_url)
     with db.session() as session:
         codes = session.exec(select(SetupCode)).all()
