@@ -17,7 +17,7 @@ from bot.i18n import translator
 from bot.models import Priority
 from bot.ratelimit import RateLimiter
 from bot.services import outbox
-from handlers import roster, setup, start
+from handlers import meetings, roster, setup, start
 from handlers.context import ChibotApp, ChibotContext, Deps
 from handlers.menu import set_command_menus
 from jobs.dispatcher import Dispatcher
@@ -61,6 +61,7 @@ def build_application(
     # Order matters: specific commands and buttons first, the catch-alls last.
     setup.register(application)
     roster.register(application)
+    meetings.register(application)
     start.register(application)
     start.register_fallbacks(application)
     application.add_error_handler(error_handler)

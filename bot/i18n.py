@@ -85,6 +85,15 @@ class Translator:
             return format_date(day, "dd/MM/yyyy", locale="vi")
         return format_date(day, "d MMM yyyy", locale=self.locale)
 
+    def weekday_date_text(self, instant: datetime) -> str:
+        """Formats the local day with its weekday (Thứ Năm, 26/11/2026 · Thursday, 26 Nov 2026)."""
+        local = instant.astimezone(self.tz)
+        return f"{format_date(local.date(), 'EEEE', locale=self.locale)}, {self.date_text(local)}"
+
+    def when_text(self, instant: datetime) -> str:
+        """Formats a meeting time the way a notice says it (19:30, Thứ Năm, 26/11/2026)."""
+        return f"{self.time_text(instant)}, {self.weekday_date_text(instant)}"
+
     def time_text(self, instant: datetime) -> str:
         """Formats the time of day of an instant in the zone."""
         return format_time(

@@ -20,6 +20,7 @@ STATUS_LABELS = {
     MemberStatus.FULL: N_("full member (chính thức)"),
     MemberStatus.PROBATIONARY: N_("probationary (dự bị)"),
     MemberStatus.EXEMPT: N_("exempt from activities (miễn sinh hoạt)"),
+    MemberStatus.ATTACHED_ELSEWHERE: N_("attached to another cell (sinh hoạt tạm thời nơi khác)"),
 }
 
 REACHABILITY_LABELS = {
@@ -79,6 +80,40 @@ ERROR_MESSAGES = {
     "bad_locale": N_("That language is not available."),
     "group_only_here": N_("Please use this command in a private chat with me."),
     "no_unjoined": N_("Everyone on the roster has joined; there is nobody to invite."),
+    "not_in_this_cell": N_("Comrade, you are not a member of this meeting's cell."),
+    "meeting_not_found": N_("That meeting no longer exists."),
+    "meeting_in_past": N_("That time has already passed. Please choose a later one."),
+    "meeting_too_far": N_("That is more than two years away. Please choose an earlier date."),
+    "meeting_cancelled": N_("This meeting has been cancelled."),
+    "meeting_started": N_("This meeting has already started; answers and changes are closed."),
+    "meeting_changed": N_(
+        "Another committee member changed this meeting a moment ago. Open /lichhop again."
+    ),
+    "topic_empty": N_("Please type the theme of the meeting."),
+    "topic_too_long": N_("The topic is too long: at most {limit} characters."),
+    "place_empty": N_("Please type the place or the link."),
+    "place_too_long": N_("The place is too long: at most {limit} characters."),
+    "agenda_too_long": N_("At most {limit} agenda items, please."),
+    "agenda_line_too_long": N_("Each agenda item can have at most {limit} characters."),
+    "reason_empty": N_("Please give a reason."),
+    "reason_too_long": N_("The reason is too long: at most {limit} characters."),
+    "bad_offsets": N_(
+        "I could not read that. Type for example “3 ngày, 1 ngày, 2 giờ” (up to 30 days before)."
+    ),
+    "too_many_offsets": N_("At most {limit} reminders, please."),
+    "date_empty": N_("Please type a day, for example 26/11."),
+    "date_unknown": N_(
+        "I could not understand that day. Type for example 26/11, 26/11/2026, mai or "
+        "thứ 5 tuần sau."
+    ),
+    "date_no_such_day": N_("That day does not exist in the calendar."),
+    "date_bad_time": N_("That time does not exist. Type for example 19:30, 19h30 or 7h tối."),
+    "date_past": N_("That day has already passed. Please choose a later one."),
+    "date_too_far": N_("That is more than two years away. Please choose an earlier date."),
+    "date_too_long": N_("That is too long for a date. Type for example 26/11 19:30."),
+    "date_weekday_mismatch": N_(
+        "That weekday does not match the date. Check the calendar and type it again."
+    ),
 }
 
 

@@ -39,6 +39,17 @@ class Screen:
         return [[button.to_json() for button in row] for row in self.keyboard]
 
 
+@dataclass(frozen=True)
+class FileOut:
+    """A document to send: new bytes (small, e.g. an .ics) or a file the channel already has."""
+
+    filename: str
+    content: bytes | None = None
+    file_id: str | None = None
+    caption: str = ""
+    keyboard: Keyboard = field(default_factory=list)
+
+
 def keyboard_from_json(rows: Any) -> Keyboard:
     """Rebuilds a keyboard from its outbox JSON."""
     return [

@@ -17,7 +17,7 @@ from bot.models import Organisation, Person, Priority
 from bot.render import error_text
 from bot.services import members, orgs, outbox, people, updates
 from bot.services.errors import DomainError
-from bot.ui import Screen
+from bot.ui import FileOut, Screen
 from handlers.context import ChibotContext, Deps
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class Reply:
 
     screens: list[Screen] = field(default_factory=list)
     edit: Screen | None = None
+    private: list[Screen] = field(default_factory=list)
+    files: list[FileOut] = field(default_factory=list)
     toast: str | None = None
     alert: bool = False
 
@@ -135,6 +137,30 @@ def _enqueue(session: Session, turn: Turn, reply: Reply, update: Update) -> None
             person_id=None if turn.in_group else turn.person.id,
             org_id=turn.group_org.id if turn.group_org else None,
             is_group=turn.in_group,
+            now=turn.now,
+        )
+    for index, screen in enumerate(reply.private):
+        # Follow-ups that belong in the person's private chat (e.g. a reason asked after a tap
+        # in the group).
+        outbox.enqueue_message(
+            session=session,
+            dedupe_key=f"{prefix}:p{index}",
+            chat_id=turn.person.external_id,
+            text=screen.text,
+            keyboard=screen.keyboard,
+            priority=Priority.INTERACTIVE,
+            person_id=turn.person.id,
+            is_group=False,
+            now=turn.now,
+        )
+    for index, document in enumerate(reply.files):
+        outbox.enqueue_document(
+            session=session,
+            dedupe_key=f"{prefix}:f{index}",
+            chat_id=turn.chat_id,
+            document=document,
+            priority=Priority.INTERACTIVE,
+            person_id=None if turn.in_group else turn.person.id,
             now=turn.now,
         )
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 import re
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -80,6 +87,19 @@ class TelegramSender:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
                 return Delivery(kind="sent", provider_message_id=str(payload["message_id"]))
+            if row.method == "send_document":
+                document: str | InputFile = payload.get("file_id") or InputFile(
+                    base64.b64decode(payload.get("content_b64", "")),
+                    filename=payload["filename"],
+                )
+                sent = await self._bot.send_document(
+                    chat_id=int(row.chat_id),
+                    document=document,
+                    caption=payload.get("caption") or None,
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=markup,
+                )
+                return Delivery(kind="sent", provider_message_id=str(sent.message_id))
             message = await self._bot.send_message(
                 chat_id=int(row.chat_id),
                 text=payload["text"],

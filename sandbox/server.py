@@ -157,6 +157,10 @@ class Routes:
         """GET /: the page."""
         return web.FileResponse(STATIC / "index.html")
 
+    async def no_icon(self, request: web.Request) -> web.StreamResponse:  # noqa: ARG002
+        """GET /favicon.ico: none (the page's header carries the brand)."""
+        return web.Response(status=204)
+
     def clock_view(self) -> JSON:
         """The bot's clock and the next scheduled item, for the page's header."""
         sandbox = self.sandbox
@@ -331,6 +335,7 @@ def build_web_app(sandbox: Sandbox) -> web.Application:
     sandbox.listeners.append(hub.publish)
     routes = Routes(sandbox)
     app.router.add_get("/", routes.index)
+    app.router.add_get("/favicon.ico", routes.no_icon)
     app.router.add_static("/static/", STATIC, append_version=False)
     app.router.add_get("/api/state", routes.state)
     app.router.add_get("/api/chats", routes.chats)

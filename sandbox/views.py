@@ -7,35 +7,39 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.i18n import translator
+from bot.models import MemberStatus, Role
 from bot.render import role_label, status_label
 from bot.services import members, people
 from fake_telegram.models import JSON
 from fake_telegram.state import ADMIN_STATUSES, KICKED, LEFT, ChatState, World
-from sandbox.seed import CHANNEL
+from sandbox.seed import CHANNEL, NEWCOMER, ROSTER_ONLY
 
 MESSAGES_SHOWN = 300
-ROLE_ORDER = ("secretary", "deputy", "committee", "member")
+ROLE_ORDER = (Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE, Role.MEMBER)
+#: What the switcher says about demo people who have not joined the cell (yet).
+NOT_JOINED = {
+    NEWCOMER.user_id: "người mới, chưa có trong danh sách",
+    ROSTER_ONLY.user_id: "có trong danh sách, chưa tham gia",
+}
 PREVIEW_CHARS = 80
 #: Image types the page may show inline; anything else (SVG included) is only downloadable.
 INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def person_label(session: Session, user_id: int) -> tuple[str, int]:
-    """Returns a person's roles for the switcher (e.g. "Bí thư · Chi bộ Văn phòng") and a rank."""
+    """Returns what the switcher shows after a person's name (e.g. "Bí thư") and a rank."""
     t = translator("vi")
     person = people.get_person(session=session, channel=CHANNEL, external_id=str(user_id))
-    if person is None:
-        return "chưa dùng bot", 9
-    cells = members.memberships(session=session, person=person)
+    cells = members.memberships(session=session, person=person) if person else []
     if not cells:
-        return "chưa vào chi bộ", 8
+        return NOT_JOINED.get(user_id, "chưa vào chi bộ"), len(ROLE_ORDER)
     parts = []
     for member, org in cells:
         role = role_label(t, member.role)
-        if member.status.value != "full":
-            role += f" ({status_label(t, member.status)})"
-        parts.append(f"{role} · {org.name}")
-    rank = min(ROLE_ORDER.index(m.role.value) for m, _ in cells)
+        if member.status != MemberStatus.FULL:
+            role += f", {status_label(t, member.status)}"
+        parts.append(role if len(cells) == 1 else f"{role} · {org.name}")
+    rank = min(ROLE_ORDER.index(m.role) for m, _ in cells)
     return "; ".join(parts), rank
 
 

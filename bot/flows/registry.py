@@ -5,9 +5,21 @@ from __future__ import annotations
 from bot.flows.engine import FlowEngine
 from bot.flows.invites import INVITE_FLOW
 from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
+from bot.flows.meeting_changes import EDIT_MEETING_FLOW, RSVP_REASON_FLOW
+from bot.flows.meetings import NEW_MEETING_FLOW
 from bot.flows.roster import EDIT_MEMBER_FLOW
 
 
 def build_engine() -> FlowEngine:
     """Returns the engine with all flows registered."""
-    return FlowEngine([INVITE_FLOW, JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW, EDIT_MEMBER_FLOW])
+    return FlowEngine(
+        [
+            INVITE_FLOW,
+            JOIN_PERSONAL_FLOW,
+            JOIN_REQUEST_FLOW,
+            EDIT_MEMBER_FLOW,
+            NEW_MEETING_FLOW,
+            RSVP_REASON_FLOW,
+            EDIT_MEETING_FLOW,
+        ]
+    )

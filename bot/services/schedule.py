@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from bot.db import rowcount
 from bot.models import FlowState
-from bot.services import outbox, updates
+from bot.services import meetings, outbox, reminders, updates
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
 # A row 'sending' this long belongs to a process that died mid-send; someone must retry it.
@@ -24,6 +24,8 @@ class TickReport:
     released_claims: int
     forgotten_updates: int
     expired_flows: int
+    new_occurrences: int
+    reminders: reminders.ReminderReport
 
 
 def run_due(*, session: Session, now: datetime) -> TickReport:
@@ -33,8 +35,11 @@ def run_due(*, session: Session, now: datetime) -> TickReport:
     expired = session.execute(
         delete(FlowState).where(col(FlowState.updated_at) < now - FLOW_IDLE_LIMIT)
     )
+    occurrences = meetings.extend_series(session=session, now=now)
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,
         expired_flows=rowcount(expired),
+        new_occurrences=len(occurrences),
+        reminders=reminders.send_due(session=session, now=now),
     )

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.services import orgs
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
+from jobs.tick import tick_job
 
 TOKEN = "123456:TESTTOKEN"
 BOT_USERNAME = "chibot_test_bot"
@@ -56,6 +57,13 @@ class Bot:
     async def settle(self) -> None:
         """Waits until every queued message has been handed to the fake server."""
         await deps_of(self.app).dispatcher.drain()  # type: ignore[union-attr]
+
+    async def tick(self) -> None:
+        """Runs the periodic tick now, as the JobQueue runs it, and waits for what it queued."""
+        job = self.app.job_queue.run_once(tick_job, when=3600)
+        await job.run(self.app)
+        job.schedule_removal()
+        await self.settle()
 
     async def say(self, user: FakeUser, text: str, chat: FakeChat | None = None) -> dict[str, Any]:
         """Sends text and returns the next message the bot sends in that chat."""

@@ -1,0 +1,388 @@
+"""The /taohop form: kind, topic, date and time, duration, place, people, agenda, recurrence,
+reminders, preview and confirm; on confirm the notice goes to the group and every member."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.datetext import (
+    SUGGESTED_TIMES,
+    DateTextError,
+    ParsedTime,
+    combine,
+    parse_time,
+    parse_when,
+    suggested_days,
+)
+from bot.flows.common_people import (
+    NOBODY,
+    chosen_org,
+    committee_cell_options,
+    member_options,
+    only_committee_cell,
+    require_some_committee,
+)
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.models import Meeting, MeetingKind, Recurrence
+from bot.render import error_text
+from bot.render_meetings import (
+    kind_label,
+    meeting_card,
+    notice_text,
+    offsets_text,
+    rsvp_keyboard,
+)
+from bot.services import meetings, members, notices
+from bot.services.errors import DomainError, InvalidInput
+from bot.ui import Screen
+
+SKIP = "~skip"
+PRESETS = [[4320, 1440, 120], [1440, 120], [120], []]
+THEMED = {MeetingKind.THEMATIC, MeetingKind.COMBINED}
+
+
+def _tz(ctx: FlowContext) -> ZoneInfo:
+    return ZoneInfo(chosen_org(ctx).timezone)
+
+
+def _kind(ctx: FlowContext) -> MeetingKind:
+    return MeetingKind(ctx.answers["kind"])
+
+
+def _invalid(ctx: FlowContext, error: DomainError) -> InvalidAnswer:
+    return InvalidAnswer(error_text(ctx.t, error))
+
+
+def _date_error(ctx: FlowContext, exc: DateTextError) -> InvalidAnswer:
+    return _invalid(ctx, InvalidInput(f"date_{exc.reason}"))
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def _kind_options(ctx: FlowContext) -> list[Option]:
+    return [Option(kind.value, kind_label(ctx.t, kind)) for kind in MeetingKind]
+
+
+def _topic_prompt(ctx: FlowContext) -> str:
+    if _kind(ctx) in THEMED:
+        return ctx.t.gettext(
+            "The theme of the thematic meeting (for example: Học tập và làm theo tư tưởng, "
+            "đạo đức, phong cách Hồ Chí Minh):"
+        )
+    return ctx.t.gettext("The main content of the meeting (or tap Skip):")
+
+
+def _topic_options(ctx: FlowContext) -> list[Option]:
+    if _kind(ctx) in THEMED:
+        return []
+    return [Option(SKIP, ctx.t.gettext("Skip"))]
+
+
+def _parse_topic(ctx: FlowContext, text: str) -> Any:
+    try:
+        topic = meetings.validate_topic(text)
+    except InvalidInput as exc:
+        raise _invalid(ctx, exc) from exc
+    if not topic:
+        raise _invalid(ctx, InvalidInput("topic_empty"))
+    return topic
+
+
+def _day_prompt(ctx: FlowContext) -> str:
+    return ctx.t.gettext(
+        "Which day? Tap one, or type it: 26/11, 26/11/2026, mai, thứ 5 tuần sau. "
+        "You may add the time too (19h30)."
+    )
+
+
+def _day_options(ctx: FlowContext) -> list[Option]:
+    days = suggested_days(now=ctx.now, tz=_tz(ctx), count=6)
+    return [Option(day.isoformat(), _day_label(ctx, day)) for day in days]
+
+
+def _day_label(ctx: FlowContext, day: date) -> str:
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=_tz(ctx))
+    return ctx.t.weekday_date_text(noon)
+
+
+def _parse_day(ctx: FlowContext, text: str) -> Any:
+    try:
+        day, at = parse_when(text, now=ctx.now, tz=_tz(ctx))
+    except DateTextError as exc:
+        raise _date_error(ctx, exc) from exc
+    if day is None:
+        raise _invalid(ctx, InvalidInput("date_unknown"))
+    if at is not None:
+        ctx.answers["typed_time"] = f"{at.hour:02d}:{at.minute:02d}"
+    return day.day.isoformat()
+
+
+def _time_prompt(ctx: FlowContext) -> str:
+    return ctx.t.gettext("What time? Tap one, or type it: 19:30, 19h30, 7h tối.")
+
+
+def _time_options(ctx: FlowContext) -> list[Option]:  # noqa: ARG001 - the steps' shape
+    return [
+        Option(f"{p.hour:02d}:{p.minute:02d}", f"{p.hour:02d}:{p.minute:02d}")
+        for p in SUGGESTED_TIMES
+    ]
+
+
+def _starts_at(ctx: FlowContext, hhmm: str) -> datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    day = date.fromisoformat(ctx.answers["day"])
+    return combine(day, ParsedTime(hour, minute), _tz(ctx))
+
+
+def _check_time(ctx: FlowContext, hhmm: str) -> str:
+    if _starts_at(ctx, hhmm) <= ctx.now:
+        raise _invalid(ctx, InvalidInput("meeting_in_past"))
+    return hhmm
+
+
+def _parse_time(ctx: FlowContext, text: str) -> Any:
+    try:
+        at = parse_time(text)
+    except DateTextError as exc:
+        raise _date_error(ctx, exc) from exc
+    return _check_time(ctx, f"{at.hour:02d}:{at.minute:02d}")
+
+
+def _typed_time(ctx: FlowContext) -> Any:
+    typed = ctx.answers.get("typed_time")
+    if typed is None:
+        return None
+    try:
+        return _check_time(ctx, str(typed))
+    except InvalidAnswer:
+        return None
+
+
+def _duration_options(ctx: FlowContext) -> list[Option]:
+    recommended = 120 if _kind(ctx) == MeetingKind.COMBINED else 90
+    options = []
+    for minutes in (recommended, *(m for m in (60, 90, 120, 150, 180) if m != recommended)):
+        label = ctx.t.gettext("{minutes} minutes", minutes=minutes)
+        if minutes == recommended:
+            label = ctx.t.gettext("{label} (recommended)", label=label)
+        options.append(Option(str(minutes), label))
+    return options
+
+
+def _parse_place(ctx: FlowContext, text: str) -> Any:
+    try:
+        return meetings.validate_place(text)
+    except InvalidInput as exc:
+        raise _invalid(ctx, exc) from exc
+
+
+def _chair_options(ctx: FlowContext) -> list[Option]:
+    return member_options(ctx, none_label=ctx.t.gettext("Not decided yet"))
+
+
+def _presenter_options(ctx: FlowContext) -> list[Option]:
+    return member_options(ctx, none_label=ctx.t.gettext("No presenter"))
+
+
+def _parse_agenda(ctx: FlowContext, text: str) -> Any:
+    try:
+        return meetings.parse_agenda(text)
+    except InvalidInput as exc:
+        raise _invalid(ctx, exc) from exc
+
+
+def _recurrence_options(ctx: FlowContext) -> list[Option]:
+    day = date.fromisoformat(ctx.answers["day"])
+    _, nth = meetings.nth_weekday_of(day)
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=_tz(ctx))
+    weekday_name = ctx.t.weekday_date_text(noon).split(",")[0]
+    if nth == -1:
+        nth_label = ctx.t.gettext("Monthly on the last {weekday}", weekday=weekday_name)
+    else:
+        nth_label = ctx.t.gettext("Monthly on {weekday} of week {n}", weekday=weekday_name, n=nth)
+    return [
+        Option(Recurrence.NONE.value, ctx.t.gettext("Only once")),
+        Option(Recurrence.MONTHLY_DAY.value, ctx.t.gettext("Monthly on day {day}", day=day.day)),
+        Option(Recurrence.MONTHLY_WEEKDAY.value, nth_label),
+    ]
+
+
+def _reminder_options(ctx: FlowContext) -> list[Option]:
+    return [
+        Option(",".join(str(m) for m in preset) or "none", offsets_text(ctx.t, preset))
+        for preset in PRESETS
+    ]
+
+
+def _parse_reminders(ctx: FlowContext, text: str) -> Any:
+    try:
+        offsets = meetings.parse_offsets(text)
+    except InvalidInput as exc:
+        raise _invalid(ctx, exc) from exc
+    return ",".join(str(m) for m in offsets) or "none"
+
+
+# --- preview and completion ----------------------------------------------------------------
+
+
+def _draft(ctx: FlowContext) -> meetings.MeetingDraft:
+    a = ctx.answers
+    topic = a.get("topic", "")
+    offsets = [] if a["reminders"] == "none" else [int(x) for x in a["reminders"].split(",")]
+    return meetings.MeetingDraft(
+        kind=_kind(ctx),
+        starts_at=_starts_at(ctx, a["time"]),
+        topic="" if topic == SKIP else topic,
+        duration_minutes=int(a["duration"]),
+        place=a["place"],
+        chair_member_id=None if a["chair"] == NOBODY else int(a["chair"]),
+        presenter_member_id=None if a["presenter"] == NOBODY else int(a["presenter"]),
+        agenda=[] if a.get("agenda", SKIP) == SKIP else list(a["agenda"]),
+        reminder_offsets=offsets,
+        recurrence=Recurrence(a["recurrence"]),
+    )
+
+
+def _names(ctx: FlowContext) -> dict[int, str]:
+    roster = members.active_members(session=ctx.session, org_id=int(ctx.answers["org"]))
+    return {m.id: m.full_name for m in roster if m.id is not None}
+
+
+def _confirm_prompt(ctx: FlowContext) -> str:
+    draft = _draft(ctx)
+    org = chosen_org(ctx)
+    # A preview object, never saved.
+    preview = Meeting(
+        org_id=org.id or 0,
+        kind=draft.kind,
+        topic=draft.topic,
+        starts_at=draft.starts_at,
+        duration_minutes=draft.duration_minutes,
+        place=draft.place,
+        chair_member_id=draft.chair_member_id,
+        presenter_member_id=draft.presenter_member_id,
+        agenda=draft.agenda,
+    )
+    t = ctx.t
+    lines = [
+        t.gettext("<b>Please check before sending:</b>"),
+        meeting_card(t, preview, org, _names(ctx)),
+    ]
+    lines.append(t.gettext("Day understood: {day}.", day=t.weekday_date_text(draft.starts_at)))
+    recurrence = {o.value: o.label for o in _recurrence_options(ctx)}[draft.recurrence.value]
+    lines.append(t.gettext("Repeats: {rule}.", rule=recurrence))
+    lines.append(
+        t.gettext("Reminders before: {offsets}.", offsets=offsets_text(t, draft.reminder_offsets))
+    )
+    lines.append(t.gettext("On confirm the notice goes to the group and to every member."))
+    return "\n".join(lines)
+
+
+def _complete(ctx: FlowContext) -> Screen:
+    org = chosen_org(ctx)
+    assert org.id is not None
+    meeting = meetings.create_meeting(
+        session=ctx.session, org_id=org.id, draft=_draft(ctx), actor=ctx.person, now=ctx.now
+    )
+    names = _names(ctx)
+    notices.announce_meeting(
+        session=ctx.session,
+        org=org,
+        build=lambda t: Screen(notice_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
+        key=f"notice:{meeting.id}:v{meeting.version}",
+        now=ctx.now,
+    )
+    return Screen(
+        ctx.t.gettext(
+            "Scheduled, and the notice was sent to the group and to each member: {kind} at "
+            "{when}. Send /lichhop to see answers and documents.",
+            kind=kind_label(ctx.t, meeting.kind),
+            when=ctx.t.when_text(meeting.starts_at),
+        )
+    )
+
+
+NEW_MEETING_FLOW = Flow(
+    name="new_meeting",
+    check=require_some_committee,
+    steps=(
+        Step(
+            "org",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Which cell is this for?"),
+            options=committee_cell_options,
+            auto=only_committee_cell,
+        ),
+        Step(
+            "kind",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("What kind of meeting?"),
+            options=_kind_options,
+        ),
+        Step("topic", StepKind.TEXT, _topic_prompt, options=_topic_options, parse=_parse_topic),
+        Step("day", StepKind.TEXT, _day_prompt, options=_day_options, parse=_parse_day, columns=2),
+        Step(
+            "time",
+            StepKind.TEXT,
+            _time_prompt,
+            options=_time_options,
+            parse=_parse_time,
+            auto=_typed_time,
+            columns=4,
+        ),
+        Step(
+            "duration",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("How long?"),
+            options=_duration_options,
+            columns=3,
+        ),
+        Step(
+            "place",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext("Where? Type the place, or an online meeting link."),
+            parse=_parse_place,
+        ),
+        Step(
+            "chair",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Who chairs the meeting?"),
+            options=_chair_options,
+            columns=2,
+        ),
+        Step(
+            "presenter",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Who presents (báo cáo viên)?"),
+            options=_presenter_options,
+            columns=2,
+        ),
+        Step(
+            "agenda",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext("Agenda items, one per line (or tap Skip):"),
+            options=lambda ctx: [Option(SKIP, ctx.t.gettext("Skip"))],
+            parse=_parse_agenda,
+        ),
+        Step(
+            "recurrence",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext("Does it repeat?"),
+            options=_recurrence_options,
+        ),
+        Step(
+            "reminders",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext(
+                "When should I remind members? Tap one, or type e.g. “2 ngày, 3 giờ”."
+            ),
+            options=_reminder_options,
+            parse=_parse_reminders,
+        ),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt),
+    ),
+    complete=_complete,
+)

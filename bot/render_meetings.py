@@ -1,0 +1,175 @@
+"""Meetings → localized notices, reminders, lists and keyboards."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.models import Meeting, MeetingKind, Member, Organisation, Rsvp, RsvpAnswer
+from bot.text import escape
+from bot.ui import Button, Keyboard
+
+KIND_LABELS = {
+    MeetingKind.REGULAR: N_("Regular meeting (sinh hoạt thường kỳ)"),
+    MeetingKind.THEMATIC: N_("Thematic meeting (sinh hoạt chuyên đề)"),
+    MeetingKind.COMBINED: N_("Regular and thematic meeting (thường kỳ kết hợp chuyên đề)"),
+    MeetingKind.COMMITTEE: N_("Committee meeting (họp chi ủy)"),
+    MeetingKind.OTHER: N_("Other meeting"),
+}
+
+
+def kind_label(t: Translator, kind: MeetingKind) -> str:
+    """Returns the localized name of a meeting kind."""
+    return t.gettext(KIND_LABELS[kind])
+
+
+def offset_text(t: Translator, minutes: int) -> str:
+    """Says how long before the meeting a reminder goes (3 days, 2 hours, 30 minutes)."""
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return t.ngettext("{n} day", "{n} days", days)
+    if minutes % 60 == 0:
+        return t.ngettext("{n} hour", "{n} hours", minutes // 60)
+    return t.ngettext("{n} minute", "{n} minutes", minutes)
+
+
+def offsets_text(t: Translator, offsets: list[int]) -> str:
+    """Lists reminder offsets, longest first."""
+    if not offsets:
+        return t.gettext("no reminders")
+    return ", ".join(offset_text(t, m) for m in sorted(offsets, reverse=True))
+
+
+def meeting_card(
+    t: Translator,
+    meeting: Meeting,
+    org: Organisation,
+    names: dict[int, str],
+) -> str:
+    """Returns the body every notice and reminder shares: kind, topic, time, place, people."""
+    lines = [f"📅 <b>{kind_label(t, meeting.kind)}</b> — {escape(org.name)}"]
+    if meeting.topic:
+        lines.append(t.gettext("Topic: {topic}", topic=f"<b>{escape(meeting.topic)}</b>"))
+    lines.append(
+        t.gettext(
+            "🕖 {when} ({minutes} minutes)",
+            when=t.when_text(meeting.starts_at),
+            minutes=t.number(meeting.duration_minutes),
+        )
+    )
+    if meeting.place:
+        lines.append(f"📍 {escape(meeting.place)}")
+    people = []
+    if meeting.chair_member_id in names:
+        people.append(
+            t.gettext("Chair: comrade {name}", name=escape(names[meeting.chair_member_id or 0]))
+        )
+    if meeting.presenter_member_id in names:
+        people.append(
+            t.gettext(
+                "Presenter: comrade {name}", name=escape(names[meeting.presenter_member_id or 0])
+            )
+        )
+    if people:
+        lines.append(" · ".join(people))
+    if meeting.agenda:
+        lines.append(t.gettext("Agenda:"))
+        lines.extend(f"{i}. {escape(item)}" for i, item in enumerate(meeting.agenda, start=1))
+    return "\n".join(lines)
+
+
+def rsvp_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
+    """Returns the two answer buttons every notice carries."""
+    return [
+        [
+            Button(t.gettext("✅ Attending"), data=f"rsvp|{meeting.id}|a"),
+            Button(t.gettext("🙏 Excused absence"), data=f"rsvp|{meeting.id}|x"),
+        ]
+    ]
+
+
+def notice_text(t: Translator, meeting: Meeting, org: Organisation, names: dict[int, str]) -> str:
+    """Returns the announcement of a newly scheduled meeting."""
+    return (
+        t.gettext("<b>Meeting notice</b>")
+        + "\n"
+        + meeting_card(t, meeting, org, names)
+        + "\n\n"
+        + t.gettext("Please let the cell know whether you will attend.")
+    )
+
+
+def reminder_text(
+    t: Translator,
+    meeting: Meeting,
+    org: Organisation,
+    names: dict[int, str],
+    offset: int,
+    late: bool,
+) -> str:
+    """Returns a reminder; one sent after downtime says so."""
+    head = t.gettext("⏰ <b>Reminder</b>: the meeting is in {left}.", left=offset_text(t, offset))
+    text = head + "\n" + meeting_card(t, meeting, org, names)
+    if late:
+        text += "\n\n" + t.gettext("(This reminder is late: the bot was briefly unavailable.)")
+    return text
+
+
+def change_text(t: Translator, meeting: Meeting, org: Organisation, names: dict[int, str]) -> str:
+    """Returns the notice of a moved meeting or a new place."""
+    return (
+        t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")
+        + "\n"
+        + meeting_card(t, meeting, org, names)
+    )
+
+
+def cancel_text(t: Translator, meeting: Meeting, org: Organisation) -> str:
+    """Returns the notice of a cancelled meeting."""
+    return t.gettext(
+        "❌ <b>Meeting cancelled</b>: {kind} of {cell} at {when} will not take place.",
+        kind=kind_label(t, meeting.kind),
+        cell=escape(org.name),
+        when=t.when_text(meeting.starts_at),
+    )
+
+
+def rsvp_label(t: Translator, answer: RsvpAnswer | None) -> str:
+    """Returns how a member answered."""
+    if answer == RsvpAnswer.ATTENDING:
+        return t.gettext("you will attend")
+    if answer == RsvpAnswer.EXCUSED:
+        return t.gettext("you will be absent (excused)")
+    return t.gettext("you have not answered yet")
+
+
+def names_of(roster: list[Member]) -> dict[int, str]:
+    """Maps member ids to full names."""
+    return {m.id: m.full_name for m in roster if m.id is not None}
+
+
+def answers_text(
+    t: Translator, meeting: Meeting, expected: list[Member], answers: dict[int, Rsvp]
+) -> str:
+    """Returns, for the committee, who attends, who is excused (and why), who is silent."""
+    attending = [
+        m for m in expected if m.id in answers and answers[m.id].answer == RsvpAnswer.ATTENDING
+    ]
+    excused = [
+        m for m in expected if m.id in answers and answers[m.id].answer == RsvpAnswer.EXCUSED
+    ]
+    silent = [m for m in expected if m.id not in answers]
+    lines = [
+        t.gettext(
+            "<b>Answers</b> — {kind}, {when}",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        ),
+        t.gettext("Attending: {n}", n=t.number(len(attending))),
+    ]
+    lines.extend(f"  • {escape(m.full_name)}" for m in attending)
+    lines.append(t.gettext("Excused: {n}", n=t.number(len(excused))))
+    for m in excused:
+        reason = answers[m.id or 0].reason or t.gettext("reason not given yet")
+        lines.append(f"  • {escape(m.full_name)} — {escape(reason)}")
+    lines.append(t.gettext("No answer yet: {n}", n=t.number(len(silent))))
+    lines.extend(f"  • {escape(m.full_name)}" for m in silent)
+    return "\n".join(lines)

@@ -1,0 +1,473 @@
+"""Meetings: scheduling (one-off or monthly), editing, cancelling, RSVPs, and their reminders."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.models import (
+    EXPECTED_STATUSES,
+    Meeting,
+    MeetingKind,
+    MeetingReminder,
+    MeetingSeries,
+    MeetingStatus,
+    Member,
+    Organisation,
+    Person,
+    Recurrence,
+    Rsvp,
+    RsvpAnswer,
+)
+from bot.services import audit, members
+from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.text import clean_line, fold
+
+DEFAULT_OFFSETS = [3 * 24 * 60, 24 * 60, 120]
+MAX_TOPIC = 500
+MAX_PLACE = 300
+MAX_AGENDA_LINES = 20
+MAX_REASON = 500
+
+
+@dataclass
+class MeetingDraft:
+    """What the create form collected (also the template of a monthly series)."""
+
+    kind: MeetingKind
+    starts_at: datetime
+    topic: str = ""
+    duration_minutes: int = 90
+    place: str = ""
+    chair_member_id: int | None = None
+    presenter_member_id: int | None = None
+    agenda: list[str] = field(default_factory=list)
+    reminder_offsets: list[int] = field(default_factory=lambda: list(DEFAULT_OFFSETS))
+    recurrence: Recurrence = Recurrence.NONE
+
+
+def validate_topic(text: str) -> str:
+    """Returns a cleaned topic or raises InvalidInput (too long)."""
+    topic = clean_line(text)
+    if len(topic) > MAX_TOPIC:
+        raise InvalidInput("topic_too_long", limit=MAX_TOPIC)
+    return topic
+
+
+def validate_place(text: str) -> str:
+    """Returns a cleaned place or link, or raises InvalidInput (empty, too long)."""
+    place = clean_line(text)
+    if not place:
+        raise InvalidInput("place_empty")
+    if len(place) > MAX_PLACE:
+        raise InvalidInput("place_too_long", limit=MAX_PLACE)
+    return place
+
+
+def parse_agenda(text: str) -> list[str]:
+    """Returns agenda lines (one per line, bullets stripped); raises on too many or too long."""
+    lines = [clean_line(line).lstrip("-•*+ ").strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_AGENDA_LINES:
+        raise InvalidInput("agenda_too_long", limit=MAX_AGENDA_LINES)
+    if any(len(line) > 200 for line in lines):
+        raise InvalidInput("agenda_line_too_long", limit=200)
+    return lines
+
+
+# --- recurrence --------------------------------------------------------------------------
+
+
+def nth_weekday_of(local_day: date) -> tuple[int, int]:
+    """Returns (weekday, n) of a day: the 4th Thursday → (3, 4); the last one → (3, -1) if n=5."""
+    n = (local_day.day - 1) // 7 + 1
+    return local_day.weekday(), (-1 if n == 5 else n)
+
+
+def _month_day(year: int, month: int, series: MeetingSeries) -> date:
+    last = calendar.monthrange(year, month)[1]
+    if series.recurrence == Recurrence.MONTHLY_DAY:
+        # A meeting on the 31st falls on the last day of shorter months (30th, 28th/29th).
+        return date(year, month, min(series.day_of_month or 1, last))
+    weekday = series.weekday or 0
+    if series.nth == -1:
+        day = last
+        while date(year, month, day).weekday() != weekday:
+            day -= 1
+        return date(year, month, day)
+    first = date(year, month, 1)
+    offset = (weekday - first.weekday()) % 7
+    return first + timedelta(days=offset + 7 * ((series.nth or 1) - 1))
+
+
+def next_occurrence(series: MeetingSeries, after: datetime, tz: ZoneInfo) -> datetime:
+    """Returns the series' first start strictly after `after`; the wall-clock time is kept."""
+    hour, minute = (int(part) for part in series.local_time.split(":"))
+    local = after.astimezone(tz)
+    year, month = local.year, local.month
+    for _ in range(25):
+        day = _month_day(year, month, series)
+        start = datetime.combine(day, time(hour, minute), tzinfo=tz)
+        if start > after:
+            return start.astimezone(ZoneInfo("UTC"))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    raise ValueError("no occurrence within two years")
+
+
+# --- create, edit, cancel ------------------------------------------------------------------
+
+
+def _check_start(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise InvalidInput("meeting_in_past")
+    if starts_at > now + timedelta(days=731):
+        raise InvalidInput("meeting_too_far")
+
+
+def sync_reminders(*, session: Session, meeting: Meeting, now: datetime) -> None:
+    """Derives the reminders of the meeting's current version; older versions' pending die."""
+    assert meeting.id is not None
+    session.execute(
+        delete(MeetingReminder).where(
+            col(MeetingReminder.meeting_id) == meeting.id,
+            col(MeetingReminder.done_at).is_(None),
+        )
+    )
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return
+    for offset in sorted(set(meeting.reminder_offsets), reverse=True):
+        due = meeting.starts_at - timedelta(minutes=offset)
+        # A reminder whose moment passed before it existed is not sent: the notice covers it.
+        session.add(
+            MeetingReminder(
+                meeting_id=meeting.id,
+                version=meeting.version,
+                offset_minutes=offset,
+                due_at=due,
+                done_at=now if due <= now else None,
+                outcome="skipped" if due <= now else None,
+            )
+        )
+
+
+def create_meeting(
+    *, session: Session, org_id: int, draft: MeetingDraft, actor: Person, now: datetime
+) -> Meeting:
+    """Schedules a meeting (and its monthly series); committee only; derives its reminders."""
+    acting = members.require_committee(session=session, person=actor, org_id=org_id)
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("org_not_found")
+    _check_start(draft.starts_at, now)
+    series_id = None
+    if draft.recurrence != Recurrence.NONE:
+        local = draft.starts_at.astimezone(ZoneInfo(org.timezone))
+        weekday, nth = nth_weekday_of(local.date())
+        series = MeetingSeries(
+            org_id=org_id,
+            recurrence=draft.recurrence,
+            day_of_month=local.day if draft.recurrence == Recurrence.MONTHLY_DAY else None,
+            weekday=weekday if draft.recurrence == Recurrence.MONTHLY_WEEKDAY else None,
+            nth=nth if draft.recurrence == Recurrence.MONTHLY_WEEKDAY else None,
+            local_time=f"{local.hour:02d}:{local.minute:02d}",
+            template=_template(draft),
+            created_at=now,
+        )
+        session.add(series)
+        session.flush()
+        series_id = series.id
+    meeting = Meeting(
+        org_id=org_id,
+        series_id=series_id,
+        kind=draft.kind,
+        topic=draft.topic,
+        starts_at=draft.starts_at,
+        duration_minutes=draft.duration_minutes,
+        place=draft.place,
+        chair_member_id=draft.chair_member_id,
+        presenter_member_id=draft.presenter_member_id,
+        agenda=list(draft.agenda),
+        reminder_offsets=sorted(set(draft.reminder_offsets), reverse=True),
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    sync_reminders(session=session, meeting=meeting, now=now)
+    audit.record_action(
+        session=session,
+        org_id=org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action="meeting.create",
+        target=f"#{meeting.id}",
+        before=None,
+        after={
+            "starts_at": meeting.starts_at.isoformat(),
+            "kind": meeting.kind.value,
+            "recurrence": draft.recurrence.value,
+        },
+        now=now,
+    )
+    return meeting
+
+
+def _template(draft: MeetingDraft) -> dict[str, Any]:
+    return {
+        "kind": draft.kind.value,
+        "topic": draft.topic,
+        "duration_minutes": draft.duration_minutes,
+        "place": draft.place,
+        "chair_member_id": draft.chair_member_id,
+        "presenter_member_id": draft.presenter_member_id,
+        "agenda": draft.agenda,
+        "reminder_offsets": draft.reminder_offsets,
+    }
+
+
+def get_meeting(*, session: Session, meeting_id: int) -> Meeting:
+    """Returns a meeting or raises NotFound."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("meeting_not_found")
+    return meeting
+
+
+def reschedule(
+    *,
+    session: Session,
+    meeting_id: int,
+    version: int,
+    actor: Person,
+    now: datetime,
+    starts_at: datetime | None = None,
+    place: str | None = None,
+) -> Meeting:
+    """Moves a meeting or changes its place; refuses an edit made on an outdated version."""
+    meeting = get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    if meeting.starts_at <= now:
+        raise Conflict("meeting_started")
+    if meeting.version != version:
+        raise Conflict("meeting_changed")
+    before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    if starts_at is not None:
+        _check_start(starts_at, now)
+        meeting.starts_at = starts_at
+    if place is not None:
+        meeting.place = validate_place(place)
+    meeting.version += 1
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    sync_reminders(session=session, meeting=meeting, now=now)
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action="meeting.update",
+        target=f"#{meeting.id}",
+        before=before,
+        after={"starts_at": meeting.starts_at.isoformat(), "place": meeting.place},
+        now=now,
+    )
+    return meeting
+
+
+def cancel_meeting(
+    *, session: Session, meeting_id: int, version: int, actor: Person, now: datetime
+) -> Meeting:
+    """Cancels a meeting (a monthly series goes on with its next occurrence)."""
+    meeting = get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("meeting_cancelled")
+    if meeting.starts_at <= now:
+        raise Conflict("meeting_started")
+    if meeting.version != version:
+        raise Conflict("meeting_changed")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.version += 1
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    sync_reminders(session=session, meeting=meeting, now=now)
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action="meeting.cancel",
+        target=f"#{meeting.id}",
+        before={"status": "scheduled"},
+        after={"status": "cancelled"},
+        now=now,
+    )
+    return meeting
+
+
+def upcoming(*, session: Session, org_id: int, now: datetime, limit: int = 10) -> list[Meeting]:
+    """Returns scheduled meetings that have not ended yet, soonest first."""
+    rows = session.exec(
+        select(Meeting)
+        .where(
+            Meeting.org_id == org_id,
+            col(Meeting.status) == MeetingStatus.SCHEDULED,
+            col(Meeting.starts_at) >= now - timedelta(hours=4),
+        )
+        .order_by(col(Meeting.starts_at))
+        .limit(limit)
+    ).all()
+    return [m for m in rows if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
+
+
+def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
+    """Creates the next occurrence of every monthly series whose latest meeting has started."""
+    created: list[Meeting] = []
+    for series in session.exec(select(MeetingSeries).where(col(MeetingSeries.ended_at).is_(None))):
+        latest = session.exec(
+            select(Meeting)
+            .where(Meeting.series_id == series.id)
+            .order_by(col(Meeting.starts_at).desc())
+        ).first()
+        if latest is None or latest.starts_at > now:
+            continue
+        org = session.get(Organisation, series.org_id)
+        if org is None:
+            continue
+        starts = next_occurrence(series, latest.starts_at, ZoneInfo(org.timezone))
+        template = series.template
+        meeting = Meeting(
+            org_id=series.org_id,
+            series_id=series.id,
+            kind=MeetingKind(template.get("kind", "regular")),
+            topic=template.get("topic", ""),
+            starts_at=starts,
+            duration_minutes=int(template.get("duration_minutes", 90)),
+            place=template.get("place", ""),
+            chair_member_id=template.get("chair_member_id"),
+            presenter_member_id=template.get("presenter_member_id"),
+            agenda=list(template.get("agenda", [])),
+            reminder_offsets=list(template.get("reminder_offsets", DEFAULT_OFFSETS)),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(meeting)
+        session.flush()
+        sync_reminders(session=session, meeting=meeting, now=now)
+        created.append(meeting)
+    return created
+
+
+# --- RSVP ----------------------------------------------------------------------------------
+
+
+def answer_rsvp(
+    *,
+    session: Session,
+    meeting_id: int,
+    person: Person,
+    answer: RsvpAnswer,
+    now: datetime,
+    reason: str | None = None,
+) -> tuple[Meeting, Member, Rsvp]:
+    """Records a member's answer; open until the meeting starts."""
+    meeting = get_meeting(session=session, meeting_id=meeting_id)
+    member = members.membership_in(session=session, person=person, org_id=meeting.org_id)
+    if member is None:
+        raise NotAllowed("not_in_this_cell")
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    if meeting.starts_at <= now:
+        raise Conflict("meeting_started")
+    if reason is not None:
+        reason = clean_line(reason)
+        if not reason:
+            raise InvalidInput("reason_empty")
+        if len(reason) > MAX_REASON:
+            raise InvalidInput("reason_too_long", limit=MAX_REASON)
+    rsvp = session.exec(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member.id)
+    ).first()
+    if rsvp is None:
+        assert member.id is not None
+        rsvp = Rsvp(meeting_id=meeting_id, member_id=member.id, updated_at=now)
+    rsvp.answer = answer
+    rsvp.reason = reason if answer == RsvpAnswer.EXCUSED else None
+    rsvp.updated_at = now
+    session.add(rsvp)
+    session.flush()
+    return meeting, member, rsvp
+
+
+def rsvps(*, session: Session, meeting_id: int) -> dict[int, Rsvp]:
+    """Returns the answers of a meeting by member id."""
+    return {
+        r.member_id: r for r in session.exec(select(Rsvp).where(Rsvp.meeting_id == meeting_id))
+    }
+
+
+def expected_members(*, session: Session, org_id: int) -> list[Member]:
+    """Returns the members expected at meetings (not exempt, not attached elsewhere)."""
+    return [
+        m
+        for m in members.active_members(session=session, org_id=org_id)
+        if m.status in EXPECTED_STATUSES
+    ]
+
+
+_OFFSET_UNITS = {
+    "ngay": 24 * 60,
+    "day": 24 * 60,
+    "days": 24 * 60,
+    "d": 24 * 60,
+    "gio": 60,
+    "tieng": 60,
+    "hour": 60,
+    "hours": 60,
+    "h": 60,
+    "g": 60,
+    "phut": 1,
+    "minute": 1,
+    "minutes": 1,
+    "min": 1,
+    "m": 1,
+    "p": 1,
+}
+MAX_OFFSETS = 5
+
+
+def parse_offsets(text: str) -> list[int]:
+    """Reads reminder offsets such as "3 ngày, 1 ngày, 2 giờ" or "3d 1d 2h" (minutes, longest
+    first); "không" means no reminders."""
+    folded = fold(text)
+    if folded in {"khong", "none", "no", "0"}:
+        return []
+    pairs = re.findall(r"(\d+)\s*([a-z]+)", folded)
+    leftover = re.sub(r"(\d+)\s*([a-z]+)|[,;.\s]|\b(va|and|truoc|before)\b", "", folded)
+    if not pairs or leftover:
+        raise InvalidInput("bad_offsets")
+    offsets = set()
+    for amount, unit in pairs:
+        if unit not in _OFFSET_UNITS:
+            raise InvalidInput("bad_offsets")
+        minutes = int(amount) * _OFFSET_UNITS[unit]
+        if not 0 < minutes <= 30 * 24 * 60:
+            raise InvalidInput("bad_offsets")
+        offsets.add(minutes)
+    if len(offsets) > MAX_OFFSETS:
+        raise InvalidInput("too_many_offsets", limit=MAX_OFFSETS)
+    return sorted(offsets, reverse=True)

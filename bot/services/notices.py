@@ -1,0 +1,124 @@
+"""Fan-out of one meeting message to the cell: each member privately, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import Translator, translator
+from bot.models import (
+    COMMITTEE_ROLES,
+    EXPECTED_STATUSES,
+    Member,
+    Organisation,
+    Person,
+    Priority,
+)
+from bot.services import outbox
+from bot.ui import Screen
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A joined member who receives the cell's meeting messages."""
+
+    member: Member
+    person: Person
+
+
+def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Recipient]]:
+    """Returns, per cell, the joined members expected at meetings (and the committee).
+
+    Exempt members and members attached elsewhere get no reminders: the domain says no nagging.
+    """
+    ids = list(set(org_ids))
+    out: dict[int, list[Recipient]] = {org_id: [] for org_id in ids}
+    if not ids:
+        return out
+    rows = session.exec(
+        select(Member, Person)
+        .join(Person, col(Person.id) == col(Member.person_id))
+        .where(col(Member.org_id).in_(ids), col(Member.removed_at).is_(None))
+    ).all()
+    for member, person in rows:
+        if member.status in EXPECTED_STATUSES or member.role in COMMITTEE_ROLES:
+            out[member.org_id].append(Recipient(member=member, person=person))
+    return out
+
+
+def fan_out_rows(
+    *,
+    org: Organisation,
+    people: list[Recipient],
+    build: Callable[[Translator], Screen],
+    key: str,
+    now: datetime,
+    include_group: bool,
+    skip_member_ids: set[int] | None = None,
+    priority: int = Priority.NORMAL,
+) -> list[dict[str, Any]]:
+    """Returns outbox rows for one message to each recipient (and the group), one render per
+    language; dedupe keys are `<key>:<member id>` and `<key>:group`."""
+    screens: dict[str, Screen] = {}
+
+    def screen_for(locale: str) -> Screen:
+        if locale not in screens:
+            screens[locale] = build(translator(locale, org.timezone))
+        return screens[locale]
+
+    rows: list[dict[str, Any]] = []
+    skip = skip_member_ids or set()
+    for recipient in people:
+        if recipient.member.id in skip:
+            continue
+        screen = screen_for(recipient.person.locale or org.locale)
+        rows.extend(
+            outbox.message_rows(
+                dedupe_key=f"{key}:{recipient.member.id}",
+                chat_id=recipient.person.external_id,
+                text=screen.text,
+                keyboard=screen.keyboard,
+                priority=priority,
+                person_id=recipient.person.id,
+                org_id=org.id,
+                is_group=False,
+                now=now,
+            )
+        )
+    if include_group and org.group_chat_id:
+        screen = screen_for(org.locale)
+        rows.extend(
+            outbox.message_rows(
+                dedupe_key=f"{key}:group",
+                chat_id=org.group_chat_id,
+                text=screen.text,
+                keyboard=screen.keyboard,
+                priority=priority,
+                org_id=org.id,
+                is_group=True,
+                now=now,
+            )
+        )
+    return rows
+
+
+def announce_meeting(
+    *,
+    session: Session,
+    org: Organisation,
+    build: Callable[[Translator], Screen],
+    key: str,
+    now: datetime,
+    include_group: bool = True,
+) -> int:
+    """Queues one message about a meeting to its cell; returns how many rows were new."""
+    assert org.id is not None
+    people = recipients(session=session, org_ids=[org.id])[org.id]
+    rows = fan_out_rows(
+        org=org, people=people, build=build, key=key, now=now, include_group=include_group
+    )
+    return outbox.enqueue_many(session=session, rows=rows)

@@ -1,0 +1,129 @@
+"""Meeting reminders the tick sends: found by due time, enqueued in bulk, never twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.i18n import Translator
+from bot.models import (
+    Meeting,
+    MeetingReminder,
+    MeetingStatus,
+    Member,
+    Organisation,
+    Priority,
+    Rsvp,
+    RsvpAnswer,
+)
+from bot.render_meetings import reminder_text, rsvp_keyboard
+from bot.services import notices, outbox
+from bot.ui import Screen
+
+# A reminder found this much after its moment was delayed by downtime: it says so.
+LATE_AFTER = timedelta(minutes=10)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class ReminderReport:
+    """What one pass did."""
+
+    sent: int
+    late: int
+    skipped: int
+    rows: int
+
+
+def send_due(*, session: Session, now: datetime) -> ReminderReport:
+    """Enqueues every due reminder with a fixed number of statements, whatever the cell sizes.
+
+    A reminder whose meeting has started (or was cancelled) is skipped; one found late is sent
+    with a note; dedupe keys carry the meeting version so an edited meeting reminds again.
+    """
+    due = session.exec(
+        select(MeetingReminder, Meeting, Organisation)
+        .join(Meeting, col(Meeting.id) == col(MeetingReminder.meeting_id))
+        .join(Organisation, col(Organisation.id) == col(Meeting.org_id))
+        .where(col(MeetingReminder.done_at).is_(None), col(MeetingReminder.due_at) <= now)
+        .order_by(col(MeetingReminder.due_at))
+        .limit(BATCH)
+    ).all()
+    if not due:
+        return ReminderReport(0, 0, 0, 0)
+    meeting_ids = list({meeting.id for _, meeting, _ in due if meeting.id is not None})
+    org_ids = {org.id for _, _, org in due if org.id is not None}
+    people = notices.recipients(session=session, org_ids=org_ids)
+    names = {
+        m.id: m.full_name
+        for m in session.exec(select(Member).where(col(Member.org_id).in_(org_ids)))
+        if m.id is not None
+    }
+    excused = {
+        (r.meeting_id, r.member_id)
+        for r in session.exec(select(Rsvp).where(col(Rsvp.meeting_id).in_(meeting_ids)))
+        if r.answer == RsvpAnswer.EXCUSED
+    }
+    rows: list[dict[str, Any]] = []
+    outcomes: dict[str, list[int]] = {"sent": [], "late": [], "skipped": []}
+    for reminder, meeting, org in due:
+        assert reminder.id is not None
+        assert org.id is not None
+        current = reminder.version == meeting.version
+        if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now or not current:
+            outcomes["skipped"].append(reminder.id)
+            continue
+        late = now - reminder.due_at > LATE_AFTER
+        outcomes["late" if late else "sent"].append(reminder.id)
+        last = reminder.offset_minutes == min(meeting.reminder_offsets)
+        skip = {member_id for meeting_id, member_id in excused if meeting_id == meeting.id}
+
+        def build(
+            t: Translator,
+            m: Meeting = meeting,
+            o: Organisation = org,
+            offset: int = reminder.offset_minutes,
+            is_late: bool = late,
+        ) -> Screen:
+            return Screen(reminder_text(t, m, o, names, offset, is_late), rsvp_keyboard(t, m))
+
+        rows.extend(
+            notices.fan_out_rows(
+                org=org,
+                people=people.get(org.id, []),
+                build=build,
+                key=f"reminder:{meeting.id}:v{meeting.version}:{reminder.offset_minutes}",
+                now=now,
+                include_group=last,
+                skip_member_ids=skip,
+                priority=Priority.BULK,
+            )
+        )
+    new_rows = outbox.enqueue_many(session=session, rows=rows)
+    for outcome, ids in outcomes.items():
+        if ids:
+            session.execute(
+                update(MeetingReminder)
+                .where(col(MeetingReminder.id).in_(ids))
+                .values(done_at=now, outcome=outcome)
+            )
+    return ReminderReport(
+        sent=len(outcomes["sent"]),
+        late=len(outcomes["late"]),
+        skipped=len(outcomes["skipped"]),
+        rows=new_rows,
+    )
+
+
+def next_due_at(*, session: Session) -> datetime | None:
+    """Returns when the next pending reminder is due (the sandbox's "next item" button)."""
+    return session.exec(
+        select(MeetingReminder.due_at)
+        .where(col(MeetingReminder.done_at).is_(None))
+        .order_by(col(MeetingReminder.due_at))
+        .limit(1)
+    ).first()

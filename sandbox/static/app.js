@@ -1,0 +1,540 @@
+// The chibot sandbox page: a small chat client for the fake Telegram server (render.js draws).
+// Every piece of text is put in the page with textContent or text nodes, never as HTML.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const R = window.ChibotRender;
+  const { timeFormat, dayFormat, dayKey, el, initials, colorClass, renderMessage } = R;
+  const state = {
+    bot: null,
+    people: [],
+    me: null,
+    chats: [],
+    chatId: null,
+    commands: [],
+    clock: null,
+    clockDelta: 0,
+    maxText: 4096,
+    rendered: "",
+    stick: false,
+    suggestion: -1,
+  };
+  // -- helpers ---------------------------------------------------------------------------------
+
+  async function api(path, options) {
+    const response = await fetch(path, options);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (err) {
+      data = null;
+    }
+    if (!response.ok) {
+      throw new Error((data && data.error) || `Lỗi ${response.status}`);
+    }
+    return data;
+  }
+
+  function post(path, body) {
+    return api(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  function toast(text, kind) {
+    const node = el("div", `toast ${kind || ""}`, text);
+    $("toasts").appendChild(node);
+    setTimeout(() => node.classList.add("fade"), 3200);
+    setTimeout(() => node.remove(), 3800);
+  }
+
+  function alertBox(text) {
+    $("alert-text").textContent = text;
+    const dialog = $("alert-dialog");
+    if (!dialog.open) dialog.showModal();
+  }
+
+  function fail(err) {
+    toast(err && err.message ? err.message : String(err), "error");
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return () => {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  function person(id) {
+    return state.people.find((p) => p.id === id) || null;
+  }
+
+  function currentChat() {
+    return state.chats.find((c) => c.id === state.chatId) || null;
+  }
+
+  function renderMessages(messages) {
+    const box = $("messages");
+    const stick = !state.rendered || state.stick || box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    const signature = JSON.stringify([state.me, state.chatId, messages]);
+    if (signature === state.rendered) return;
+    state.rendered = signature;
+    const chat = currentChat();
+    const isGroup = chat && chat.type !== "private";
+    box.replaceChildren();
+    if (!messages.length) {
+      const empty = el("div", "empty");
+      empty.appendChild(el("p", "", "Chưa có tin nhắn nào trong lần chạy này."));
+      empty.appendChild(el("p", "", isGroup ? "Gõ / để xem các lệnh dùng trong nhóm." : "Gửi /start để bắt đầu, hoặc gõ / để xem các lệnh."));
+      box.appendChild(empty);
+      return;
+    }
+    let day = "";
+    let previous = null;
+    for (const message of messages) {
+      const key = dayKey.format(new Date(message.date * 1000));
+      if (key !== day) {
+        day = key;
+        const chip = el("div", "day");
+        chip.appendChild(el("span", "", dayFormat.format(new Date(message.date * 1000))));
+        box.appendChild(chip);
+        previous = null;
+      }
+      box.appendChild(renderMessage(message, previous, isGroup));
+      previous = message;
+    }
+    if (stick) {
+      box.scrollTop = box.scrollHeight;
+      state.stick = false;
+    }
+  }
+
+  async function tap(message, data, node) {
+    node.classList.add("pending");
+    setTimeout(() => node.classList.remove("pending"), 2500);
+    try {
+      await post("/api/tap", { user: state.me, chat: state.chatId, message: message.id, data });
+    } catch (err) {
+      node.classList.remove("pending");
+      fail(err);
+    }
+  }
+
+  // -- chats -----------------------------------------------------------------------------------
+
+  const seen = {};
+
+  function renderChats() {
+    const list = $("chat-list");
+    list.replaceChildren();
+    for (const chat of state.chats) {
+      const item = el("li", `chat-item${chat.id === state.chatId ? " active" : ""}`);
+      item.dataset.chatId = String(chat.id);
+      item.tabIndex = 0;
+      item.setAttribute("role", "button");
+      const avatar = el("div", `avatar ${chat.type === "private" ? "bot" : colorClass(chat.id)}`,
+        chat.type === "private" ? "★" : initials(chat.title));
+      item.appendChild(avatar);
+      const body = el("div", "chat-body");
+      const top = el("div", "chat-top");
+      top.appendChild(el("span", "chat-name", chat.type === "private" ? `${chat.title} (bot)` : chat.title));
+      if (chat.date) top.appendChild(el("time", "chat-time", timeFormat.format(new Date(chat.date * 1000))));
+      body.appendChild(top);
+      const preview = el("div", "chat-preview");
+      if (chat.preview_from) preview.appendChild(el("span", "preview-from", `${chat.preview_from}: `));
+      preview.appendChild(document.createTextNode(chat.preview || "Chưa có tin nhắn"));
+      body.appendChild(preview);
+      item.appendChild(body);
+      const key = `${state.me}:${chat.id}`;
+      if (chat.id !== state.chatId && chat.last_id > (seen[key] || 0)) item.appendChild(el("span", "badge", "mới"));
+      item.addEventListener("click", () => openChat(chat.id));
+      item.addEventListener("keydown", (event) => { if (event.key === "Enter") openChat(chat.id); });
+      list.appendChild(item);
+    }
+  }
+
+  function renderHeader() {
+    const chat = currentChat();
+    const avatar = $("chat-avatar");
+    if (!chat) return;
+    avatar.className = `avatar ${chat.type === "private" ? "bot" : colorClass(chat.id)}`;
+    avatar.textContent = chat.type === "private" ? "★" : initials(chat.title);
+    $("chat-title").textContent = chat.type === "private" ? chat.title : chat.title;
+    $("chat-sub").textContent = chat.type === "private"
+      ? `bot · @${state.bot.username}`
+      : `nhóm · ${chat.members} thành viên`;
+  }
+
+  async function loadChats() {
+    if (state.me === null) return;
+    state.chats = await api(`/api/chats?user=${state.me}`);
+    if (!currentChat()) {
+      const own = state.chats.find((c) => c.type === "private");
+      state.chatId = own ? own.id : (state.chats[0] ? state.chats[0].id : null);
+    }
+    renderChats();
+    renderHeader();
+  }
+
+  async function loadMessages() {
+    if (state.chatId === null) return;
+    const me = state.me;
+    const chatId = state.chatId;
+    const messages = await api(`/api/messages?user=${me}&chat=${chatId}`);
+    if (me !== state.me || chatId !== state.chatId) return;
+    const chat = currentChat();
+    if (chat) seen[`${me}:${chatId}`] = chat.last_id;
+    renderMessages(messages);
+  }
+
+  async function loadCommands() {
+    state.commands = [];
+    if (state.chatId === null) return;
+    state.commands = await api(`/api/commands?user=${state.me}&chat=${state.chatId}`);
+  }
+
+  async function openChat(chatId) {
+    state.chatId = chatId;
+    state.rendered = "";
+    renderChats();
+    renderHeader();
+    hideSuggestions();
+    try {
+      await Promise.all([loadMessages(), loadCommands()]);
+      renderChats();
+    } catch (err) {
+      fail(err);
+    }
+    $("text").focus();
+  }
+
+  async function setMe(userId) {
+    state.me = userId;
+    state.chatId = null;
+    $("person").value = String(userId);
+    try {
+      localStorage.setItem("chibot-sandbox-person", String(userId));
+    } catch (err) {
+      // Private browsing: the choice is simply not remembered.
+    }
+    await loadChats();
+    await openChat(state.chatId);
+  }
+
+  // -- people and the clock --------------------------------------------------------------------
+
+  function fillPeople(select, chosen) {
+    select.replaceChildren();
+    for (const p of state.people) {
+      const option = el("option", "", `${p.name} — ${p.label}`);
+      option.value = String(p.id);
+      select.appendChild(option);
+    }
+    if (chosen !== null) select.value = String(chosen);
+  }
+
+  function renderClock() {
+    const clock = state.clock;
+    if (!clock) return;
+    const now = new Date((Date.now() / 1000 + state.clockDelta) * 1000);
+    $("clock-now").textContent = `${timeFormat.format(now)} · ${dayFormat.format(now)}`;
+    const hours = Math.round(clock.offset_seconds / 3600);
+    const days = Math.floor(hours / 24);
+    const rest = hours % 24;
+    const parts = [];
+    if (days) parts.push(`${days} ngày`);
+    if (rest) parts.push(`${rest} giờ`);
+    $("clock-offset").textContent = parts.length ? `(nhanh hơn giờ thật ${parts.join(" ")})` : "(đúng giờ thật)";
+    const next = $("to-next");
+    next.disabled = !clock.next;
+    next.title = clock.next
+      ? `Đến ${clock.next.label} lúc ${timeFormat.format(new Date(clock.next.at * 1000))} ${dayFormat.format(new Date(clock.next.at * 1000))}`
+      : "Chưa có mục nào được lên lịch (nhắc họp, hỏi tiến độ, bản tổng hợp)";
+  }
+
+  function applyClock(clock) {
+    state.clock = clock;
+    state.clockDelta = clock.now - Date.now() / 1000;
+    renderClock();
+  }
+
+  async function loadState() {
+    const data = await api("/api/state");
+    state.bot = data.bot;
+    state.people = data.people;
+    state.maxText = data.max_text;
+    $("notice").textContent = data.notice;
+    applyClock(data.clock);
+    return data;
+  }
+
+  async function refreshPeople() {
+    try {
+      await loadState();
+      fillPeople($("person"), state.me);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function moveClock(action, button) {
+    button.disabled = true;
+    try {
+      applyClock(await post("/api/clock", { action }));
+      toast(action === "hour" ? "Đã tua thêm 1 giờ." : action === "day" ? "Đã tua thêm 1 ngày." : "Đã tua đến mục kế tiếp.");
+    } catch (err) {
+      fail(err);
+    } finally {
+      button.disabled = false;
+      renderClock();
+    }
+  }
+
+  // -- sending ---------------------------------------------------------------------------------
+
+  async function sendText(text) {
+    if (state.chatId === null) return false;
+    try {
+      state.stick = true;
+      await post("/api/send", { user: state.me, chat: state.chatId, text });
+      return true;
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+  }
+
+  function updateCounter() {
+    const text = $("text");
+    // maxlength stops typing; a script or an odd paste can still set more, so cut here too.
+    if (text.value.length > state.maxText) text.value = text.value.slice(0, state.maxText);
+    const length = text.value.length;
+    const counter = $("counter");
+    counter.textContent = `${length}/${state.maxText}`;
+    counter.classList.toggle("near", length > state.maxText * 0.9);
+    counter.classList.toggle("full", length >= state.maxText);
+    text.style.height = "auto";
+    text.style.height = `${Math.min(text.scrollHeight, 180)}px`;
+  }
+
+  async function submit() {
+    const box = $("text");
+    const text = box.value;
+    if (!text.trim()) return;
+    if (text.length > state.maxText) {
+      fail(new Error(`Tin nhắn dài quá ${state.maxText} ký tự.`));
+      return;
+    }
+    hideSuggestions();
+    if (await sendText(text)) {
+      box.value = "";
+      updateCounter();
+    }
+  }
+
+  async function upload(file) {
+    if (!file || state.chatId === null) return;
+    const form = new FormData();
+    form.append("user", String(state.me));
+    form.append("chat", String(state.chatId));
+    const caption = $("text").value.trim();
+    if (caption) form.append("caption", caption.slice(0, 1024));
+    form.append("file", file, file.name);
+    try {
+      await api("/api/upload", { method: "POST", body: form });
+      if (caption) {
+        $("text").value = "";
+        updateCounter();
+      }
+      toast(`Đã gửi tệp ${file.name}.`);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  // -- command suggestions ---------------------------------------------------------------------
+
+  function matchingCommands() {
+    const value = $("text").value;
+    if (!value.startsWith("/") || /\s/.test(value)) return [];
+    const typed = value.slice(1).toLowerCase();
+    return state.commands.filter((c) => c.command.startsWith(typed));
+  }
+
+  function hideSuggestions() {
+    $("suggestions").hidden = true;
+    state.suggestion = -1;
+  }
+
+  function showSuggestions() {
+    const found = matchingCommands();
+    const list = $("suggestions");
+    list.replaceChildren();
+    if (!found.length) {
+      hideSuggestions();
+      return;
+    }
+    state.suggestion = Math.min(Math.max(state.suggestion, 0), found.length - 1);
+    found.forEach((c, index) => {
+      const item = el("li", `suggestion${index === state.suggestion ? " selected" : ""}`);
+      item.setAttribute("role", "option");
+      item.dataset.command = c.command;
+      item.appendChild(el("span", "suggestion-command", `/${c.command}`));
+      item.appendChild(el("span", "suggestion-text", c.description));
+      item.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        pickSuggestion(c.command);
+      });
+      list.appendChild(item);
+    });
+    list.hidden = false;
+  }
+
+  async function pickSuggestion(name) {
+    hideSuggestions();
+    $("text").value = "";
+    updateCounter();
+    await sendText(`/${name}`);
+  }
+
+  // -- invite links ----------------------------------------------------------------------------
+
+  let pendingToken = null;
+
+  function openDeepLink(token, hint) {
+    pendingToken = token;
+    const wanted = String(hint || "").normalize("NFC").toLocaleLowerCase("vi");
+    const named = state.people.find((p) => p.name.normalize("NFC").toLocaleLowerCase("vi") === wanted);
+    const outsider = (prefix) => state.people.find((p) => p.id !== state.me && p.label.startsWith(prefix));
+    const chosen = named || outsider("người mới") || outsider("có trong danh sách") || person(state.me);
+    fillPeople($("link-person"), chosen ? chosen.id : state.me);
+    $("link-dialog").showModal();
+  }
+
+  async function linkDialogClosed() {
+    const dialog = $("link-dialog");
+    const token = pendingToken;
+    pendingToken = null;
+    if (dialog.returnValue !== "open" || !token) return;
+    const userId = Number($("link-person").value);
+    await setMe(userId);
+    await sendText(`/start ${token}`);
+  }
+
+  // -- live updates ----------------------------------------------------------------------------
+
+  const refreshChat = debounce(async () => {
+    try {
+      await loadChats();
+      await loadMessages();
+    } catch (err) {
+      fail(err);
+    }
+  }, 40);
+  const refreshLabels = debounce(refreshPeople, 400);
+
+  function listen() {
+    const events = new EventSource("/api/events");
+    let broken = false;
+    events.onmessage = (message) => {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch (err) {
+        return;
+      }
+      if (event.type === "chat") {
+        refreshChat();
+        refreshLabels();
+      } else if (event.type === "toast" && event.user_id === state.me) {
+        if (event.alert) alertBox(event.text);
+        else toast(event.text);
+      } else if (event.type === "clock") {
+        refreshLabels();
+      }
+    };
+    events.onerror = () => { broken = true; };
+    events.onopen = () => {
+      if (broken) {
+        broken = false;
+        refreshPeople().then(refreshChat);
+      }
+    };
+  }
+
+  // -- start -----------------------------------------------------------------------------------
+
+  function wire() {
+    const text = $("text");
+    $("composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      submit();
+    });
+    text.addEventListener("input", () => {
+      updateCounter();
+      state.suggestion = 0;
+      showSuggestions();
+    });
+    text.addEventListener("keydown", (event) => {
+      const found = $("suggestions").hidden ? [] : matchingCommands();
+      if (found.length && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+        event.preventDefault();
+        state.suggestion = (state.suggestion + (event.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
+        showSuggestions();
+      } else if (found.length && (event.key === "Tab" || (event.key === "Enter" && !event.shiftKey))) {
+        event.preventDefault();
+        pickSuggestion(found[Math.max(state.suggestion, 0)].command);
+      } else if (event.key === "Escape") {
+        hideSuggestions();
+      } else if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        submit();
+      }
+    });
+    text.addEventListener("blur", () => setTimeout(hideSuggestions, 150));
+    $("file").addEventListener("change", (event) => {
+      const input = event.target;
+      upload(input.files[0]).finally(() => { input.value = ""; });
+    });
+    $("person").addEventListener("change", (event) => setMe(Number(event.target.value)).catch(fail));
+    $("plus-hour").addEventListener("click", (event) => moveClock("hour", event.currentTarget));
+    $("plus-day").addEventListener("click", (event) => moveClock("day", event.currentTarget));
+    $("to-next").addEventListener("click", (event) => moveClock("next", event.currentTarget));
+    $("link-dialog").addEventListener("close", () => linkDialogClosed().catch(fail));
+    setInterval(renderClock, 1000);
+  }
+
+  async function start() {
+    R.setHooks({
+      me: () => state.me,
+      botUsername: () => (state.bot ? state.bot.username : ""),
+      tap,
+      openDeepLink,
+      send: sendText,
+    });
+    wire();
+    try {
+      const data = await loadState();
+      let chosen = data.default_person;
+      try {
+        const stored = Number(localStorage.getItem("chibot-sandbox-person"));
+        if (person(stored)) chosen = stored;
+      } catch (err) {
+        // No storage: act as the secretary.
+      }
+      fillPeople($("person"), chosen);
+      listen();
+      await setMe(chosen);
+      document.body.dataset.ready = "1";
+    } catch (err) {
+      fail(err);
+    }
+    updateCounter();
+  }
+
+  start();
+})();

@@ -1,0 +1,338 @@
+"""The sandbox without a browser: seeding, restarts, reset, the lock, the port, the page's API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlmodel import col, select
+
+from bot.models import AuditEntry, FlowState, Member, MemberStatus, Organisation, Role
+from sandbox import seed
+from sandbox.runtime import AlreadyRunning, PortInUse, Sandbox
+from sandbox.seed import DEPUTY, GROUP_ID, NEWCOMER, SECRETARY
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
+    running = Sandbox(tmp_path / "data", port=0)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def run_sandbox(*args: str) -> tuple[int, str]:
+    """Runs `python -m sandbox ARGS` (it is expected to refuse and exit); returns code, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sandbox",
+        *args,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+def roster(sandbox: Sandbox) -> dict[str, Member]:
+    assert sandbox.db is not None
+    with sandbox.db.session() as session:
+        rows = session.exec(select(Member).where(col(Member.removed_at).is_(None))).all()
+    return {m.full_name: m for m in rows}
+
+
+async def send(
+    sandbox: Sandbox, http: aiohttp.ClientSession, user: int, chat: int, text: str
+) -> dict[str, Any]:
+    """Sends through the page's API and returns the bot's next message in that chat."""
+    since = time.monotonic()
+    async with http.post(
+        f"{sandbox.url}/api/send", json={"user": user, "chat": chat, "text": text}
+    ) as response:
+        assert response.status == 200, await response.text()
+    call = await sandbox.api.next_call(
+        "sendMessage", where=lambda c: c.params["chat_id"] == chat and c.at >= since
+    )
+    assert call.result is not None, call.error
+    return call.result  # type: ignore[no-any-return]
+
+
+async def test_seed_builds_the_demo_cell_through_the_bot(sandbox: Sandbox) -> None:
+    assert sandbox.db is not None
+    with sandbox.db.session() as session:
+        cells = {o.name: o for o in session.exec(select(Organisation))}
+        actions = [(a.action, a.actor_label) for a in session.exec(select(AuditEntry))]
+    cell = cells[seed.CELL_NAME]
+    assert cells[seed.PARENT_NAME].id == cell.parent_id
+    assert cell.group_chat_id == str(GROUP_ID)
+    # Linked by the real /thietlap command, as the group's creator: the audit names him.
+    assert ("org.link_group", SECRETARY.full_name) in actions
+    assert actions.count(("member.join", "Lê Văn Hùng")) == 1
+
+    members = roster(sandbox)
+    assert members[SECRETARY.full_name].role == Role.SECRETARY
+    assert members[DEPUTY.full_name].role == Role.DEPUTY
+    assert len([m for m in members.values() if m.role == Role.MEMBER]) == 8
+    assert members["Đỗ Minh Khoa"].status == MemberStatus.PROBATIONARY
+    assert members["Ngô Văn Thành"].status == MemberStatus.EXEMPT
+    assert members["Ngô Văn Thành"].person_id is None
+    assert NEWCOMER.full_name not in members
+    joined = [m for m in members.values() if m.person_id is not None]
+    assert len(joined) == 9
+
+    greeting = sandbox.api.messages_in(GROUP_ID)
+    assert "đồng chí Nguyễn Văn Bình là bí thư" in greeting[0]["text"]
+    welcome = sandbox.api.last_message(7_100_000_003)
+    assert welcome is not None
+    assert welcome["text"].startswith("Chào mừng đồng chí Lê Văn Hùng!")
+
+
+async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = Sandbox(data, port=0)
+    await first.start()
+    await first.advance(timedelta(days=1))
+    await first.stop()
+
+    again = Sandbox(data, port=0)
+    await again.start()
+    try:
+        assert again.clock.offset == timedelta(days=1)
+        assert len(roster(again)) == 10
+        async with aiohttp.ClientSession() as http:
+            # Update ids continue after the last handled one, so nothing is skipped as seen.
+            reply = await send(again, http, SECRETARY.user_id, SECRETARY.user_id, "/dangvien")
+        assert "Danh sách đảng viên" in reply["text"]
+        assert "10 đồng chí, 9 đã tham gia" in reply["text"]
+    finally:
+        await again.stop()
+    assert json.loads((data / "clock.json").read_text())["offset_seconds"] == 86400
+
+
+async def test_reset_forgets_everything_and_seeds_again(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = Sandbox(data, port=0)
+    await first.start()
+    await first.advance(timedelta(hours=5))
+    assert first.db is not None
+    with first.db.session() as session:
+        cell = session.exec(select(Organisation).where(Organisation.name == seed.CELL_NAME)).one()
+        assert cell.id is not None
+        session.add(Member(org_id=cell.id, full_name="Người Thừa", created_at=first.clock.now()))
+    assert "Người Thừa" in roster(first)
+    await first.stop()
+
+    fresh = Sandbox(data, port=0)
+    await fresh.start(reset=True)
+    try:
+        assert fresh.clock.offset == timedelta()
+        assert "Người Thừa" not in roster(fresh)
+        assert len(roster(fresh)) == 10
+    finally:
+        await fresh.stop()
+
+
+async def test_a_second_sandbox_on_the_same_data_is_refused(sandbox: Sandbox) -> None:
+    second = Sandbox(sandbox.data_dir, port=0)
+    with pytest.raises(AlreadyRunning) as caught:
+        await second.start()
+    message = str(caught.value)
+    assert "đang chạy" in message
+    assert "--data" in message
+    assert "already running" in message
+
+    code, stderr = await run_sandbox("--port", "0", "--data", str(sandbox.data_dir))
+    assert code == 2, stderr
+    assert "Một sandbox khác đang chạy" in stderr
+    # The running sandbox is untouched.
+    assert len(roster(sandbox)) == 10
+
+
+async def test_a_port_in_use_gives_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        sandbox = Sandbox(tmp_path / "data", port=port)
+        with pytest.raises(PortInUse):
+            await sandbox.start()
+
+        code, stderr = await run_sandbox("--port", str(port), "--data", str(tmp_path / "d"))
+    assert code == 2, stderr
+    assert f"Cổng {port} đang được dùng" in stderr
+    assert "--port 8090" in stderr
+    assert f"Port {port} is already in use" in stderr
+    # Nothing was seeded: the port is checked before the bot starts.
+    assert not (tmp_path / "d" / "sandbox.db").exists()
+
+
+async def test_page_and_api_refuse_bad_input(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{sandbox.url}/") as page:
+        body = await page.text()
+        assert "Đang dùng với tư cách" in body
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    member = 7_100_000_003
+    cases = [
+        ({"user": member, "chat": member, "text": "x" * 4097}, 400, "tối đa 4096"),
+        ({"user": member, "chat": member, "text": "   "}, 400, "trống"),
+        ({"user": member, "chat": SECRETARY.user_id, "text": "hi"}, 403, "không ở trong"),
+        ({"user": NEWCOMER.user_id, "chat": GROUP_ID, "text": "hi"}, 403, "không ở trong"),
+        ({"user": 42, "chat": 42, "text": "hi"}, 404, "Không có người dùng"),
+    ]
+    for payload, status, error in cases:
+        async with http.post(f"{sandbox.url}/api/send", json=payload) as response:
+            assert response.status == status, payload
+            assert error in (await response.json())["error"]
+
+    script = "<script>alert(1)</script> <b>x</b>"
+    long_text = "Nhận xét dài. " * 292  # 4088 characters: fine for a user to send
+    for text in (script, long_text):
+        async with http.post(
+            f"{sandbox.url}/api/send", json={"user": member, "chat": GROUP_ID, "text": text}
+        ) as response:
+            assert response.status == 200
+    async with http.get(
+        f"{sandbox.url}/api/messages", params={"user": str(member), "chat": str(GROUP_ID)}
+    ) as response:
+        shown = [m["text"] for m in await response.json()]
+    # Stored and served as plain text; the page draws text with text nodes only.
+    assert shown[-2:] == [script, long_text]
+
+
+async def test_files_go_both_ways_and_only_safe_images_are_inline(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    member = 7_100_000_004
+    form = aiohttp.FormData()
+    form.add_field("user", str(member))
+    form.add_field("chat", str(member))
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"
+    form.add_field("file", svg, filename="báo cáo.svg", content_type="image/svg+xml")
+    async with http.post(f"{sandbox.url}/api/upload", data=form) as response:
+        assert response.status == 200, await response.text()
+        sent = await response.json()
+    message = sandbox.api.world.chat_state(member).messages[sent["id"]]
+    file_id = message["document"]["file_id"]
+    async with http.get(f"{sandbox.url}/api/files/{file_id}", params={"inline": "1"}) as got:
+        assert await got.read() == svg
+        assert got.headers["Content-Type"] == "application/octet-stream"
+        assert "attachment" in got.headers["Content-Disposition"]
+        assert "b%C3%A1o%20c%C3%A1o.svg" in got.headers["Content-Disposition"]
+
+    empty = aiohttp.FormData()
+    empty.add_field("user", str(member))
+    empty.add_field("chat", str(member))
+    empty.add_field("file", b"", filename="rong.txt")
+    async with http.post(f"{sandbox.url}/api/upload", data=empty) as response:
+        assert response.status == 400
+
+
+async def test_buttons_and_commands_work_through_the_page_api(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    secretary = SECRETARY.user_id
+    async with http.get(
+        f"{sandbox.url}/api/commands", params={"user": str(secretary), "chat": str(secretary)}
+    ) as response:
+        commands = [c["command"] for c in await response.json()]
+    assert "moi" in commands
+    assert "thietlap" not in commands
+    async with http.get(
+        f"{sandbox.url}/api/commands", params={"user": str(secretary), "chat": str(GROUP_ID)}
+    ) as response:
+        assert "thietlap" in [c["command"] for c in await response.json()]
+
+    menu = await send(sandbox, http, secretary, secretary, "/moi")
+    button = menu["reply_markup"]["inline_keyboard"][0][0]
+    since = time.monotonic()
+    payload = {
+        "user": secretary,
+        "chat": secretary,
+        "message": menu["message_id"],
+        "data": button["callback_data"],
+    }
+    async with http.post(f"{sandbox.url}/api/tap", json=payload) as response:
+        assert response.status == 200
+    edit = await sandbox.api.next_call(
+        "editMessageText", where=lambda c: c.at >= since and c.params["chat_id"] == secretary
+    )
+    assert "họ và tên" in edit.result["text"]
+
+    payload["data"] = "no-such-button"
+    async with http.post(f"{sandbox.url}/api/tap", json=payload) as response:
+        assert response.status == 409
+
+
+async def test_clock_moves_and_runs_the_real_tick(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    secretary = SECRETARY.user_id
+    await send(sandbox, http, secretary, secretary, "/moi")
+    assert sandbox.db is not None
+    with sandbox.db.session() as session:
+        assert session.exec(select(FlowState)).all(), "the /moi form should be open"
+    before = sandbox.clock.now()
+
+    async with http.post(f"{sandbox.url}/api/clock", json={"action": "hour"}) as response:
+        shown = await response.json()
+    assert shown["offset_seconds"] == 3600
+    assert shown["next"] is None
+    assert shown["now"] - before.timestamp() >= 3600
+    async with http.post(f"{sandbox.url}/api/clock", json={"action": "next"}) as response:
+        assert response.status == 409
+        assert "Chưa có mục nào" in (await response.json())["error"]
+    async with http.post(f"{sandbox.url}/api/clock", json={"action": "back"}) as response:
+        assert response.status == 400
+
+    # 31 days on, the tick (run at once by the clock control) closes the abandoned form.
+    for _ in range(31):
+        async with http.post(f"{sandbox.url}/api/clock", json={"action": "day"}) as response:
+            assert response.status == 200
+    with sandbox.db.session() as session:
+        assert session.exec(select(FlowState)).all() == []
+    saved = json.loads((sandbox.data_dir / "clock.json").read_text())
+    assert saved["offset_seconds"] == 3600 + 31 * 86400
+
+
+async def test_events_tell_the_page_about_new_messages(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    member = 7_100_000_005
+    async with http.get(f"{sandbox.url}/api/events") as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        await stream.content.readuntil(b"\n\n")  # retry: … (the stream is open)
+        async with http.post(
+            f"{sandbox.url}/api/send", json={"user": member, "chat": member, "text": "/trogiup"}
+        ) as response:
+            assert response.status == 200
+        # One event for the member's message, one for the bot's answer.
+        chats = []
+        while len(chats) < 2:
+            line = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 10)
+            event = json.loads(line.decode().removeprefix("data: "))
+            if event["type"] == "chat":
+                chats.append(event["chat_id"])
+    assert chats == [member, member]
+    assert "/dangvien" not in sandbox.api.last_message(member)["text"]  # a member's help
