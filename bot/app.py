@@ -17,7 +17,7 @@ from bot.i18n import translator
 from bot.models import Priority
 from bot.ratelimit import RateLimiter
 from bot.services import outbox
-from handlers import meetings, roster, setup, start
+from handlers import attendance, meetings, roster, setup, start
 from handlers.context import ChibotApp, ChibotContext, Deps
 from handlers.menu import set_command_menus
 from jobs.dispatcher import Dispatcher
@@ -62,6 +62,7 @@ def build_application(
     setup.register(application)
     roster.register(application)
     meetings.register(application)
+    attendance.register(application)
     start.register(application)
     start.register_fallbacks(application)
     application.add_error_handler(error_handler)

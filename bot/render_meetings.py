@@ -173,3 +173,17 @@ def answers_text(
     lines.append(t.gettext("No answer yet: {n}", n=t.number(len(silent))))
     lines.extend(f"  • {escape(m.full_name)}" for m in silent)
     return "\n".join(lines)
+
+
+def start_text(t: Translator, meeting: Meeting, org: Organisation) -> str:
+    """Returns the group message at the start: the self check-in."""
+    return t.gettext(
+        "🔔 The {kind} of {cell} is starting now. Comrades present, please tap “I am here”.",
+        kind=kind_label(t, meeting.kind),
+        cell=escape(org.name),
+    )
+
+
+def check_in_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
+    """Returns the self check-in button."""
+    return [[Button(t.gettext("✋ I am here"), data=f"ci|{meeting.id}")]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flows.conclusions import CONCLUSION_FLOW
 from bot.flows.engine import FlowEngine
 from bot.flows.invites import INVITE_FLOW
 from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
@@ -21,5 +22,6 @@ def build_engine() -> FlowEngine:
             NEW_MEETING_FLOW,
             RSVP_REASON_FLOW,
             EDIT_MEETING_FLOW,
+            CONCLUSION_FLOW,
         ]
     )

@@ -294,3 +294,20 @@ def _risks(
         }
         if len(months) >= 3:
             figures.missed_three_months.append(member.full_name)
+
+
+def open_meetings(*, session: Session, org_ids: list[int], now: datetime) -> list[Meeting]:
+    """Returns meetings whose roll call can be taken now (from 1 hour before, for 3 days)."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                col(Meeting.org_id).in_(org_ids),
+                col(Meeting.status) == MeetingStatus.SCHEDULED,
+                col(Meeting.roll_call_closed_at).is_(None),
+                col(Meeting.starts_at) <= now + OPENS_BEFORE,
+                col(Meeting.starts_at) >= now - timedelta(days=3),
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+    )

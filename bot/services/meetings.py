@@ -144,7 +144,8 @@ def sync_reminders(*, session: Session, meeting: Meeting, now: datetime) -> None
     )
     if meeting.status != MeetingStatus.SCHEDULED:
         return
-    for offset in sorted(set(meeting.reminder_offsets), reverse=True):
+    # Offset 0 is the start: the group gets the self check-in button then.
+    for offset in sorted({*meeting.reminder_offsets, 0}, reverse=True):
         due = meeting.starts_at - timedelta(minutes=offset)
         # A reminder whose moment passed before it existed is not sent: the notice covers it.
         session.add(

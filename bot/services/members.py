@@ -289,3 +289,17 @@ def secretaries(*, session: Session, org_id: int) -> list[Member]:
         for m in active_members(session=session, org_id=org_id)
         if m.role in {Role.SECRETARY, Role.DEPUTY} and m.person_id is not None
     ]
+
+
+def committee_people(*, session: Session, org_id: int) -> list[tuple[Member, Person]]:
+    """Returns the joined committee members of a cell with their accounts (for private reports)."""
+    rows = session.exec(
+        select(Member, Person)
+        .join(Person, col(Person.id) == col(Member.person_id))
+        .where(
+            Member.org_id == org_id,
+            col(Member.removed_at).is_(None),
+            col(Member.role).in_(list(COMMITTEE_ROLES)),
+        )
+    ).all()
+    return [(m, p) for m, p in rows]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.models import (
     Meeting,
     MeetingReminder,
@@ -20,7 +20,7 @@ from bot.models import (
     Rsvp,
     RsvpAnswer,
 )
-from bot.render_meetings import reminder_text, rsvp_keyboard
+from bot.render_meetings import check_in_keyboard, reminder_text, rsvp_keyboard, start_text
 from bot.services import notices, outbox
 from bot.ui import Screen
 
@@ -74,11 +74,33 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         assert reminder.id is not None
         assert org.id is not None
         current = reminder.version == meeting.version
-        if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now or not current:
+        start = reminder.offset_minutes == 0
+        over = (
+            meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+            if start
+            else (meeting.starts_at)
+        )
+        if meeting.status != MeetingStatus.SCHEDULED or over <= now or not current:
             outcomes["skipped"].append(reminder.id)
             continue
         late = now - reminder.due_at > LATE_AFTER
         outcomes["late" if late else "sent"].append(reminder.id)
+        if start:
+            if org.group_chat_id:
+                screen = _start_screen(org, meeting)
+                rows.extend(
+                    outbox.message_rows(
+                        dedupe_key=f"start:{meeting.id}:v{meeting.version}:group",
+                        chat_id=org.group_chat_id,
+                        text=screen.text,
+                        keyboard=screen.keyboard,
+                        priority=Priority.NORMAL,
+                        org_id=org.id,
+                        is_group=True,
+                        now=now,
+                    )
+                )
+            continue
         last = reminder.offset_minutes == min(meeting.reminder_offsets)
         skip = {member_id for meeting_id, member_id in excused if meeting_id == meeting.id}
 
@@ -117,6 +139,11 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         skipped=len(outcomes["skipped"]),
         rows=new_rows,
     )
+
+
+def _start_screen(org: Organisation, meeting: Meeting) -> Screen:
+    t = translator(org.locale, org.timezone)
+    return Screen(start_text(t, meeting, org), check_in_keyboard(t, meeting))
 
 
 def next_due_at(*, session: Session) -> datetime | None:

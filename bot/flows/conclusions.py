@@ -1,0 +1,143 @@
+"""The conclusion form: kết luận and assigned tasks, previewed, then posted to the group."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.i18n import Translator
+from bot.models import Meeting, Organisation
+from bot.render import error_text
+from bot.render_meetings import kind_label
+from bot.services import conclusions, meetings, members, notices
+from bot.services.conclusions import TaskDraft
+from bot.services.errors import InvalidInput, NotFound
+from bot.text import escape
+from bot.ui import Screen
+
+SKIP = "~skip"
+
+
+def _meeting(ctx: FlowContext) -> Meeting:
+    return meetings.get_meeting(session=ctx.session, meeting_id=int(ctx.params["meeting_id"]))
+
+
+def _org(ctx: FlowContext) -> Organisation:
+    org = ctx.session.get(Organisation, _meeting(ctx).org_id)
+    if org is None:
+        raise NotFound("org_not_found")
+    return org
+
+
+def _check(ctx: FlowContext) -> None:
+    members.require_committee(session=ctx.session, person=ctx.person, org_id=_meeting(ctx).org_id)
+
+
+def _parse_conclusion(ctx: FlowContext, text: str) -> Any:
+    try:
+        return conclusions.validate_conclusion(text)
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+
+
+def _tasks(ctx: FlowContext, text: str) -> list[TaskDraft]:
+    roster = members.active_members(session=ctx.session, org_id=_meeting(ctx).org_id)
+    return conclusions.parse_tasks(
+        text=text, roster=roster, now=ctx.now, tz=ZoneInfo(_org(ctx).timezone)
+    )
+
+
+def _parse_tasks(ctx: FlowContext, text: str) -> Any:
+    try:
+        _tasks(ctx, text)
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+    return text
+
+
+def _drafts(ctx: FlowContext) -> list[TaskDraft]:
+    typed = str(ctx.answers.get("tasks", SKIP))
+    return [] if typed == SKIP else _tasks(ctx, typed)
+
+
+def conclusion_text(
+    t: Translator, meeting: Meeting, conclusion: str, tasks: list[tuple[str, str, date]]
+) -> str:
+    """Returns the conclusion as the group sees it."""
+    lines = [
+        t.gettext(
+            "📝 <b>Conclusion</b> — {kind}, {when}",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        ),
+        escape(conclusion),
+    ]
+    if tasks:
+        lines.append(t.gettext("<b>Tasks assigned:</b>"))
+        lines.extend(
+            t.gettext(
+                "• {name}: {task} — due {day}",
+                name=escape(name),
+                task=escape(task),
+                day=t.date_text(due),
+            )
+            for name, task, due in tasks
+        )
+    return "\n".join(lines)
+
+
+def _confirm_prompt(ctx: FlowContext) -> str:
+    tasks = [(d.owner_name, d.description, d.due_on) for d in _drafts(ctx)]
+    body = conclusion_text(ctx.t, _meeting(ctx), str(ctx.answers["conclusion"]), tasks)
+    return ctx.t.gettext("Post this to the group?") + "\n\n" + body
+
+
+def _complete(ctx: FlowContext) -> Screen:
+    drafts = _drafts(ctx)
+    meeting = conclusions.record(
+        session=ctx.session,
+        meeting_id=int(ctx.params["meeting_id"]),
+        conclusion=str(ctx.answers["conclusion"]),
+        tasks=drafts,
+        actor=ctx.person,
+        now=ctx.now,
+    )
+    org = _org(ctx)
+    tasks = [(d.owner_name, d.description, d.due_on) for d in drafts]
+    text = meeting.conclusion or ""
+    notices.announce_meeting(
+        session=ctx.session,
+        org=org,
+        build=lambda t: Screen(conclusion_text(t, meeting, text, tasks)),
+        key=f"conclusion:{meeting.id}",
+        now=ctx.now,
+    )
+    return Screen(ctx.t.gettext("Posted to the group and kept with the meeting."))
+
+
+CONCLUSION_FLOW = Flow(
+    name="conclusion",
+    check=_check,
+    steps=(
+        Step(
+            "conclusion",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext("Type the meeting's conclusion (kết luận):"),
+            parse=_parse_conclusion,
+        ),
+        Step(
+            "tasks",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext(
+                "Tasks assigned, one per line as “Name: task — due date”, e.g. "
+                "“Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12” (or tap Skip):"
+            ),
+            options=lambda ctx: [Option(SKIP, ctx.t.gettext("Skip"))],
+            parse=_parse_tasks,
+        ),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt),
+    ),
+    complete=_complete,
+)

@@ -1,0 +1,124 @@
+"""Roll call and attendance figures → localized text and keyboards."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.models import Attendance, AttendanceStatus, Meeting
+from bot.render_meetings import kind_label
+from bot.services.attendance import Figures, RollCall
+from bot.text import escape
+from bot.ui import Button, Keyboard, Screen
+
+ICONS = {
+    None: "⬜",
+    AttendanceStatus.PRESENT: "✅",
+    AttendanceStatus.EXCUSED: "🟡",
+    AttendanceStatus.UNEXCUSED: "❌",
+}
+
+
+def _icon(mark: Attendance | None) -> str:
+    return ICONS.get(mark.status if mark is not None else None, "⬜")
+
+
+def roll_call_screen(t: Translator, call: RollCall) -> Screen:
+    """Returns the committee's checklist: one button per expected member, exempt ones apart."""
+    meeting = call.meeting
+    lines = [
+        t.gettext(
+            "<b>Roll call</b> — {kind}, {when}",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        ),
+        t.gettext(
+            "Tap a name to move it: ✅ present → 🟡 excused → ❌ unexcused. "
+            "⬜ means not marked yet."
+        ),
+    ]
+    if call.exempt:
+        names = ", ".join(escape(m.full_name) for m in call.exempt)
+        lines.append(t.gettext("Exempt (not counted): {names}", names=names))
+    if call.attached:
+        names = ", ".join(escape(m.full_name) for m in call.attached)
+        lines.append(t.gettext("Attached to another cell (not counted): {names}", names=names))
+    keyboard: Keyboard = []
+    row: list[Button] = []
+    for member, mark in call.expected:
+        row.append(
+            Button(f"{_icon(mark)} {member.full_name}"[:60], data=f"ra|{meeting.id}|{member.id}")
+        )
+        if len(row) == 2:
+            keyboard.append(row)
+            row = []
+    if row:
+        keyboard.append(row)
+    keyboard.append([Button(t.gettext("🔒 Close the roll call"), data=f"rz|{meeting.id}")])
+    return Screen("\n".join(lines), keyboard)
+
+
+def group_summary(t: Translator, meeting: Meeting, figures: Figures) -> str:
+    """Returns what the group sees: counts only, never names."""
+    return t.gettext(
+        "📋 <b>Roll call</b> — {kind}, {when}: {present}/{expected} comrades present; "
+        "excused absences: {excused}.",
+        kind=kind_label(t, meeting.kind),
+        when=t.when_text(meeting.starts_at),
+        present=t.number(figures.present),
+        expected=t.number(figures.denominator),
+        excused=t.number(figures.excused),
+    )
+
+
+def committee_summary(t: Translator, meeting: Meeting, figures: Figures) -> str:
+    """Returns the committee's private report: names, reasons, the 85% bar and the risks."""
+    percent = t.number(round(figures.rate * 100, 1))
+    lines = [
+        t.gettext(
+            "📋 <b>Roll call closed</b> — {kind}, {when}",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        ),
+        t.gettext(
+            "Present {present} of {expected} ({percent}%) — counted: total {total} minus "
+            "{exempt} exempt and {attached} attached elsewhere.",
+            present=t.number(figures.present),
+            expected=t.number(figures.denominator),
+            percent=percent,
+            total=t.number(figures.total),
+            exempt=t.number(figures.exempt),
+            attached=t.number(figures.attached),
+        ),
+    ]
+    if figures.meets_bar:
+        lines.append(
+            t.gettext(
+                "✅ The meeting met the bar: more than 85% present and no unexcused absence."
+            )
+        )
+    else:
+        lines.append(
+            t.gettext(
+                "⚠️ The meeting did not meet the bar (more than 85% present "
+                "and no unexcused absence)."
+            )
+        )
+    if figures.excused_names:
+        lines.append(t.gettext("Excused absences:"))
+        lines.extend(
+            f"  • {escape(name)}" + (f" — {escape(reason)}" if reason else "")
+            for name, reason in figures.excused_names
+        )
+    if figures.unexcused_names:
+        lines.append(t.gettext("Unexcused absences:"))
+        lines.extend(f"  • {escape(name)}" for name in figures.unexcused_names)
+    if figures.consecutive_excused:
+        lines.append(t.gettext("Three or more excused absences in a row:"))
+        lines.extend(
+            "  • " + t.gettext("{name}: {n} in a row", name=escape(name), n=t.number(n))
+            for name, n in figures.consecutive_excused
+        )
+    if figures.missed_three_months:
+        lines.append(t.gettext("Absent in three different months this year:"))
+        lines.extend(f"  • {escape(name)}" for name in figures.missed_three_months)
+    lines.append(t.gettext("This report is for the cell committee only."))
+    return "\n".join(lines)

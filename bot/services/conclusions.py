@@ -1,0 +1,129 @@
+"""After a meeting: the conclusion (kết luận) and the tasks assigned, kept with the meeting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.datetext import DateTextError, parse_day
+from bot.models import Meeting, MeetingTask, Member, Person
+from bot.services import audit, meetings, members
+from bot.services.errors import Conflict, InvalidInput
+from bot.text import clean_line, fold
+
+MAX_CONCLUSION = 4000
+MAX_TASKS = 30
+# "Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12" (the dash may be -, –, — or "hạn").
+_TASK = re.compile(
+    r"^(?P<owner>[^:]+):\s*(?P<what>.+?)\s*(?:[-–—]|\bhạn\b|\bdue\b)\s*(?P<due>[^-–—]+)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    """A parsed task line."""
+
+    owner_member_id: int
+    owner_name: str
+    description: str
+    due_on: date
+
+
+def validate_conclusion(text: str) -> str:
+    """Returns the conclusion with its line breaks kept, or raises InvalidInput."""
+    lines = [clean_line(line) for line in text.splitlines()]
+    conclusion = "\n".join(line for line in lines if line)
+    if not conclusion:
+        raise InvalidInput("conclusion_empty")
+    if len(conclusion) > MAX_CONCLUSION:
+        raise InvalidInput("conclusion_too_long", limit=MAX_CONCLUSION)
+    return conclusion
+
+
+def _owner(roster: list[Member], typed: str) -> Member | None:
+    wanted = fold(typed)
+    exact = [m for m in roster if fold(m.full_name) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    # A given name alone ("Lan") is enough when only one comrade has it.
+    given = [m for m in roster if fold(m.full_name.split(" ")[-1]) == wanted]
+    return given[0] if len(given) == 1 else None
+
+
+def parse_tasks(
+    *, text: str, roster: list[Member], now: datetime, tz: ZoneInfo
+) -> list[TaskDraft]:
+    """Reads one task per line; raises InvalidInput naming the first line it cannot read."""
+    lines = [(n, clean_line(line)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if len(lines) > MAX_TASKS:
+        raise InvalidInput("tasks_too_many", limit=MAX_TASKS)
+    drafts = []
+    for number, line in lines:
+        match = _TASK.match(line)
+        if match is None:
+            raise InvalidInput("task_unreadable", line=number)
+        owner = _owner(roster, match["owner"])
+        if owner is None or owner.id is None:
+            raise InvalidInput("task_owner_unknown", line=number, name=match["owner"].strip())
+        try:
+            due = parse_day(match["due"], now=now, tz=tz).day
+        except DateTextError as exc:
+            raise InvalidInput("task_bad_date", line=number) from exc
+        description = match["what"].strip()
+        if not description or len(description) > 500:
+            raise InvalidInput("task_unreadable", line=number)
+        drafts.append(TaskDraft(owner.id, owner.full_name, description, due))
+    return drafts
+
+
+def record(
+    *,
+    session: Session,
+    meeting_id: int,
+    conclusion: str,
+    tasks: list[TaskDraft],
+    actor: Person,
+    now: datetime,
+) -> Meeting:
+    """Keeps the conclusion and tasks with the meeting (once it has started); committee only."""
+    meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    if meeting.starts_at > now:
+        raise Conflict("meeting_not_held")
+    if meeting.concluded_at is not None:
+        raise Conflict("already_concluded")
+    meeting.conclusion = validate_conclusion(conclusion)
+    meeting.concluded_at = now
+    session.add(meeting)
+    for task in tasks:
+        session.add(
+            MeetingTask(
+                meeting_id=meeting_id,
+                owner_member_id=task.owner_member_id,
+                description=task.description,
+                due_on=task.due_on,
+                created_at=now,
+            )
+        )
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action="meeting.conclude",
+        target=f"#{meeting.id}",
+        before=None,
+        after={"tasks": len(tasks)},
+        now=now,
+    )
+    return meeting
+
+
+def tasks_of(*, session: Session, meeting_id: int) -> list[MeetingTask]:
+    """Returns the tasks assigned at a meeting."""
+    return list(session.exec(select(MeetingTask).where(MeetingTask.meeting_id == meeting_id)))
