@@ -24,6 +24,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4096
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEPALIVE_SECONDS = 15.0
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -57,6 +58,7 @@ def _guard(ready: asyncio.Event) -> Any:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
+            _same_origin(request)
             if request.path.startswith("/api/"):
                 await ready.wait()
             response = await handler(request)
@@ -70,6 +72,16 @@ def _guard(ready: asyncio.Event) -> Any:
         return response
 
     return guard
+
+
+def _same_origin(request: web.Request) -> None:
+    """Refuses other web sites: a page elsewhere must not act in the sandbox (CSRF, rebinding)."""
+    hostname = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    if hostname not in LOCAL_HOSTS:
+        raise Problem(403, "Sandbox chỉ mở được từ máy này (127.0.0.1).")
+    origin = request.headers.get("Origin")
+    if request.method != "GET" and origin is not None and origin != f"http://{request.host}":
+        raise Problem(403, "Yêu cầu từ trang web khác bị từ chối.")
 
 
 def _int(value: Any, what: str) -> int:

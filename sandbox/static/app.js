@@ -18,8 +18,8 @@
     maxText: 4096,
     rendered: "",
     stick: false,
-    suggestion: -1,
   };
+  let composer = null;
   // -- helpers ---------------------------------------------------------------------------------
 
   async function api(path, options) {
@@ -202,7 +202,7 @@
     state.rendered = "";
     renderChats();
     renderHeader();
-    hideSuggestions();
+    composer.hide();
     try {
       await Promise.all([loadMessages(), loadCommands()]);
       renderChats();
@@ -308,97 +308,21 @@
     }
   }
 
-  function updateCounter() {
-    const text = $("text");
-    // maxlength stops typing; a script or an odd paste can still set more, so cut here too.
-    if (text.value.length > state.maxText) text.value = text.value.slice(0, state.maxText);
-    const length = text.value.length;
-    const counter = $("counter");
-    counter.textContent = `${length}/${state.maxText}`;
-    counter.classList.toggle("near", length > state.maxText * 0.9);
-    counter.classList.toggle("full", length >= state.maxText);
-    text.style.height = "auto";
-    text.style.height = `${Math.min(text.scrollHeight, 180)}px`;
-  }
-
-  async function submit() {
-    const box = $("text");
-    const text = box.value;
-    if (!text.trim()) return;
-    if (text.length > state.maxText) {
-      fail(new Error(`Tin nhắn dài quá ${state.maxText} ký tự.`));
-      return;
-    }
-    hideSuggestions();
-    if (await sendText(text)) {
-      box.value = "";
-      updateCounter();
-    }
-  }
-
-  async function upload(file) {
-    if (!file || state.chatId === null) return;
+  async function upload(file, caption) {
+    if (!file || state.chatId === null) return false;
     const form = new FormData();
     form.append("user", String(state.me));
     form.append("chat", String(state.chatId));
-    const caption = $("text").value.trim();
     if (caption) form.append("caption", caption.slice(0, 1024));
     form.append("file", file, file.name);
     try {
       await api("/api/upload", { method: "POST", body: form });
-      if (caption) {
-        $("text").value = "";
-        updateCounter();
-      }
       toast(`Đã gửi tệp ${file.name}.`);
+      return true;
     } catch (err) {
       fail(err);
+      return false;
     }
-  }
-
-  // -- command suggestions ---------------------------------------------------------------------
-
-  function matchingCommands() {
-    const value = $("text").value;
-    if (!value.startsWith("/") || /\s/.test(value)) return [];
-    const typed = value.slice(1).toLowerCase();
-    return state.commands.filter((c) => c.command.startsWith(typed));
-  }
-
-  function hideSuggestions() {
-    $("suggestions").hidden = true;
-    state.suggestion = -1;
-  }
-
-  function showSuggestions() {
-    const found = matchingCommands();
-    const list = $("suggestions");
-    list.replaceChildren();
-    if (!found.length) {
-      hideSuggestions();
-      return;
-    }
-    state.suggestion = Math.min(Math.max(state.suggestion, 0), found.length - 1);
-    found.forEach((c, index) => {
-      const item = el("li", `suggestion${index === state.suggestion ? " selected" : ""}`);
-      item.setAttribute("role", "option");
-      item.dataset.command = c.command;
-      item.appendChild(el("span", "suggestion-command", `/${c.command}`));
-      item.appendChild(el("span", "suggestion-text", c.description));
-      item.addEventListener("mousedown", (event) => {
-        event.preventDefault();
-        pickSuggestion(c.command);
-      });
-      list.appendChild(item);
-    });
-    list.hidden = false;
-  }
-
-  async function pickSuggestion(name) {
-    hideSuggestions();
-    $("text").value = "";
-    updateCounter();
-    await sendText(`/${name}`);
   }
 
   // -- invite links ----------------------------------------------------------------------------
@@ -469,36 +393,12 @@
   // -- start -----------------------------------------------------------------------------------
 
   function wire() {
-    const text = $("text");
-    $("composer").addEventListener("submit", (event) => {
-      event.preventDefault();
-      submit();
-    });
-    text.addEventListener("input", () => {
-      updateCounter();
-      state.suggestion = 0;
-      showSuggestions();
-    });
-    text.addEventListener("keydown", (event) => {
-      const found = $("suggestions").hidden ? [] : matchingCommands();
-      if (found.length && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
-        event.preventDefault();
-        state.suggestion = (state.suggestion + (event.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
-        showSuggestions();
-      } else if (found.length && (event.key === "Tab" || (event.key === "Enter" && !event.shiftKey))) {
-        event.preventDefault();
-        pickSuggestion(found[Math.max(state.suggestion, 0)].command);
-      } else if (event.key === "Escape") {
-        hideSuggestions();
-      } else if (event.key === "Enter" && !event.shiftKey) {
-        event.preventDefault();
-        submit();
-      }
-    });
-    text.addEventListener("blur", () => setTimeout(hideSuggestions, 150));
-    $("file").addEventListener("change", (event) => {
-      const input = event.target;
-      upload(input.files[0]).finally(() => { input.value = ""; });
+    composer = window.ChibotComposer.create({
+      send: sendText,
+      upload,
+      commands: () => state.commands,
+      maxText: () => state.maxText,
+      fail,
     });
     $("person").addEventListener("change", (event) => setMe(Number(event.target.value)).catch(fail));
     $("plus-hour").addEventListener("click", (event) => moveClock("hour", event.currentTarget));
@@ -533,7 +433,7 @@
     } catch (err) {
       fail(err);
     }
-    updateCounter();
+    composer.updateCounter();
   }
 
   start();

@@ -34,7 +34,7 @@ async def _meeting_under_way(bot: Bot):  # type: ignore[no-untyped-def]
 
 
 async def test_check_in_roll_call_and_figures(bot: Bot) -> None:
-    secretary, group, lan, duc, meeting = await _meeting_under_way(bot)
+    secretary, group, lan, duc, _ = await _meeting_under_way(bot)
     start = bot.api.last_message(group)
     assert start is not None
     assert "bắt đầu" in start["text"]
@@ -96,7 +96,7 @@ async def test_check_in_after_the_meeting_is_refused(bot: Bot) -> None:
 
 
 async def test_conclusion_and_tasks_are_posted_and_kept(bot: Bot) -> None:
-    secretary, group, lan, duc, meeting = await _meeting_under_way(bot)
+    secretary, group, _, _, _ = await _meeting_under_way(bot)
     checklist = await bot.say(secretary, "/diemdanh")
     for name in ("Nguyễn Văn Bình", "Trần Thị Lan", "Phạm Văn Đức"):
         checklist = await bot.tap_edit(secretary, checklist, f"⬜ {name}")

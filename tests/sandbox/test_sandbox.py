@@ -206,6 +206,14 @@ async def test_page_and_api_refuse_bad_input(
             assert response.status == status, payload
             assert error in (await response.json())["error"]
 
+    # Another web site cannot act in the sandbox, nor reach it under another host name.
+    hello = {"user": member, "chat": member, "text": "hi"}
+    evil = {"Origin": "http://evil.example"}
+    async with http.post(f"{sandbox.url}/api/send", json=hello, headers=evil) as response:
+        assert response.status == 403
+    async with http.get(f"{sandbox.url}/", headers={"Host": "evil.example"}) as response:
+        assert response.status == 403
+
     script = "<script>alert(1)</script> <b>x</b>"
     long_text = "Nhận xét dài. " * 292  # 4088 characters: fine for a user to send
     for text in (script, long_text):
