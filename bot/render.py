@@ -95,6 +95,15 @@ ERROR_MESSAGES = {
     "task_bad_date": N_("Line {line}: I could not understand the due date (e.g. 15/12)."),
     "meeting_not_held": N_("The meeting has not taken place yet."),
     "already_concluded": N_("The conclusion of this meeting has already been recorded."),
+    "file_type": N_(
+        "I can pass on PDF, Word, Excel, PowerPoint and ODT documents and JPG or PNG images. "
+        "Please send the file in one of those formats."
+    ),
+    "file_too_large": N_("The file is too large: at most {limit} MB."),
+    "no_meeting_for_document": N_(
+        "There is no upcoming meeting to attach this to. Schedule one with /taohop first."
+    ),
+    "document_not_found": N_("That document no longer exists."),
     "check_in_over": N_("The meeting is over; the committee takes the roll call now."),
     "meeting_in_past": N_("That time has already passed. Please choose a later one."),
     "meeting_too_far": N_("That is more than two years away. Please choose an earlier date."),

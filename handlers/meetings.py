@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.calendar_files import meeting_ics
 from bot.models import COMMITTEE_ROLES, Meeting, Organisation, RsvpAnswer
@@ -15,8 +15,9 @@ from bot.render_meetings import (
     rsvp_keyboard,
     rsvp_label,
 )
-from bot.services import meetings, members
+from bot.services import documents, meetings, members
 from bot.services.errors import NotAllowed
+from bot.text import escape
 from bot.ui import Button, FileOut, Screen
 from handlers.base import Reply, Turn, interact
 from handlers.context import ChibotApp, ChibotContext
@@ -52,6 +53,20 @@ def _meeting_screen(turn: Turn, meeting: Meeting, org: Organisation, committee: 
     text += "\n" + turn.t.gettext(
         "Your answer: {answer}.", answer=rsvp_label(turn.t, answer.answer if answer else None)
     )
+    docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
+    if docs:
+        read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
+        expected = len(meetings.expected_members(session=turn.session, org_id=org.id or 0))
+        text += "\n" + turn.t.gettext("Documents:")
+        for doc in docs:
+            line = f"  📎 {escape(doc.file_name)}"
+            if committee:
+                line += " " + turn.t.gettext(
+                    "(read by {n} of {total})", n=len(read[doc.id or 0]), total=expected
+                )
+            elif mine is not None and mine.id in read[doc.id or 0]:
+                line += " ✓"
+            text += "\n" + line
     keyboard = rsvp_keyboard(turn.t, meeting)
     if committee:
         keyboard.append(
@@ -143,7 +158,22 @@ def _answers(turn: Turn) -> Reply:
     members.require_committee(session=turn.session, person=turn.person, org_id=meeting.org_id)
     roster = meetings.expected_members(session=turn.session, org_id=meeting.org_id)
     answers = meetings.rsvps(session=turn.session, meeting_id=meeting.id or 0)
-    return Reply(screens=[Screen(answers_text(turn.t, meeting, roster, answers))])
+    text = answers_text(turn.t, meeting, roster, answers)
+    docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
+    read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
+    for doc in docs:
+        unread = [m.full_name for m in roster if m.id not in read[doc.id or 0]]
+        text += "\n" + turn.t.gettext(
+            "📎 {name}: read by {n} of {total}.",
+            name=escape(doc.file_name),
+            n=turn.t.number(len(roster) - len(unread)),
+            total=turn.t.number(len(roster)),
+        )
+        if unread:
+            text += " " + turn.t.gettext(
+                "Not yet: {names}", names=", ".join(escape(n) for n in unread)
+            )
+    return Reply(screens=[Screen(text)])
 
 
 async def answers_button(update: Update, context: ChibotContext) -> None:
@@ -170,6 +200,59 @@ async def edit_button(update: Update, context: ChibotContext) -> None:
     await interact(update, context, _edit)
 
 
+def _document(turn: Turn, incoming: documents.IncomingFile) -> Reply:
+    outcome = turn.deps.flows.start(
+        session=turn.session,
+        name="attach_document",
+        key=turn.key,
+        person=turn.person,
+        t=turn.t,
+        now=turn.now,
+        params={
+            "file_id": incoming.file_id,
+            "file_name": incoming.file_name,
+            "mime_type": incoming.mime_type,
+            "size": incoming.size,
+        },
+    )
+    return outcome_reply(outcome)
+
+
+async def document_message(update: Update, context: ChibotContext) -> None:
+    """Takes a file sent privately by a committee member and asks which meeting it is for."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.document is not None:
+        doc = message.document
+        incoming = documents.IncomingFile(
+            doc.file_id, doc.file_name or "tai-lieu", doc.mime_type, doc.file_size or 0
+        )
+    elif message.photo:
+        photo = message.photo[-1]
+        incoming = documents.IncomingFile(
+            photo.file_id, "anh.jpg", "image/jpeg", photo.file_size or 0
+        )
+    else:
+        return
+    await interact(update, context, lambda turn: _document(turn, incoming))
+
+
+def _read(turn: Turn) -> Reply:
+    documents.mark_read(
+        session=turn.session,
+        document_id=int(turn.data.split("|")[1]),
+        person=turn.person,
+        now=turn.now,
+    )
+    return Reply(toast=turn.t.gettext("Noted: you have read the document. Thank you, comrade."))
+
+
+async def read_button(update: Update, context: ChibotContext) -> None:
+    """Records that the member has read a meeting document."""
+    await interact(update, context, _read)
+
+
 def register(application: ChibotApp) -> None:
     """Adds the handlers of this module."""
     application.add_handler(CommandHandler(["taohop", "newmeeting"], new_meeting_command))
@@ -177,3 +260,9 @@ def register(application: ChibotApp) -> None:
     application.add_handler(CallbackQueryHandler(rsvp_button, pattern=r"^rsvp\|\d+\|[ax]$"))
     application.add_handler(CallbackQueryHandler(answers_button, pattern=r"^ma\|\d+$"))
     application.add_handler(CallbackQueryHandler(edit_button, pattern=r"^me\|\d+$"))
+    application.add_handler(CallbackQueryHandler(read_button, pattern=r"^dr\|\d+$"))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO), document_message
+        )
+    )

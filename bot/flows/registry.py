@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.conclusions import CONCLUSION_FLOW
+from bot.flows.documents import ATTACH_DOCUMENT_FLOW
 from bot.flows.engine import FlowEngine
 from bot.flows.invites import INVITE_FLOW
 from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
@@ -23,5 +24,6 @@ def build_engine() -> FlowEngine:
             RSVP_REASON_FLOW,
             EDIT_MEETING_FLOW,
             CONCLUSION_FLOW,
+            ATTACH_DOCUMENT_FLOW,
         ]
     )

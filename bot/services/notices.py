@@ -19,7 +19,7 @@ from bot.models import (
     Priority,
 )
 from bot.services import outbox
-from bot.ui import Screen
+from bot.ui import FileOut, Screen
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,46 @@ def announce_meeting(
         org=org, people=people, build=build, key=key, now=now, include_group=include_group
     )
     return outbox.enqueue_many(session=session, rows=rows)
+
+
+def fan_out_documents(
+    *,
+    org: Organisation,
+    people: list[Recipient],
+    build: Callable[[Translator], FileOut],
+    key: str,
+    now: datetime,
+    include_group: bool,
+) -> list[dict[str, Any]]:
+    """Returns outbox rows sending one document to each recipient (and the group)."""
+    documents: dict[str, FileOut] = {}
+
+    def document_for(locale: str) -> FileOut:
+        if locale not in documents:
+            documents[locale] = build(translator(locale, org.timezone))
+        return documents[locale]
+
+    rows = [
+        outbox.document_row(
+            dedupe_key=f"{key}:{recipient.member.id}",
+            chat_id=recipient.person.external_id,
+            document=document_for(recipient.person.locale or org.locale),
+            priority=Priority.NORMAL,
+            person_id=recipient.person.id,
+            org_id=org.id,
+            now=now,
+        )
+        for recipient in people
+    ]
+    if include_group and org.group_chat_id:
+        rows.append(
+            outbox.document_row(
+                dedupe_key=f"{key}:group",
+                chat_id=org.group_chat_id,
+                document=document_for(org.locale),
+                priority=Priority.NORMAL,
+                org_id=org.id,
+                now=now,
+            )
+        )
+    return rows
