@@ -36,6 +36,7 @@ i18n: install
 
 bench: install
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

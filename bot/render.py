@@ -194,7 +194,11 @@ def help_text(t: Translator, *, in_group: bool, committee: bool, secretary: bool
         lines.append(t.gettext("Everything else works in a private chat with me."))
     else:
         lines.append(t.gettext("/start — join a cell with the invite link from the secretary"))
+        lines.append(t.gettext("/lichhop — upcoming meetings, your answer, documents"))
         if committee:
+            lines.append(t.gettext("/taohop — schedule a meeting"))
+            lines.append(t.gettext("/diemdanh — the roll call of the meeting under way"))
+            lines.append(t.gettext("Send me a file to attach it to a meeting."))
             lines.append(t.gettext("/dangvien — the roster with status and reachability"))
         if secretary:
             lines.append(t.gettext("/moi — add people to the roster and create invite links"))

@@ -17,6 +17,9 @@ from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, translator
 PRIVATE = [
     ("start", N_("Start / join a cell with an invite")),
     ("trogiup", N_("What I can do for you")),
+    ("lichhop", N_("Upcoming meetings")),
+    ("taohop", N_("Schedule a meeting (cell committee)")),
+    ("diemdanh", N_("Roll call (cell committee)")),
     ("dangvien", N_("Roster (cell committee)")),
     ("moi", N_("Invite members (secretary)")),
     ("ngonngu", N_("Language: Tiếng Việt / English")),
