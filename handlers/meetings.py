@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.calendar_files import meeting_ics
+from bot.flows.engine import FlowKey
 from bot.models import COMMITTEE_ROLES, Meeting, Organisation, RsvpAnswer
 from bot.render_meetings import (
     answers_text,
@@ -130,11 +131,8 @@ def _rsvp(turn: Turn) -> Reply:
         answer=RsvpAnswer.EXCUSED,
         now=turn.now,
     )
-    private_key = (
-        turn.key
-        if not turn.in_group
-        else type(turn.key)(turn.key.channel, turn.person.external_id, turn.person.external_id)
-    )
+    # The reason is asked in the person's private chat, wherever the button was tapped.
+    private_key = FlowKey(turn.key.channel, turn.person.external_id, turn.person.external_id)
     outcome = turn.deps.flows.start(
         session=turn.session,
         name="rsvp_reason",
