@@ -309,3 +309,38 @@ async def test_mai_just_after_midnight_is_shown_in_the_preview(bot: Bot) -> None
     preview = await schedule(bot, secretary, when="mai 19h30")
 
     assert "Ngày đã hiểu: Thứ Ba, 24/11/2026." in preview["text"]
+
+
+async def test_english_secretary_schedules_with_english_words(bot: Bot) -> None:
+    secretary, _, lan = await _cell_with_member(bot)
+    picker = await bot.say(secretary, "/language")
+    await bot.tap_edit(secretary, picker, "English")
+    set_clock(bot, HANOI_SUNDAY_10AM)
+
+    menu = await bot.say(secretary, "/newmeeting")
+    assert menu["text"] == "What kind of meeting?"
+    topic = await bot.tap_edit(secretary, menu, "Regular meeting (sinh hoạt thường kỳ)")
+    day = await bot.tap_edit(secretary, topic, "Skip")
+    assert day["text"].startswith("Which day?")
+    duration = await bot.say(secretary, "tomorrow 7:30 pm")
+    place = await bot.tap_edit(secretary, duration, "90 minutes (recommended)")
+    assert place["text"].startswith("Where?")
+    chair = await bot.say(secretary, "Meeting room 2")
+    presenter = await bot.tap_edit(secretary, chair, "Nguyễn Văn Bình")
+    agenda = await bot.tap_edit(secretary, presenter, "No presenter")
+    recurrence = await bot.tap_edit(secretary, agenda, "Skip")
+    reminders = await bot.tap_edit(secretary, recurrence, "Monthly on day 23")
+    assert reminders["text"].startswith("When should I remind members?")
+    preview = await bot.say(secretary, "1 day, 2 hours")
+    assert "Day understood: Monday, 23 Nov 2026." in preview["text"]
+    assert "Repeats: Monthly on day 23." in preview["text"]
+    assert "Reminders before: 1 day, 2 hours." in preview["text"]
+    done = await bot.tap_edit(secretary, preview, "✅ Confirm")
+    assert done["text"].startswith("Scheduled, and the notice was sent")
+    await bot.settle()
+
+    # Lan reads Vietnamese: her copy of the notice is in her language.
+    notice = bot.api.last_message(bot.api.private_chat(lan))
+    assert notice is not None
+    assert notice["text"].startswith("Thông báo sinh hoạt")
+    assert "19:30, Thứ Hai, 23/11/2026" in notice["text"]
