@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.datetext import DateTextError, parse_day
-from bot.models import Meeting, MeetingTask, Member, Person
+from bot.models import Meeting, MeetingStatus, MeetingTask, Member, Person
 from bot.services import audit, meetings, members
 from bot.services.errors import Conflict, InvalidInput
 from bot.text import clean_line, fold
@@ -18,10 +18,8 @@ from bot.text import clean_line, fold
 MAX_CONCLUSION = 4000
 MAX_TASKS = 30
 # "Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12" (the dash may be -, –, — or "hạn").
-_TASK = re.compile(
-    r"^(?P<owner>[^:]+):\s*(?P<what>.+?)\s*(?:[-–—]|\bhạn\b|\bdue\b)\s*(?P<due>[^-–—]+)$",
-    re.IGNORECASE,
-)
+_TASK = re.compile(r"^(?P<owner>[^:]+):\s*(?P<rest>.+)$")
+_MARKER = re.compile(r"\s[-–—]\s|\s[-–—]|[-–—]\s|\bhạn\b|\bdue\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,22 @@ def _owner(roster: list[Member], typed: str) -> Member | None:
     return given[0] if len(given) == 1 else None
 
 
+def _split_due(rest: str, line: int, now: datetime, tz: ZoneInfo) -> tuple[str, date]:
+    """Splits "task — due" at the rightmost marker whose tail reads as a date, so words like
+    "hạn chế" or a date written 15-01-2027 stay where they belong."""
+    markers = list(_MARKER.finditer(rest))
+    if not markers:
+        raise InvalidInput("task_unreadable", line=line)
+    for marker in reversed(markers):
+        tail = rest[marker.end() :].strip()
+        try:
+            due = parse_day(tail, now=now, tz=tz).day
+        except DateTextError:
+            continue
+        return rest[: marker.start()].strip(), due
+    raise InvalidInput("task_bad_date", line=line)
+
+
 def parse_tasks(
     *, text: str, roster: list[Member], now: datetime, tz: ZoneInfo
 ) -> list[TaskDraft]:
@@ -70,11 +84,7 @@ def parse_tasks(
         owner = _owner(roster, match["owner"])
         if owner is None or owner.id is None:
             raise InvalidInput("task_owner_unknown", line=number, name=match["owner"].strip())
-        try:
-            due = parse_day(match["due"], now=now, tz=tz).day
-        except DateTextError as exc:
-            raise InvalidInput("task_bad_date", line=number) from exc
-        description = match["what"].strip()
+        description, due = _split_due(match["rest"], number, now, tz)
         if not description or len(description) > 500:
             raise InvalidInput("task_unreadable", line=number)
         drafts.append(TaskDraft(owner.id, owner.full_name, description, due))
@@ -93,6 +103,8 @@ def record(
     """Keeps the conclusion and tasks with the meeting (once it has started); committee only."""
     meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
     acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
     if meeting.starts_at > now:
         raise Conflict("meeting_not_held")
     if meeting.concluded_at is not None:

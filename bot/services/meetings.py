@@ -349,7 +349,13 @@ def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
         org = session.get(Organisation, series.org_id)
         if org is None:
             continue
-        starts = next_occurrence(series, latest.starts_at, ZoneInfo(org.timezone))
+        # One meeting a month: the next is in the month after the latest one's, even if that
+        # one was moved away from its usual day.
+        tz = ZoneInfo(org.timezone)
+        local = latest.starts_at.astimezone(tz)
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        month_start = datetime(year, month, 1, tzinfo=tz) - timedelta(seconds=1)
+        starts = next_occurrence(series, month_start, tz)
         template = series.template
         meeting = Meeting(
             org_id=series.org_id,

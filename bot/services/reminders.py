@@ -70,11 +70,22 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
     }
     rows: list[dict[str, Any]] = []
     outcomes: dict[str, list[int]] = {"sent": [], "late": [], "skipped": []}
+    # After downtime several reminders of one meeting can be due at once: only the nearest to
+    # the start is still useful; the earlier ones are superseded.
+    nearest: dict[int, int] = {}
+    for reminder, meeting, _ in due:
+        if reminder.offset_minutes and meeting.id is not None:
+            nearest[meeting.id] = min(
+                nearest.get(meeting.id, reminder.offset_minutes), reminder.offset_minutes
+            )
     for reminder, meeting, org in due:
         assert reminder.id is not None
         assert org.id is not None
         current = reminder.version == meeting.version
         start = reminder.offset_minutes == 0
+        if not start and nearest.get(meeting.id or 0) != reminder.offset_minutes:
+            outcomes["skipped"].append(reminder.id)
+            continue
         over = (
             meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
             if start
@@ -104,11 +115,14 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         last = reminder.offset_minutes == min(meeting.reminder_offsets)
         skip = {member_id for meeting_id, member_id in excused if meeting_id == meeting.id}
 
+        # A late reminder says how long is really left, not how long it should have been.
+        left = reminder.offset_minutes if not late else _time_left(meeting.starts_at - now)
+
         def build(
             t: Translator,
             m: Meeting = meeting,
             o: Organisation = org,
-            offset: int = reminder.offset_minutes,
+            offset: int = left,
             is_late: bool = late,
         ) -> Screen:
             return Screen(reminder_text(t, m, o, names, offset, is_late), rsvp_keyboard(t, m))
@@ -139,6 +153,16 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         skipped=len(outcomes["skipped"]),
         rows=new_rows,
     )
+
+
+def _time_left(delta: timedelta) -> int:
+    """Rounds the time left down to whole days, hours or minutes, as a person would say it."""
+    minutes = max(int(delta.total_seconds() // 60), 1)
+    if minutes >= 24 * 60:
+        return minutes // (24 * 60) * 24 * 60
+    if minutes >= 60:
+        return minutes // 60 * 60
+    return minutes
 
 
 def _start_screen(org: Organisation, meeting: Meeting) -> Screen:

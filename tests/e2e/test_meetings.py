@@ -142,14 +142,38 @@ async def test_reminders_fire_once_each_and_the_last_one_in_the_group(bot: Bot) 
     assert "còn 3 ngày nữa" in reminders[0]
     assert not any(t.startswith("⏰") for t in _texts(bot, group))
 
+    # The bot is down across the 1-day mark and comes back 23½ hours before the start:
+    # the 1-day reminder goes out late, says so, and says how long is really left.
+    set_clock(bot, meeting.starts_at - timedelta(hours=23, minutes=30))
+    await bot.tick()
+    reminders = [t for t in _texts(bot, lan_chat)[before:] if t.startswith("⏰ Nhắc lịch")]
+    assert len(reminders) == 2
+    assert "còn 23 giờ nữa" in reminders[1]
+    assert "gửi muộn" in reminders[1]
+
     set_clock(bot, meeting.starts_at - timedelta(hours=2))
     await bot.tick()
     reminders = [t for t in _texts(bot, lan_chat)[before:] if t.startswith("⏰ Nhắc lịch")]
-    # The 1-day reminder is found 22 hours late: sent, and it says so.
     assert len(reminders) == 3
-    assert "gửi muộn" in reminders[1]
     assert "còn 2 giờ nữa" in reminders[2]
+    assert "gửi muộn" not in reminders[2]
     assert any(t.startswith("⏰ Nhắc lịch: còn 2 giờ") for t in _texts(bot, group))
+
+
+async def test_after_long_downtime_only_the_nearest_reminder_goes_out(bot: Bot) -> None:
+    _, _, lan, meeting = await _scheduled(bot)
+    lan_chat = bot.api.private_chat(lan)
+    before = len(_texts(bot, lan_chat))
+
+    set_clock(bot, meeting.starts_at - timedelta(minutes=90))
+    await bot.tick()
+
+    reminders = [t for t in _texts(bot, lan_chat)[before:] if t.startswith("⏰ Nhắc lịch")]
+    assert len(reminders) == 1
+    assert "còn 1 giờ nữa" in reminders[0]
+    assert "gửi muộn" in reminders[0]
+    outcomes = {r.offset_minutes: r.outcome for r in _reminders(bot)}
+    assert outcomes == {4320: "skipped", 1440: "skipped", 120: "late", 0: None}
 
 
 async def test_excused_members_get_no_reminders(bot: Bot) -> None:
