@@ -34,18 +34,39 @@ class Delivery:
 
 
 def _insert_ignore(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Inserts rows, skipping any whose dedupe key exists; returns how many were new."""
+    """Inserts rows, skipping any whose dedupe key exists; returns how many were new.
+
+    One compiled statement run with executemany: its cost and the number of statements stay
+    flat however many rows a fan-out has, and no driver limit on bound parameters applies.
+    """
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(list(rows))
-    else:
-        stmt = sqlite.insert(table).values(list(rows))
-    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(stmt)
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    columns = {column.name for column in table.columns} - {"id"}
+    complete = [{**dict.fromkeys(columns), **_defaults(row), **row} for row in rows]
+    result = session.execute(stmt, complete)
     return rowcount(result)
+
+
+def _defaults(row: dict[str, Any]) -> dict[str, Any]:
+    # executemany needs every row to bind the same columns.
+    return {
+        "attempts": 0,
+        "claimed_at": None,
+        "last_error": None,
+        "provider_message_id": None,
+        "sent_at": None,
+        "person_id": None,
+        "org_id": None,
+        "is_group": False,
+        "channel": "telegram",
+        "priority": Priority.NORMAL,
+        "status": OutboxStatus.PENDING,
+        "next_attempt_at": row.get("created_at"),
+    }
 
 
 def message_rows(
