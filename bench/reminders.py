@@ -193,8 +193,6 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=40)
     args = parser.parse_args()
     expected = args.cells * args.members
-    width = len(outbox.message_rows(dedupe_key="k", chat_id="1", text="t", now=TICK_AT)[0])
-    limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     # The small worlds are built on the other core while this one builds the big world.
     with ProcessPoolExecutor(max_workers=1) as pool, tempfile.TemporaryDirectory() as tmp:
         small = pool.submit(scaling)
@@ -221,10 +219,6 @@ def main() -> None:
     due = "n/a (the tick failed)" if failure else report.sent + report.late + report.skipped
     print(f"due reminders found:             {due}   (expected {args.cells})")
     print(f"rows enqueued:                   {report.rows}   (expected {expected}: 0 group rows)")
-    print(
-        f"bound parameters, one INSERT:    {expected * width}   ({expected} rows x {width};"
-        f" this SQLite allows {limit})"
-    )
     if failure:
         print(f"tick FAILED:                     {failure}   (nothing enqueued, rolled back)")
     else:
