@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck catalog i18n bench clean
+.PHONY: install run sandbox test lint typecheck catalog browser i18n bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Without TELEGRAM_BOT_TOKEN this starts the sandbox (a fake Telegram and a chat page).
 run: install
-	$(BIN)/chibot run
+	$(BIN)/chibot run $(ARGS)
+
+sandbox: install
+	$(BIN)/chibot sandbox $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -27,7 +31,11 @@ typecheck: install
 catalog: install
 	$(BIN)/python -m bot.catalog check
 
-test: lint typecheck catalog
+# The browser test drives Debian's Chromium; this installs it when it is missing.
+browser:
+	sh scripts/install-browser.sh
+
+test: lint typecheck catalog browser
 	$(BIN)/pytest
 
 # Re-extract messages after changing user-facing text, then translate the new vi entries.

@@ -46,7 +46,17 @@ FILE_ERRORS = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chibot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook if CHIBOT_WEBHOOK_URL is set)")
+    run = sub.add_parser(
+        "run",
+        help="run the bot (polling, or webhook if CHIBOT_WEBHOOK_URL is set); "
+        "without TELEGRAM_BOT_TOKEN, the sandbox",
+    )
+    _sandbox_options(run)
+    _sandbox_options(
+        sub.add_parser(
+            "sandbox", help="the browser sandbox: a fake Telegram and a chat page, no token needed"
+        )
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     org = sub.add_parser("org", help="organisations (đảng bộ, chi bộ)")
@@ -69,6 +79,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print(out: TextIO, text: str = "") -> None:
     out.write(text + "\n")
+
+
+def _sandbox_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8080, help="sandbox: the page's port")
+    parser.add_argument("--reset", action="store_true", help="sandbox: seed the demo again")
+    parser.add_argument("--data", default="sandbox-data", help="sandbox: its data directory")
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import sandbox  # the sandbox (and its web page) is loaded only when asked for
+
+    argv = ["--port", str(args.port), "--data", args.data] + (["--reset"] if args.reset else [])
+    return sandbox.main(argv)
 
 
 def _org_add(args: argparse.Namespace, settings: Settings, db: Database, out: TextIO) -> int:
@@ -181,9 +204,6 @@ def _members_import(
 
 
 def _run(settings: Settings, db: Database) -> int:
-    if not settings.telegram_bot_token:
-        _print(sys.stderr, "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather.")
-        return 2
     from bot.app import build_application
 
     application = build_application(settings, db=db)
@@ -210,6 +230,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
+    if args.command == "sandbox" or (args.command == "run" and not settings.telegram_bot_token):
+        if args.command == "run":
+            _print(sys.stderr, "TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.")
+        return _sandbox(args)
     db = Database(settings.database_url)
     db.upgrade()
     try:

@@ -40,18 +40,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    """Runs the sandbox until SIGINT/SIGTERM; returns the exit code."""
+    """Runs the sandbox until SIGINT/SIGTERM (also during start-up); returns the exit code."""
     from sandbox.runtime import Sandbox, SandboxError
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
     sandbox = Sandbox(args.data, port=args.port)
     out = sys.stdout
     if args.reset:
         out.write(f"Đặt lại dữ liệu sandbox trong {sandbox.data_dir} …\n")
     out.write("Đang khởi động sandbox (máy chủ Telegram giả + chibot) …\n")
     out.flush()
+    starting = asyncio.create_task(sandbox.start(reset=args.reset))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()  # start() stops whatever it had started
+        with contextlib.suppress(asyncio.CancelledError, SandboxError):
+            await starting
+        out.write("Đã dừng. / Stopped.\n")
+        return 130
     try:
-        url = await sandbox.start(reset=args.reset)
+        url = starting.result()
     except SandboxError as exc:
+        stopping.cancel()
         sys.stderr.write(f"{exc}\n")
         return exc.exit_code
     out.write(
@@ -60,13 +75,8 @@ async def serve(args: argparse.Namespace) -> int:
         f"Dữ liệu / data: {sandbox.data_dir}  —  Ctrl+C để dừng / to stop\n"
     )
     out.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
+        await stopping
     finally:
         out.write("Đang dừng sandbox …\n")
         out.flush()
@@ -83,4 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return asyncio.run(serve(args))
+    try:
+        return asyncio.run(serve(args))
+    except KeyboardInterrupt:  # Ctrl+C while starting: everything started is stopped already
+        sys.stderr.write("Đã dừng. / Stopped.\n")
+        return 130

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.clock import OffsetClock
+from bot.services import reminders
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,13 @@ class NextItem:
 
 
 def next_scheduled(*, session: Session, now: datetime) -> NextItem | None:  # noqa: ARG001
-    """Returns the earliest reminder, check-in round or digest due after `now`, if any.
+    """Returns the earliest time-driven item the tick has still to act on, if any.
 
-    Nothing time-driven is scheduled yet: meetings, check-in rounds and digests do not exist.
-    When they do, ask their services here (e.g. the next reminder of an upcoming meeting) and
-    the page's "Đến mục kế tiếp" button comes alive.
+    Today that is a meeting reminder (or a meeting's start, when the group gets the check-in
+    button); check-in rounds and digests belong here once they exist.
     """
-    return None
+    due = reminders.next_due_at(session=session)
+    return None if due is None else NextItem(due, "lời nhắc họp kế tiếp")
 
 
 class PersistentClock(OffsetClock):

@@ -133,9 +133,8 @@ class SandboxTelegram(FakeTelegram):
             callback = self.world.callbacks.get(str(params.get("callback_query_id")))
             text = params.get("text")
             if callback is not None and text:
-                alert = bool(params.get("show_alert"))
-                self._notify({"type": "toast", "user_id": callback.user_id, "text": str(text),
-                              "alert": alert})  # fmt: skip
+                toast = {"type": "toast", "user_id": callback.user_id, "text": str(text)}
+                self._notify({**toast, "alert": bool(params.get("show_alert"))})
             return
         chat_id = params.get("chat_id")
         if isinstance(result, dict) and isinstance(result.get("chat"), dict):
@@ -160,7 +159,7 @@ def sandbox_settings(api_url: str, db_path: Path) -> Settings:
         "CHIBOT_TELEGRAM_API_URL": api_url,
         # One person clicks through many chats quickly; Telegram's pacing would only slow the
         # demo down (the limiter itself runs, with these figures).
-        "CHIBOT_RATE_PRIVATE": 5,
+        "CHIBOT_RATE_PRIVATE": 10,
         "CHIBOT_RATE_GROUP": 60,
     }
     return Settings(_env_file=None, **values)

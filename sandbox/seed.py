@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
 
 from bot.db import Database
-from bot.models import MemberStatus, Person, ProcessedUpdate, Reachability, Role
-from bot.services import invites, members, orgs, people
+from bot.models import (
+    Meeting,
+    MeetingKind,
+    MemberStatus,
+    Person,
+    ProcessedUpdate,
+    Reachability,
+    Role,
+)
+from bot.render_meetings import notice_text, rsvp_keyboard
+from bot.services import invites, meetings, members, notices, orgs, people
+from bot.ui import Screen
 from fake_telegram import FakeChat, FakeTelegram, FakeUser
 
 CHANNEL = "telegram"
@@ -25,6 +37,13 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 #: every start, so it keeps this id and the database's link to it stays valid across restarts.
 GROUP_ID = -4_100_000_001
 REPLY_TIMEOUT = 15.0
+MEETING_TOPIC = "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh"
+MEETING_PLACE = "Phòng họp tầng 2, Ban Dân tộc tỉnh"
+MEETING_AGENDA = ["Khai mạc", "Báo cáo chuyên đề", "Thảo luận, liên hệ bản thân", "Kết luận"]
+#: The demo's thematic meeting: this many days after the first start, at 14:00 in Hà Nội, so
+#: its reminders (3 days, 1 day and 2 hours before) are all still ahead.
+MEETING_IN_DAYS = 4
+MEETING_AT = clock_time(14, 0)
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,47 @@ def _roster_additions(db: Database, now: datetime) -> dict[int, str]:
     return tokens
 
 
+def ensure_meeting(db: Database, now: datetime) -> None:
+    """Schedules the demo's thematic meeting as the secretary, once, and sends its notice.
+
+    The same services the /taohop form completes with: the meeting and its reminders are
+    derived, and the notice goes through the outbox to the group and each member.
+    """
+    with db.session() as session:
+        cell = orgs.find_org(session=session, name=CELL_NAME)
+        secretary = people.get_person(
+            session=session, channel=CHANNEL, external_id=str(SECRETARY.user_id)
+        )
+        if cell is None or cell.id is None or secretary is None:
+            raise RuntimeError("the demo cell is not linked to its group yet")
+        if session.exec(select(Meeting.id).where(Meeting.org_id == cell.id)).first() is not None:
+            return
+        roster = {m.full_name: m for m in members.active_members(session=session, org_id=cell.id)}
+        zone = ZoneInfo(cell.timezone)
+        day = now.astimezone(zone).date() + timedelta(days=MEETING_IN_DAYS)
+        draft = meetings.MeetingDraft(
+            kind=MeetingKind.THEMATIC,
+            starts_at=datetime.combine(day, MEETING_AT, tzinfo=zone).astimezone(UTC),
+            topic=MEETING_TOPIC,
+            place=MEETING_PLACE,
+            chair_member_id=roster[SECRETARY.full_name].id,
+            presenter_member_id=roster[DEPUTY.full_name].id,
+            agenda=list(MEETING_AGENDA),
+        )
+        meeting = meetings.create_meeting(
+            session=session, org_id=cell.id, draft=draft, actor=secretary, now=now
+        )
+        names = {m.id: m.full_name for m in roster.values() if m.id is not None}
+        org = cell
+        notices.announce_meeting(
+            session=session,
+            org=org,
+            build=lambda t: Screen(notice_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
+            key=f"notice:{meeting.id}:v{meeting.version}",
+            now=now,
+        )
+
+
 async def seed_through_bot(
     api: FakeTelegram, db: Database, group: FakeChat, setup_code: str | None, now: datetime
 ) -> None:
@@ -267,3 +327,4 @@ async def seed_through_bot(
             user = talk.user(person)
             invitation = await talk.say(user, f"/start {token}")
             await talk.confirm(user, invitation)
+    ensure_meeting(db, now)

@@ -18,6 +18,7 @@
     maxText: 4096,
     rendered: "",
     stick: false,
+    pinned: true,
   };
   let composer = null;
   // -- helpers ---------------------------------------------------------------------------------
@@ -58,6 +59,8 @@
   }
 
   function fail(err) {
+    // Counted on the page too, so that a browser test notices an error it did not cause.
+    document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
     toast(err && err.message ? err.message : String(err), "error");
   }
 
@@ -111,6 +114,7 @@
       box.scrollTop = box.scrollHeight;
       state.stick = false;
     }
+    state.pinned = stick;
   }
 
   async function tap(message, data, node) {
@@ -171,7 +175,11 @@
 
   async function loadChats() {
     if (state.me === null) return;
-    state.chats = await api(`/api/chats?user=${state.me}`);
+    const me = state.me;
+    const chats = await api(`/api/chats?user=${me}`);
+    // The person may have been switched while this was on its way: drop a stale answer.
+    if (me !== state.me) return;
+    state.chats = chats;
     if (!currentChat()) {
       const own = state.chats.find((c) => c.type === "private");
       state.chatId = own ? own.id : (state.chats[0] ? state.chats[0].id : null);
@@ -194,7 +202,10 @@
   async function loadCommands() {
     state.commands = [];
     if (state.chatId === null) return;
-    state.commands = await api(`/api/commands?user=${state.me}&chat=${state.chatId}`);
+    const me = state.me;
+    const chatId = state.chatId;
+    const commands = await api(`/api/commands?user=${me}&chat=${chatId}`);
+    if (me === state.me && chatId === state.chatId) state.commands = commands;
   }
 
   async function openChat(chatId) {
@@ -310,6 +321,7 @@
 
   async function upload(file, caption) {
     if (!file || state.chatId === null) return false;
+    state.stick = true;
     const form = new FormData();
     form.append("user", String(state.me));
     form.append("chat", String(state.chatId));
@@ -405,6 +417,10 @@
     $("plus-day").addEventListener("click", (event) => moveClock("day", event.currentTarget));
     $("to-next").addEventListener("click", (event) => moveClock("next", event.currentTarget));
     $("link-dialog").addEventListener("close", () => linkDialogClosed().catch(fail));
+    $("messages").addEventListener("scroll", () => {
+      const box = $("messages");
+      state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    });
     setInterval(renderClock, 1000);
   }
 
@@ -415,6 +431,11 @@
       tap,
       openDeepLink,
       send: sendText,
+      imageLoaded: () => {
+        // An image grows its message after drawing: stay at the bottom if we were there.
+        const box = $("messages");
+        if (state.pinned) box.scrollTop = box.scrollHeight;
+      },
     });
     wire();
     try {

@@ -36,6 +36,7 @@ window.ChibotRender = (() => {
     tap: () => {},
     openDeepLink: () => {},
     send: () => {},
+    imageLoaded: () => {},
   };
 
   function safeUrl(url) {
@@ -184,6 +185,7 @@ window.ChibotRender = (() => {
     const box = el("div", "file");
     if (file.inline) {
       const img = el("img", "photo");
+      img.addEventListener("load", () => hooks.imageLoaded());
       img.src = `/api/files/${encodeURIComponent(file.file_id)}?inline=1`;
       img.alt = file.name;
       box.appendChild(img);

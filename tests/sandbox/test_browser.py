@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 from sqlmodel import select
 
 from bot.models import Member
 from sandbox.runtime import Sandbox
-from sandbox.seed import GROUP_ID, NEWCOMER, SECRETARY
+from sandbox.seed import GROUP_ID, MEETING_TOPIC, NEWCOMER, SECRETARY
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MEMBER_ID = 7_100_000_009  # Đỗ Minh Khoa, probationary
+TOPIC = "Phòng chống diễn biến hòa bình trên không gian mạng"
 
 pytestmark = [
     pytest.mark.skipif(
@@ -58,7 +59,7 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-def last_in(page: Page) -> object:
+def last_in(page: Page) -> Locator:
     return page.locator("#messages .message.in").last
 
 
@@ -110,7 +111,7 @@ async def test_secretary_invites_and_the_newcomer_joins_in_the_browser(
 
     # A seeded member: their welcome, then the group, where typed markup stays text.
     await page.locator("#person").select_option(str(MEMBER_ID))
-    await expect(last_in(page)).to_contain_text("Chào mừng đồng chí Đỗ Minh Khoa!")
+    await expect(page.locator("#messages")).to_contain_text("Chào mừng đồng chí Đỗ Minh Khoa!")
     await page.locator(f".chat-item[data-chat-id='{GROUP_ID}']").click()
     await expect(page.locator("#chat-sub")).to_contain_text("10 thành viên")
     markup = '<b>x</b><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -128,14 +129,14 @@ async def test_secretary_invites_and_the_newcomer_joins_in_the_browser(
     assert len(await text.input_value()) == 4096
     await text.fill("")
 
-    # The clock: a day later; nothing is scheduled yet, so "next" is disabled and says why.
+    # The clock: a day later; the demo meeting's reminders are what comes next.
     before = sandbox.clock.offset
     await page.locator("#plus-day").click()
     await expect(page.locator("#clock-offset")).to_contain_text("1 ngày")
     assert (sandbox.clock.offset - before).days == 1
     to_next = page.locator("#to-next")
-    await expect(to_next).to_be_disabled()
-    await expect(to_next).to_have_attribute("title", re.compile("Chưa có mục nào"))
+    await expect(to_next).to_be_enabled()
+    await expect(to_next).to_have_attribute("title", re.compile("^Đến lời nhắc họp kế tiếp lúc"))
 
     # Back to the secretary, who was told the newcomer joined and finds her on the roster.
     await page.locator("#person").select_option(str(SECRETARY.user_id))
@@ -148,12 +149,73 @@ async def test_secretary_invites_and_the_newcomer_joins_in_the_browser(
     await expect(last_in(page)).to_contain_text("11 đồng chí, 10 đã tham gia")
     await expect(last_in(page).locator(".inline-button").first).to_have_text("1. Nguyễn Văn Bình")
     await text.fill("/")
-    await expect(page.locator(".suggestion")).to_have_count(6)
+    menu = sandbox.api.commands("all_private_chats", "vi")
+    assert len(menu) > 5
+    await expect(page.locator(".suggestion")).to_have_count(len(menu))
+    await expect(page.locator(".suggestion[data-command='dangvien']")).to_be_visible()
     await expect(page.locator(".toast")).to_have_count(0)
     assert errors == []
+    assert await page.locator("body").get_attribute("data-errors") is None
 
     ARTIFACT.parent.mkdir(exist_ok=True)
     await page.screenshot(path=ARTIFACT)
+
+
+async def test_secretary_schedules_a_meeting_and_the_clock_brings_a_reminder(
+    sandbox: Sandbox, browser: Browser
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(sandbox.url)
+    await expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    text = page.locator("#text")
+
+    async def answer(typed: str, then_expect: str) -> None:
+        await text.fill(typed)
+        await text.press("Enter")
+        await expect(last_in(page)).to_contain_text(then_expect)
+
+    async def tap(button: str | None, then_expect: str) -> None:
+        buttons = last_in(page).locator(".inline-button")
+        target = buttons.first if button is None else buttons.filter(has_text=button).first
+        await target.click()
+        await expect(last_in(page)).to_contain_text(then_expect)
+
+    # /taohop through its buttons and typed answers, as a secretary would on a phone.
+    await answer("/taohop", "Loại cuộc họp?")
+    await tap("Sinh hoạt chuyên đề", "Chủ đề")
+    await answer(TOPIC, "Ngày nào?")
+    await answer("thứ 5 tuần sau 19h30", "Thời lượng?")
+    await tap(None, "Ở đâu?")
+    await answer("Hội trường tầng 2", "chủ trì")
+    await tap("Nguyễn Văn Bình", "báo cáo viên")
+    await tap("Trần Thị Hương", "Chương trình")
+    await answer("Khai mạc\nBáo cáo chuyên đề\nThảo luận", "lặp lại")
+    await tap("Chỉ một lần", "nhắc")
+    await tap(None, TOPIC)
+    await last_in(page).locator(".inline-button", has_text="✅ Xác nhận").click()
+    # The confirmation, then (the secretary being a member too) his own copy of the notice.
+    await expect(page.locator("#messages")).to_contain_text("Đã lên lịch và gửi thông báo")
+
+    # A member finds the notice in their private chat and answers with a button.
+    await page.locator("#person").select_option(str(MEMBER_ID))
+    notice = page.locator("#messages .message.in", has_text=TOPIC).last
+    await expect(notice).to_contain_text("Thông báo sinh hoạt")
+    await expect(notice).to_contain_text("19:30")
+    await notice.locator(".inline-button", has_text="✅ Tham dự").click()
+    await expect(page.locator(".toast")).to_contain_text("Đã ghi nhận: đồng chí tham dự")
+
+    # The clock jumps to the next scheduled item: the demo meeting's first reminder.
+    to_next = page.locator("#to-next")
+    await expect(to_next).to_be_enabled()
+    await to_next.click()
+    reminder = page.locator("#messages .message.in").last
+    await expect(reminder).to_contain_text("Nhắc lịch: còn 3 ngày")
+    await expect(reminder).to_contain_text(MEETING_TOPIC)
+    await expect(page.locator("#clock-offset")).to_contain_text("nhanh hơn giờ thật")
+    assert errors == []
+    assert await page.locator("body").get_attribute("data-errors") is None
 
 
 async def docs_screenshot(data_dir: Path) -> None:
@@ -165,14 +227,11 @@ async def docs_screenshot(data_dir: Path) -> None:
             browser = await playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
             )
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            page = await browser.new_page(viewport={"width": 1280, "height": 860})
             await page.goto(sandbox.url)
             await expect(page.locator("body")).to_have_attribute("data-ready", "1")
-            await page.locator("#text").fill("/dangvien")
-            await page.locator("#text").press("Enter")
-            await expect(last_in(page)).to_contain_text("10 đồng chí, 9 đã tham gia")
-            await page.locator("#text").fill("")
-            await page.locator("#text").blur()
+            await page.locator(f".chat-item[data-chat-id='{GROUP_ID}']").click()
+            await expect(page.locator("#messages")).to_contain_text("Thông báo sinh hoạt")
             DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
             await page.screenshot(path=DOCS_SCREENSHOT)
             await browser.close()

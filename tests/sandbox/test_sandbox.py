@@ -11,12 +11,23 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from sqlmodel import col, select
 
-from bot.models import AuditEntry, FlowState, Member, MemberStatus, Organisation, Role
+from bot.models import (
+    AuditEntry,
+    FlowState,
+    Meeting,
+    MeetingKind,
+    MeetingReminder,
+    Member,
+    MemberStatus,
+    Organisation,
+    Role,
+)
 from sandbox import seed
 from sandbox.runtime import AlreadyRunning, PortInUse, Sandbox
 from sandbox.seed import DEPUTY, GROUP_ID, NEWCOMER, SECRETARY
@@ -100,11 +111,27 @@ async def test_seed_builds_the_demo_cell_through_the_bot(sandbox: Sandbox) -> No
     joined = [m for m in members.values() if m.person_id is not None]
     assert len(joined) == 9
 
-    greeting = sandbox.api.messages_in(GROUP_ID)
-    assert "đồng chí Nguyễn Văn Bình là bí thư" in greeting[0]["text"]
-    welcome = sandbox.api.last_message(7_100_000_003)
-    assert welcome is not None
+    in_group = sandbox.api.messages_in(GROUP_ID)
+    assert "đồng chí Nguyễn Văn Bình là bí thư" in in_group[0]["text"]
+    welcome = sandbox.api.messages_in(7_100_000_003)[0]
     assert welcome["text"].startswith("Chào mừng đồng chí Lê Văn Hùng!")
+
+    # One upcoming thematic meeting, announced in the group and to each member.
+    with sandbox.db.session() as session:
+        [meeting] = session.exec(select(Meeting)).all()
+    assert meeting.kind == MeetingKind.THEMATIC
+    assert meeting.topic == seed.MEETING_TOPIC
+    local = meeting.starts_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (local.hour, local.minute) == (14, 0)
+    assert timedelta(days=3) < meeting.starts_at - sandbox.clock.now() < timedelta(days=5)
+    notice = in_group[-1]
+    assert notice["text"].startswith("Thông báo sinh hoạt")
+    assert seed.MEETING_TOPIC in notice["text"]
+    buttons = [b["text"] for b in notice["reply_markup"]["inline_keyboard"][0]]
+    assert buttons == ["✅ Tham dự", "🙏 Vắng có lý do"]
+    private = sandbox.api.last_message(7_100_000_003)
+    assert private is not None
+    assert seed.MEETING_TOPIC in private["text"]
 
 
 async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) -> None:
@@ -124,6 +151,9 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
             reply = await send(again, http, SECRETARY.user_id, SECRETARY.user_id, "/dangvien")
         assert "Danh sách đảng viên" in reply["text"]
         assert "10 đồng chí, 9 đã tham gia" in reply["text"]
+        assert again.db is not None
+        with again.db.session() as session:
+            assert len(session.exec(select(Meeting)).all()) == 1
     finally:
         await again.stop()
     assert json.loads((data / "clock.json").read_text())["offset_seconds"] == 86400
@@ -296,32 +326,50 @@ async def test_buttons_and_commands_work_through_the_page_api(
 async def test_clock_moves_and_runs_the_real_tick(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
-    secretary = SECRETARY.user_id
+    secretary, member = SECRETARY.user_id, 7_100_000_003
     await send(sandbox, http, secretary, secretary, "/moi")
     assert sandbox.db is not None
     with sandbox.db.session() as session:
         assert session.exec(select(FlowState)).all(), "the /moi form should be open"
+        first_reminder = session.exec(
+            select(MeetingReminder).order_by(col(MeetingReminder.due_at))
+        ).first()
+    assert first_reminder is not None
+    assert first_reminder.offset_minutes == 3 * 24 * 60
     before = sandbox.clock.now()
 
     async with http.post(f"{sandbox.url}/api/clock", json={"action": "hour"}) as response:
         shown = await response.json()
     assert shown["offset_seconds"] == 3600
-    assert shown["next"] is None
     assert shown["now"] - before.timestamp() >= 3600
+    assert shown["next"]["at"] == first_reminder.due_at.timestamp()
+
+    # "Next item": just past the first reminder; the tick sends it at once.
+    async with http.post(f"{sandbox.url}/api/clock", json={"action": "next"}) as response:
+        assert response.status == 200
+        shown = await response.json()
+    assert 0 < sandbox.clock.now().timestamp() - first_reminder.due_at.timestamp() < 60
+    reminder = sandbox.api.last_message(member)
+    assert reminder is not None
+    assert reminder["text"].startswith("⏰ Nhắc lịch: còn 3 ngày")
+    assert shown["next"]["at"] > first_reminder.due_at.timestamp()
+
+    # 31 days on, the tick has closed the abandoned form and every reminder is done.
+    for _ in range(31):
+        async with http.post(f"{sandbox.url}/api/clock", json={"action": "day"}) as response:
+            assert response.status == 200
+            shown = await response.json()
+    assert shown["next"] is None
+    with sandbox.db.session() as session:
+        assert session.exec(select(FlowState)).all() == []
     async with http.post(f"{sandbox.url}/api/clock", json={"action": "next"}) as response:
         assert response.status == 409
         assert "Chưa có mục nào" in (await response.json())["error"]
     async with http.post(f"{sandbox.url}/api/clock", json={"action": "back"}) as response:
         assert response.status == 400
-
-    # 31 days on, the tick (run at once by the clock control) closes the abandoned form.
-    for _ in range(31):
-        async with http.post(f"{sandbox.url}/api/clock", json={"action": "day"}) as response:
-            assert response.status == 200
-    with sandbox.db.session() as session:
-        assert session.exec(select(FlowState)).all() == []
     saved = json.loads((sandbox.data_dir / "clock.json").read_text())
-    assert saved["offset_seconds"] == 3600 + 31 * 86400
+    assert saved["offset_seconds"] == sandbox.clock.offset.total_seconds()
+    assert sandbox.clock.offset > timedelta(days=32)
 
 
 async def test_events_tell_the_page_about_new_messages(
@@ -336,11 +384,13 @@ async def test_events_tell_the_page_about_new_messages(
         ) as response:
             assert response.status == 200
         # One event for the member's message, one for the bot's answer.
-        chats = []
+        chats: list[int] = []
         while len(chats) < 2:
             line = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 10)
             event = json.loads(line.decode().removeprefix("data: "))
             if event["type"] == "chat":
                 chats.append(event["chat_id"])
     assert chats == [member, member]
-    assert "/dangvien" not in sandbox.api.last_message(member)["text"]  # a member's help
+    help_text = sandbox.api.last_message(member)
+    assert help_text is not None
+    assert "/dangvien" not in help_text["text"]  # a member's help, not the committee's
