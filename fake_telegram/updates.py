@@ -86,6 +86,11 @@ class UpdateQueue:
         """A snapshot of the pending updates."""
         return list(self._updates)
 
+    def continue_after(self, update_id: int) -> None:
+        """Numbers the next updates after `update_id`, as Telegram keeps counting across a
+        restart of whoever polls (a fresh fake server would otherwise start again)."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     def push(self, kind: str, payload: JSON) -> JSON | None:
         """Queues an update of type `kind` and wakes the poller/webhook.
 

@@ -118,8 +118,7 @@ def continue_update_ids(api: FakeTelegram, db: Database) -> None:
             select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.channel == CHANNEL)
         ).one()
     if last is not None:
-        queue: Any = api.queue
-        queue._next_id = max(int(queue._next_id), int(last) + 1)
+        api.queue.continue_after(int(last))
 
 
 def prepare_world(api: FakeTelegram, db: Database) -> FakeChat:
