@@ -244,6 +244,50 @@ def get_meeting(*, session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
+def _editable(
+    session: Session, meeting_id: int, version: int, actor: Person, now: datetime
+) -> tuple[Meeting, Member]:
+    """Returns a meeting a committee member may still change, refusing an outdated form."""
+    meeting = get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    if meeting.starts_at <= now:
+        raise Conflict("meeting_started")
+    if meeting.version != version:
+        raise Conflict("meeting_changed")
+    return meeting, acting
+
+
+def _changed(
+    session: Session,
+    meeting: Meeting,
+    acting: Member,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    now: datetime,
+) -> Meeting:
+    """Bumps the version, re-derives the reminders and writes the audit entry."""
+    meeting.version += 1
+    meeting.updated_at = now
+    session.add(meeting)
+    session.flush()
+    sync_reminders(session=session, meeting=meeting, now=now)
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=acting.person_id,
+        actor_label=acting.full_name,
+        action=action,
+        target=f"#{meeting.id}",
+        before=before,
+        after=after,
+        now=now,
+    )
+    return meeting
+
+
 def reschedule(
     *,
     session: Session,
@@ -255,69 +299,32 @@ def reschedule(
     place: str | None = None,
 ) -> Meeting:
     """Moves a meeting or changes its place; refuses an edit made on an outdated version."""
-    meeting = get_meeting(session=session, meeting_id=meeting_id)
-    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise Conflict("meeting_cancelled")
-    if meeting.starts_at <= now:
-        raise Conflict("meeting_started")
-    if meeting.version != version:
-        raise Conflict("meeting_changed")
+    meeting, acting = _editable(session, meeting_id, version, actor, now)
     before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
     if starts_at is not None:
         _check_start(starts_at, now)
         meeting.starts_at = starts_at
     if place is not None:
         meeting.place = validate_place(place)
-    meeting.version += 1
-    meeting.updated_at = now
-    session.add(meeting)
-    session.flush()
-    sync_reminders(session=session, meeting=meeting, now=now)
-    audit.record_action(
-        session=session,
-        org_id=meeting.org_id,
-        actor_person_id=actor.id,
-        actor_label=acting.full_name,
-        action="meeting.update",
-        target=f"#{meeting.id}",
-        before=before,
-        after={"starts_at": meeting.starts_at.isoformat(), "place": meeting.place},
-        now=now,
-    )
-    return meeting
+    after = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    return _changed(session, meeting, acting, "meeting.update", before, after, now)
 
 
 def cancel_meeting(
     *, session: Session, meeting_id: int, version: int, actor: Person, now: datetime
 ) -> Meeting:
     """Cancels a meeting (a monthly series goes on with its next occurrence)."""
-    meeting = get_meeting(session=session, meeting_id=meeting_id)
-    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise Conflict("meeting_cancelled")
-    if meeting.starts_at <= now:
-        raise Conflict("meeting_started")
-    if meeting.version != version:
-        raise Conflict("meeting_changed")
+    meeting, acting = _editable(session, meeting_id, version, actor, now)
     meeting.status = MeetingStatus.CANCELLED
-    meeting.version += 1
-    meeting.updated_at = now
-    session.add(meeting)
-    session.flush()
-    sync_reminders(session=session, meeting=meeting, now=now)
-    audit.record_action(
-        session=session,
-        org_id=meeting.org_id,
-        actor_person_id=actor.id,
-        actor_label=acting.full_name,
-        action="meeting.cancel",
-        target=f"#{meeting.id}",
-        before={"status": "scheduled"},
-        after={"status": "cancelled"},
-        now=now,
+    return _changed(
+        session,
+        meeting,
+        acting,
+        "meeting.cancel",
+        {"status": "scheduled"},
+        {"status": "cancelled"},
+        now,
     )
-    return meeting
 
 
 def upcoming(*, session: Session, org_id: int, now: datetime, limit: int = 10) -> list[Meeting]:

@@ -69,6 +69,37 @@ def _defaults(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _row(
+    *,
+    dedupe_key: str,
+    chat_id: str,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    priority: int,
+    person_id: int | None = None,
+    org_id: int | None = None,
+    is_group: bool | None = None,
+    channel: str = "telegram",
+) -> dict[str, Any]:
+    """Returns one pending outbox row (groups have negative ids on Telegram)."""
+    return {
+        "dedupe_key": dedupe_key,
+        "channel": channel,
+        "chat_id": chat_id,
+        "is_group": chat_id.startswith("-") if is_group is None else is_group,
+        "method": method,
+        "payload": payload,
+        "priority": priority,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "person_id": person_id,
+        "org_id": org_id,
+        "created_at": now,
+    }
+
+
 def message_rows(
     *,
     dedupe_key: str,
@@ -93,21 +124,18 @@ def message_rows(
         if last and keyboard:
             payload["keyboard"] = [[b.to_json() for b in row] for row in keyboard]
         rows.append(
-            {
-                "dedupe_key": dedupe_key if len(parts) == 1 else f"{dedupe_key}#{index}",
-                "channel": channel,
-                "chat_id": chat_id,
-                "is_group": group,
-                "method": "send_message",
-                "payload": payload,
-                "priority": priority,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "person_id": person_id,
-                "org_id": org_id,
-                "created_at": now,
-            }
+            _row(
+                dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}#{index}",
+                chat_id=chat_id,
+                method="send_message",
+                payload=payload,
+                now=now,
+                priority=priority,
+                person_id=person_id,
+                org_id=org_id,
+                is_group=group,
+                channel=channel,
+            )
         )
     return rows
 
@@ -145,21 +173,17 @@ def document_row(
         payload["file_id"] = document.file_id
     else:
         payload["content_b64"] = base64.b64encode(document.content or b"").decode("ascii")
-    return {
-        "dedupe_key": dedupe_key,
-        "channel": channel,
-        "chat_id": chat_id,
-        "is_group": chat_id.startswith("-"),
-        "method": "send_document",
-        "payload": payload,
-        "priority": priority,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "person_id": person_id,
-        "org_id": org_id,
-        "created_at": now,
-    }
+    return _row(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        method="send_document",
+        payload=payload,
+        now=now,
+        priority=priority,
+        person_id=person_id,
+        org_id=org_id,
+        channel=channel,
+    )
 
 
 def enqueue_document(*, session: Session, **kwargs: Any) -> int:
@@ -186,19 +210,15 @@ def enqueue_edit(
         "message_id": message_id,
         "keyboard": [[b.to_json() for b in row] for row in keyboard or []],
     }
-    row = {
-        "dedupe_key": dedupe_key,
-        "channel": channel,
-        "chat_id": chat_id,
-        "is_group": chat_id.startswith("-"),
-        "method": "edit_message_text",
-        "payload": payload,
-        "priority": priority,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    row = _row(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        method="edit_message_text",
+        payload=payload,
+        now=now,
+        priority=priority,
+        channel=channel,
+    )
     return _insert_ignore(session, [row])
 
 
