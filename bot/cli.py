@@ -26,7 +26,8 @@ ROW_PROBLEMS = {
     "name_markup": "the name contains characters a name cannot have (< > & / …)",
     "name_control": "the name contains invisible control characters",
     "unknown_role": "unknown role",
-    "unknown_status": "unknown or empty status (chính thức / dự bị / miễn sinh hoạt)",
+    "unknown_status": "unknown or empty status (chính thức / dự bị / miễn sinh hoạt / "
+    "sinh hoạt tạm thời nơi khác)",
     "bad_phone": "the phone number is not 8–15 digits",
     "duplicate_name": "the same name appears earlier in the file",
     "too_many_columns": "more cells than header columns (an unquoted comma?)",

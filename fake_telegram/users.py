@@ -256,15 +256,20 @@ class UserSimulator:
 
     def _my_chat_member(self, user: FakeUser, old: str, new: str) -> None:
         bot = self.world.bot.to_dict()
-        new_member: JSON = {"status": new, "user": bot}
-        if new == KICKED:
-            new_member["until_date"] = 0
+
+        def member(status: str) -> JSON:
+            # Telegram always sends until_date for a "kicked" member (0 = forever).
+            entry: JSON = {"status": status, "user": bot}
+            if status == KICKED:
+                entry["until_date"] = 0
+            return entry
+
         payload: JSON = {
             "chat": self.world.chat_state(user.id).chat.to_dict(),
             "from": user.to_dict(),
             "date": int(time.time()),
-            "old_chat_member": {"status": old, "user": bot},
-            "new_chat_member": new_member,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
         }
         self.queue.push("my_chat_member", payload)
 

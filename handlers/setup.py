@@ -7,10 +7,11 @@ import logging
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
 
+from bot.models import Reachability
 from bot.render import group_linked
-from bot.services import orgs
+from bot.services import orgs, people
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.ui import Screen
 from handlers.base import CHANNEL, Reply, Turn, interact
@@ -72,7 +73,29 @@ async def migration(update: Update, context: ChibotContext) -> None:
         log.info("cell %s moved to chat %s", org.name, message.migrate_to_chat_id)
 
 
+async def my_chat_member(update: Update, context: ChibotContext) -> None:
+    """Records at once when a person blocks or unblocks the bot (Telegram tells us)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    deps = context.deps
+    with deps.db.session() as session:
+        person = people.get_person(
+            session=session, channel=CHANNEL, external_id=str(change.from_user.id)
+        )
+        if person is None or person.id is None:
+            return
+        status = change.new_chat_member.status
+        blocked = status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+        people.mark_reachability(
+            session=session,
+            person_id=person.id,
+            reachability=Reachability.BLOCKED if blocked else Reachability.OK,
+        )
+
+
 def register(application: ChibotApp) -> None:
     """Adds the handlers of this module."""
     application.add_handler(CommandHandler(["thietlap", "setup"], setup_command))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migration))
+    application.add_handler(ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

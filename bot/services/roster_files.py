@@ -38,6 +38,10 @@ _ROLES = (
     (("đảng viên", "đv", "member"), Role.MEMBER),
 )
 _STATUSES = (
+    (
+        ("sinh hoạt tạm thời nơi khác", "tạm thời nơi khác", "attached elsewhere", "attached"),
+        MemberStatus.ATTACHED_ELSEWHERE,
+    ),
     (("miễn", "exempt"), MemberStatus.EXEMPT),
     (("dự bị", "probationary"), MemberStatus.PROBATIONARY),
     (("chính thức", "full"), MemberStatus.FULL),

@@ -188,3 +188,20 @@ async def test_stale_button_after_restart_and_form_resumes(bot: Bot) -> None:
         assert _member(restarted, "Trần Thị Lan").person_id is None
     finally:
         await restarted.stop()
+
+
+async def test_blocking_the_bot_shows_in_the_roster_at_once(bot: Bot) -> None:
+    secretary, _ = await linked_cell(bot)
+    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
+    lan = bot.api.add_user("Lan")
+    await join(bot, lan, tokens["Trần Thị Lan"])
+
+    bot.api.user_blocks(lan)
+    await bot.api.next_call("getUpdates", where=lambda c: bool(c.result))
+    roster = await bot.say(secretary, "/dangvien")
+    assert "Trần Thị Lan — Đảng viên; chính thức; đã chặn bot" in roster["text"]
+
+    bot.api.user_unblocks(lan)
+    await bot.api.next_call("getUpdates", where=lambda c: bool(c.result))
+    roster = await bot.say(secretary, "/dangvien")
+    assert "Trần Thị Lan — Đảng viên; chính thức; nhận được tin" in roster["text"]

@@ -423,3 +423,13 @@ def test_row_limit() -> None:
     rows = [f"Người {i:05d},,dự bị" for i in range(MAX_ROWS)]
     assert len(parse("Tên,Chức vụ,Loại", *rows).rows) == MAX_ROWS
     assert error_of(csv_of("Tên,Chức vụ,Loại", *rows, "Người thừa,,dự bị")).reason == "too_large"
+
+
+def test_attached_elsewhere_status_is_read() -> None:
+    data = (
+        "Họ và tên,Chức vụ,Loại\n"
+        "Nguyễn Văn An,Đảng viên,Sinh hoạt tạm thời nơi khác\n"
+        "Trần Thị Bình,Đảng viên,attached elsewhere\n"
+    ).encode()
+    parsed = parse_roster(data, "roster.csv")
+    assert [r.status for r in parsed.rows] == [MemberStatus.ATTACHED_ELSEWHERE] * 2
