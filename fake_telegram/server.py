@@ -85,6 +85,7 @@ class FakeTelegram(UserSimulator):
         self._calls_by_method: dict[str, list[Call]] = {}
         self._first_unconsumed: dict[str, int] = {}
         self._call_waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._call_listeners: list[Callable[[Call], None]] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._latency = 0.0
         self._rate_limited = 0
@@ -287,6 +288,10 @@ class FakeTelegram(UserSimulator):
 
     # -- recorded calls ------------------------------------------------------------------------
 
+    def on_call(self, listener: Callable[[Call], None]) -> None:
+        """Calls `listener` with every API call once it is answered (e.g. a live page)."""
+        self._call_listeners.append(listener)
+
     def _record(self, method: str, params: JSON, result: Any, error: JSON | None) -> None:
         call = Call(method, params, result, error, time.monotonic())
         self._calls.append(call)
@@ -296,6 +301,8 @@ class FakeTelegram(UserSimulator):
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+        for listener in list(self._call_listeners):
+            listener(call)
 
     @property
     def calls(self) -> list[Call]:

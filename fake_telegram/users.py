@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fake_telegram.markup import bot_command_entities
@@ -34,6 +35,11 @@ class UserSimulator:
         """
         self.world = World(bot)
         self.queue = UpdateQueue()
+        self._message_listeners: list[Callable[[JSON], None]] = []
+
+    def on_user_message(self, listener: Callable[[JSON], None]) -> None:
+        """Calls `listener` with every message a simulated user sends (e.g. a live page)."""
+        self._message_listeners.append(listener)
 
     @property
     def bot_user(self) -> FakeUser:
@@ -119,6 +125,8 @@ class UserSimulator:
             user_state.started = True
         message = public(self.world.new_message(state, user, fields))
         self.queue.push("message", message)
+        for listener in list(self._message_listeners):
+            listener(message)
         return message
 
     # -- actions -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.app import build_application, deps_of, start_polling, stop_polling
 from bot.config import Settings
 from bot.db import Database
-from fake_telegram import FakeChat, FakeTelegram, FakeUser
+from fake_telegram import Call, FakeChat, FakeTelegram
 from fake_telegram.models import JSON
 from handlers.context import ChibotApp
 from sandbox import seed
@@ -113,6 +113,8 @@ class SandboxTelegram(FakeTelegram):
         super().__init__(TOKEN, BOT_USERNAME, rate_limits=None, bot_name="chibot")
         self.listeners: list[Listener] = []
         self.clock: PersistentClock | None = None
+        self.on_call(self._after_call)
+        self.on_user_message(self._after_user_message)
 
     def _notify(self, event: JSON) -> None:
         for listener in list(self.listeners):
@@ -125,11 +127,12 @@ class SandboxTelegram(FakeTelegram):
         if stored is not None and "_sandbox_date" not in stored and self.clock is not None:
             stored["_sandbox_date"] = self.clock.now().timestamp()
 
-    def _record(self, method: str, params: JSON, result: Any, error: JSON | None) -> None:
-        super()._record(method, params, result, error)
-        if error is not None:
+    def _after_call(self, call: Call) -> None:
+        """Turns the bot's answered calls into page events (new messages, edits, toasts)."""
+        if call.error is not None:
             return
-        if method == "answerCallbackQuery":
+        params, result = call.params, call.result
+        if call.method == "answerCallbackQuery":
             callback = self.world.callbacks.get(str(params.get("callback_query_id")))
             text = params.get("text")
             if callback is not None and text:
@@ -143,12 +146,11 @@ class SandboxTelegram(FakeTelegram):
         if isinstance(chat_id, int):
             self._notify({"type": "chat", "chat_id": chat_id})
 
-    def _post(self, user: FakeUser, chat: FakeChat | FakeUser | int | None, fields: JSON) -> JSON:
-        message = super()._post(user, chat, fields)
+    def _after_user_message(self, message: JSON) -> None:
+        """Shows a simulated user's message on the page at once."""
         chat_id = message["chat"]["id"]
         self._stamp(chat_id, message["message_id"])
         self._notify({"type": "chat", "chat_id": chat_id})
-        return message
 
 
 def sandbox_settings(api_url: str, db_path: Path) -> Settings:
