@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from bot.flows.engine import FlowContext, Option
 from bot.i18n import Translator, translator
 from bot.models import MemberStatus, Organisation, Person, Role
@@ -68,8 +66,3 @@ def translator_for(person: Person, org: Organisation | None = None) -> Translato
     """Returns the translator for messages to a person (their language, the cell's zone)."""
     locale = person.locale or (org.locale if org else None)
     return translator(locale, org.timezone if org else "Asia/Ho_Chi_Minh")
-
-
-def person_of(session: Session, person_id: int | None) -> Person | None:
-    """Returns a person by id."""
-    return session.get(Person, person_id) if person_id is not None else None

@@ -119,6 +119,11 @@ class StaleButton(Exception):
         self.reason = reason  # "not_yours" or "stale"
 
 
+def answered(step: str, value: str) -> Callable[[FlowContext], bool]:
+    """Returns a `when` predicate: ask this step only if `step` was answered with `value`."""
+    return lambda ctx: ctx.answers.get(step) == value
+
+
 def parse_callback(data: str) -> tuple[str, int, str] | None:
     """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
     parts = data.split("|", 3)

@@ -13,7 +13,7 @@ from bot.flows.common import (
     secretary_cell_options,
     status_options,
 )
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import MemberStatus, Role
 from bot.render import error_text, role_label, status_label
 from bot.services import invites, members
@@ -143,10 +143,6 @@ def _complete(ctx: FlowContext) -> Screen:
     return Screen("\n\n".join(lines))
 
 
-def _is(action: str) -> Any:
-    return lambda ctx: ctx.answers.get("action") == action
-
-
 def _no_member_needed(ctx: FlowContext) -> Any:
     return "" if not _unjoined_options(ctx) else None
 
@@ -175,29 +171,29 @@ INVITE_FLOW = Flow(
                 "Type the full names (họ và tên) of the people to add, one per line."
             ),
             parse=_parse_names,
-            when=_is(ADD),
+            when=answered("action", ADD),
         ),
         Step(
             "role",
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("Their role in the cell:"),
             options=role_options,
-            when=_is(ADD),
+            when=answered("action", ADD),
         ),
         Step(
             "status",
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("Their membership status:"),
             options=status_options,
-            when=_is(ADD),
+            when=answered("action", ADD),
         ),
-        Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=_is(ADD)),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=answered("action", ADD)),
         Step(
             "member",
             StepKind.CHOICE,
             _unjoined_prompt,
             options=_unjoined_options,
-            when=_is(AGAIN),
+            when=answered("action", AGAIN),
             auto=_no_member_needed,
             columns=2,
         ),

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import Meeting, Organisation, RsvpAnswer
 from bot.render import error_text
 from bot.render_meetings import cancel_text, change_text, kind_label, names_of, rsvp_keyboard
@@ -126,10 +126,6 @@ def _action_options(ctx: FlowContext) -> list[Option]:
     ]
 
 
-def _is(action: str) -> Any:
-    return lambda ctx: ctx.answers.get("action") == action
-
-
 def _tz(ctx: FlowContext) -> ZoneInfo:
     return ZoneInfo(_org(ctx, _meeting(ctx)).timezone)
 
@@ -234,14 +230,14 @@ EDIT_MEETING_FLOW = Flow(
                 "The new day and/or time (e.g. 27/11 19:30, thứ 6 tuần sau, 20h):"
             ),
             parse=_parse_new_when,
-            when=_is(MOVE),
+            when=answered("action", MOVE),
         ),
         Step(
             "place",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext("The new place or link:"),
             parse=_parse_place,
-            when=_is(PLACE),
+            when=answered("action", PLACE),
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

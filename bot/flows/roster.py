@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.flows.common import role_options, status_options
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
 from bot.models import Member, MemberStatus, Role
 from bot.render import role_label, status_label
 from bot.services import members
@@ -46,10 +44,6 @@ def _action_options(ctx: FlowContext) -> list[Option]:
         Option(STATUS, ctx.t.gettext("Change status")),
         Option(REMOVE, ctx.t.gettext("Remove from the roster")),
     ]
-
-
-def _is(action: str) -> Any:
-    return lambda ctx: ctx.answers.get("action") == action
 
 
 def _confirm_prompt(ctx: FlowContext) -> str:
@@ -111,14 +105,14 @@ EDIT_MEMBER_FLOW = Flow(
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("The new role:"),
             options=role_options,
-            when=_is(ROLE),
+            when=answered("action", ROLE),
         ),
         Step(
             "status",
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("The new status:"),
             options=status_options,
-            when=_is(STATUS),
+            when=answered("action", STATUS),
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

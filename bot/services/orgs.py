@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.models import Member, Organisation, Person, Role, SetupCode
+from bot.models import Member, Organisation, Person, SetupCode
 from bot.services import audit, members
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.tokens import looks_like_token, new_token, token_hash
@@ -215,8 +215,3 @@ def get_org(*, session: Session, org_id: int) -> Organisation:
     if org is None:
         raise NotFound("org_not_found")
     return org
-
-
-def is_committee_role(role: Role) -> bool:
-    """Tells whether a role may run committee commands."""
-    return role in {Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE}

@@ -46,27 +46,10 @@ def _insert_ignore(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     columns = {column.name for column in table.columns} - {"id"}
-    complete = [{**dict.fromkeys(columns), **_defaults(row), **row} for row in rows]
+    # executemany binds the same columns for every row; _row leaves the delivery fields unset.
+    complete = [{**dict.fromkeys(columns), **row} for row in rows]
     result = session.execute(stmt, complete)
     return rowcount(result)
-
-
-def _defaults(row: dict[str, Any]) -> dict[str, Any]:
-    # executemany needs every row to bind the same columns.
-    return {
-        "attempts": 0,
-        "claimed_at": None,
-        "last_error": None,
-        "provider_message_id": None,
-        "sent_at": None,
-        "person_id": None,
-        "org_id": None,
-        "is_group": False,
-        "channel": "telegram",
-        "priority": Priority.NORMAL,
-        "status": OutboxStatus.PENDING,
-        "next_attempt_at": row.get("created_at"),
-    }
 
 
 def _row(
