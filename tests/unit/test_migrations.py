@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -11,6 +12,7 @@ from sqlmodel import SQLModel, select
 
 from bot import models
 from bot.db import Database, alembic_config
+from bot.services import people
 
 
 @pytest.fixture
@@ -114,3 +116,142 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(StatementError) as info:
         store(db, models.Organisation(name="Chi bộ Ngây Thơ", created_at=naive))
     assert isinstance(info.value.orig, ValueError)
+
+
+# --- 0003: a person's channel accounts -------------------------------------------------------
+
+
+def at_revision(database: Database, target: str) -> None:
+    command.upgrade(alembic_config(database.url), target)
+
+
+def test_0003_turns_each_person_into_a_person_with_an_account(empty: Database) -> None:
+    at_revision(empty, "0002")
+    with empty.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO person (id, channel, external_id, display_name, username, locale, "
+                "reachability, created_at) VALUES "
+                "(1, 'telegram', '1001', 'Lan', 'lan', 'vi', 'ok', '2026-01-05 08:00:00'), "
+                "(2, 'telegram', '1002', 'Tám', NULL, NULL, 'blocked', '2026-02-01 09:30:00'), "
+                "(3, 'telegram', '1003', 'Sáu', NULL, 'en', 'never_started', "
+                "'2026-03-01 10:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, timezone, locale, channel, group_chat_id, "
+                "created_at) VALUES (1, 'Chi bộ Một', 'Asia/Ho_Chi_Minh', 'vi', 'telegram', "
+                "'-100', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO member (id, org_id, full_name, role, status, person_id, created_at) "
+                "VALUES (1, 1, 'Trần Thị Lan', 'secretary', 'full', 1, '2026-01-05 08:00:00'), "
+                "(2, 1, 'Lê Văn Tám', 'member', 'full', 2, '2026-02-01 09:30:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO processedupdate (channel, update_id, at) VALUES "
+                "('telegram', 123456789012, '2026-03-01 10:00:00'), "
+                "('telegram', 7, '2026-03-01 10:00:00')"
+            )
+        )
+
+    empty.upgrade()
+
+    with empty.session() as session:
+        accounts = session.exec(select(models.Account).order_by(models.Account.id)).all()
+        assert [
+            (a.person_id, a.channel, a.external_id, a.username, a.reachability, a.created_at)
+            for a in accounts
+        ] == [
+            (
+                1,
+                "telegram",
+                "1001",
+                "lan",
+                models.Reachability.OK,
+                datetime(2026, 1, 5, 8, tzinfo=UTC),
+            ),
+            (
+                2,
+                "telegram",
+                "1002",
+                None,
+                models.Reachability.BLOCKED,
+                datetime(2026, 2, 1, 9, 30, tzinfo=UTC),
+            ),
+            (
+                3,
+                "telegram",
+                "1003",
+                None,
+                models.Reachability.NEVER_STARTED,
+                datetime(2026, 3, 1, 10, tzinfo=UTC),
+            ),
+        ]
+        assert all(a.last_seen_at is None for a in accounts)
+        persons = session.exec(select(models.Person).order_by(models.Person.id)).all()
+        assert [(p.id, p.display_name, p.locale, p.notify_channel) for p in persons] == [
+            (1, "Lan", "vi", None),
+            (2, "Tám", None, None),
+            (3, "Sáu", "en", None),
+        ]
+        members = session.exec(select(models.Member).order_by(models.Member.id)).all()
+        assert [m.person_id for m in members] == [1, 2]
+        updates = session.exec(select(models.ProcessedUpdate.update_id)).all()
+        assert sorted(updates) == ["123456789012", "7"]
+    with empty.session() as session:
+        lan = people.get_person(session=session, channel="telegram", external_id="1001")
+        assert lan is not None
+        assert lan.id == 1
+        assert people.address(session=session, person=lan).external_id == "1001"
+    person_columns = {c["name"] for c in inspect(empty.engine).get_columns("person")}
+    assert person_columns == {"id", "display_name", "locale", "notify_channel", "created_at"}
+    with empty.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_0003_downgrade_gives_each_person_their_oldest_account_back(
+    empty: Database, now: datetime
+) -> None:
+    empty.upgrade()
+    with empty.session() as session:
+        lan, _ = people.ensure_account(
+            session=session,
+            channel="telegram",
+            external_id="1001",
+            display_name="Lan",
+            username="lan",
+            now=now,
+        )
+        _, zalo = people.ensure_account(
+            session=session,
+            channel="zalo",
+            external_id="a1b2c3",
+            display_name="Lan",
+            username=None,
+            now=now + timedelta(hours=1),
+        )
+        people.link_account(session=session, account=zalo, person=lan)
+        session.add(models.ProcessedUpdate(channel="telegram", update_id="41", at=now))
+        session.add(models.ProcessedUpdate(channel="zalo", update_id="9f8e7d", at=now))
+
+    command.downgrade(alembic_config(empty.url), "0002")
+    with empty.engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT id, channel, external_id, username, reachability FROM person")
+        ).all() == [(lan.id, "telegram", "1001", "lan", "unknown")]
+        assert connection.execute(
+            text("SELECT channel, update_id FROM processedupdate")
+        ).all() == [("telegram", 41)]
+    assert "account" not in inspect(empty.engine).get_table_names()
+    empty.upgrade()
+    with empty.session() as session:
+        assert [
+            (a.channel, a.external_id) for a in session.exec(select(models.Account)).all()
+        ] == [("telegram", "1001")]

@@ -1,0 +1,69 @@
+"""Outbox: every outgoing message, its delivery state and the provider's message id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.models.base import _enum, _utc
+
+# --- Outbox: every outgoing message, its delivery state and the provider's message id --------
+
+
+class OutboxStatus(StrEnum):
+    """Delivery state of an outbox row."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    QUOTA = "quota"  # refused for the provider's monthly quota: recorded, not lost
+
+
+class Priority:
+    """Outbox lanes: a person's own reply never waits behind a bulk send."""
+
+    INTERACTIVE = 0
+    NORMAL = 5
+    BULK = 9
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One outgoing message (or edit); the dedupe key makes enqueueing idempotent."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    channel: str = Field(default="telegram", max_length=16)
+    chat_id: str = Field(max_length=64, index=True)
+    is_group: bool = False
+    method: str = Field(default="send_message", max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    priority: int = Field(default=Priority.NORMAL)
+    status: OutboxStatus = _enum(OutboxStatus, OutboxStatus.PENDING)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    claimed_at: datetime | None = _utc(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    provider_message_id: str | None = Field(default=None, max_length=64)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An incoming update already acted on, so a redelivered update changes nothing twice."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_id: str = Field(max_length=64)  # Telegram's numbers as text, Zalo's hex ids
+    at: datetime = _utc(index=True)
