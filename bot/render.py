@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.channels import TELEGRAM, ChannelProfile
 from bot.i18n import N_, Translator
 from bot.models import MemberStatus, Organisation, Reachability, Role
 from bot.services.errors import DomainError
-from bot.services.members import RosterEntry
+from bot.services.members import AccountReach, RosterEntry
+from bot.services.people import channel_label
 from bot.text import escape
-from bot.ui import Button, Keyboard, Screen
+from bot.ui import Button, Keyboard, Screen, choice
 
 ROLE_LABELS = {
     Role.SECRETARY: N_("Secretary (bí thư)"),
@@ -30,7 +32,23 @@ REACHABILITY_LABELS = {
     Reachability.UNKNOWN: N_("not checked yet"),
 }
 
+# Not checked yet counts as fine: most members who joined through a link can be written to.
+REACHABILITY_ICONS = {
+    Reachability.OK: "🟢",
+    Reachability.BLOCKED: "🔴",
+    Reachability.NEVER_STARTED: "🟠",
+}
+
 ERROR_MESSAGES = {
+    "ambiguous_choice": N_(
+        "“{typed}” matches several choices: {options} — please type the number."
+    ),
+    "choice_out_of_range": N_(
+        "That number is not on the list: please type a number from {low} to {high}."
+    ),
+    "nothing_to_choose": N_(
+        "There is nothing to choose right now. Send /trogiup to see what you can do."
+    ),
     "not_allowed": N_("Sorry, comrade, you are not allowed to do that."),
     "committee_only": N_(
         "Only the cell committee (bí thư, phó bí thư, chi ủy viên) can use this command."
@@ -78,6 +96,14 @@ ERROR_MESSAGES = {
     "name_control": N_("The name on line {line} contains invisible control characters."),
     "name_duplicate": N_("The name on line {line} appears twice."),
     "bad_locale": N_("That language is not available."),
+    "no_account_on_channel": N_(
+        "You have not written to me on {channel} yet, so I cannot send your notifications "
+        "there. Message me on {channel} first."
+    ),
+    "account_has_memberships": N_(
+        "This {channel} account already belongs to a member of a cell, so it cannot be joined "
+        "to another person. Please ask your cell secretary for help."
+    ),
     "group_only_here": N_("Please use this command in a private chat with me."),
     "no_unjoined": N_("Everyone on the roster has joined; there is nobody to invite."),
     "not_in_this_cell": N_("Comrade, you are not a member of this meeting's cell."),
@@ -186,19 +212,32 @@ def welcome_member(t: Translator, cells: list[Organisation]) -> str:
     )
 
 
-def help_text(t: Translator, *, in_group: bool, committee: bool, secretary: bool) -> str:
-    """Returns what the person can do here, for their role."""
+def help_text(
+    t: Translator,
+    *,
+    in_group: bool,
+    committee: bool,
+    secretary: bool,
+    channel: ChannelProfile = TELEGRAM,
+) -> str:
+    """Returns what the person can do here, for their role and the channel."""
     lines = [t.gettext("<b>What I can do</b>")]
     if in_group:
         lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
         lines.append(t.gettext("Everything else works in a private chat with me."))
     else:
-        lines.append(t.gettext("/start — join a cell with the invite link from the secretary"))
+        if channel.deep_links:
+            lines.append(t.gettext("/start — join a cell with the invite link from the secretary"))
+        else:
+            lines.append(
+                t.gettext("/start CODE — join a cell with the join code from the secretary")
+            )
         lines.append(t.gettext("/lichhop — upcoming meetings, your answer, documents"))
         if committee:
             lines.append(t.gettext("/taohop — schedule a meeting"))
             lines.append(t.gettext("/diemdanh — the roll call of the meeting under way"))
-            lines.append(t.gettext("Send me a file to attach it to a meeting."))
+            if channel.file_upload:
+                lines.append(t.gettext("Send me a file to attach it to a meeting."))
             lines.append(t.gettext("/dangvien — the roster with status and reachability"))
         if secretary:
             lines.append(t.gettext("/moi — add people to the roster and create invite links"))
@@ -237,18 +276,26 @@ def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) ->
         if not entry.joined:
             reach = t.gettext("not joined yet")
             icon = "⚪"
-        else:
+        elif not entry.accounts:
             reach = t.gettext(REACHABILITY_LABELS[entry.reachability])
-            icon = {
-                Reachability.OK: "🟢",
-                Reachability.BLOCKED: "🔴",
-                Reachability.NEVER_STARTED: "🟠",
-            }.get(entry.reachability, "🟢")
+            icon = REACHABILITY_ICONS.get(entry.reachability, "🟢")
+        else:
+            reach = ", ".join(_account_reach(t, account) for account in entry.accounts)
+            icon = REACHABILITY_ICONS.get(entry.reachability, "🟢")
         lines.append(
             f"{icon} {number}. <b>{escape(member.full_name)}</b> — "
             f"{role_label(t, member.role)}; {status_label(t, member.status)}; {reach}"
         )
     return "\n".join(lines)
+
+
+def _account_reach(t: Translator, account: AccountReach) -> str:
+    """Returns "🟢 Telegram", or "🔴 Zalo (blocked the bot)" when it is not plainly reachable."""
+    name = channel_label(account.channel)
+    icon = REACHABILITY_ICONS.get(account.reachability, "🟢")
+    if account.reachability == Reachability.OK:
+        return f"{icon} {name}"
+    return f"{icon} {name} ({t.gettext(REACHABILITY_LABELS[account.reachability])})"
 
 
 def roster_keyboard(
@@ -261,7 +308,7 @@ def roster_keyboard(
     row: list[Button] = []
     for number, entry in enumerate(chunk, start=start + 1):
         label = f"{number}. {entry.member.full_name}"[:60]
-        row.append(Button(label, data=f"mb|{org_id}|{entry.member.id}"))
+        row.append(Button(label, data=choice("mb", org_id, entry.member.id or 0)))
         if len(row) == 2:
             keyboard.append(row)
             row = []
@@ -269,9 +316,9 @@ def roster_keyboard(
         keyboard.append(row)
     paging: list[Button] = []
     if page > 0:
-        paging.append(Button(t.gettext("◀ Previous"), data=f"rp|{org_id}|{page - 1}"))
+        paging.append(Button(t.gettext("◀ Previous"), data=choice("rp", org_id, page - 1)))
     if start + page_size < len(entries):
-        paging.append(Button(t.gettext("Next ▶"), data=f"rp|{org_id}|{page + 1}"))
+        paging.append(Button(t.gettext("Next ▶"), data=choice("rp", org_id, page + 1)))
     if paging:
         keyboard.append(paging)
     return keyboard
@@ -281,12 +328,22 @@ def language_screen(t: Translator) -> Screen:
     """Returns the language picker."""
     return Screen(
         t.gettext("Choose your language:"),
-        [[Button("Tiếng Việt", data="lang|vi"), Button("English", data="lang|en")]],
+        [
+            [
+                Button("Tiếng Việt", data=choice("lang", "vi")),
+                Button("English", data=choice("lang", "en")),
+            ]
+        ],
     )
 
 
-def not_understood(t: Translator) -> str:
+def not_understood(t: Translator, channel: ChannelProfile = TELEGRAM) -> str:
     """Returns the reply to text sent when no form is open."""
+    if not channel.buttons:
+        return t.gettext(
+            "I did not understand that, comrade. Send /trogiup to see the commands, "
+            "or type the number of an option in my last message."
+        )
     return t.gettext(
         "I did not understand that, comrade. Send /trogiup to see the commands, "
         "or tap a button in my last message."

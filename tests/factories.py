@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.models import Member, MemberStatus, Organisation, Person, Role
+from bot.models import Account, Member, MemberStatus, Organisation, Person, Role
 from bot.services import invites, members, orgs, people
 
 
@@ -21,19 +21,51 @@ class Cell:
 _counter = {"n": 1000}
 
 
-def person(session: Session, name: str, now: datetime, *, started: bool = True) -> Person:
+def _external_id(channel: str) -> str:
     _counter["n"] += 1
-    p = people.ensure_person(
+    # Telegram ids are numbers; Zalo's are hex strings.
+    return str(_counter["n"]) if channel == "telegram" else f"{_counter['n']:x}abc"
+
+
+def person(
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    started: bool = True,
+    channel: str = "telegram",
+) -> Person:
+    p, _ = person_and_account(session, name, now, started=started, channel=channel)
+    return p
+
+
+def person_and_account(
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    started: bool = True,
+    channel: str = "telegram",
+) -> tuple[Person, Account]:
+    p, account = people.ensure_account(
         session=session,
-        channel="telegram",
-        external_id=str(_counter["n"]),
+        channel=channel,
+        external_id=_external_id(channel),
         display_name=name,
         username=None,
         now=now,
     )
     if started:
-        people.mark_started(session=session, person=p)
-    return p
+        people.mark_started(session=session, account=account)
+    return p, account
+
+
+def add_account(
+    session: Session, p: Person, now: datetime, *, channel: str = "zalo", started: bool = True
+) -> Account:
+    """Gives an existing person another channel account (as joining from a second channel)."""
+    _, account = person_and_account(session, p.display_name, now, started=started, channel=channel)
+    return people.link_account(session=session, account=account, person=p)
 
 
 def cell(session: Session, now: datetime, name: str = "Chi bộ Văn phòng") -> Cell:
@@ -66,6 +98,7 @@ def joined_member(
     now: datetime,
     role: Role = Role.MEMBER,
     status: MemberStatus = MemberStatus.FULL,
+    channel: str = "telegram",
 ) -> tuple[Member, Person]:
     assert c.org.id is not None
     [member] = members.add_members(
@@ -81,6 +114,6 @@ def joined_member(
     token = invites.create_personal_invite(
         session=session, org_id=c.org.id, member_id=member.id, actor=c.secretary, now=now
     )
-    p = person(session, name, now)
+    p = person(session, name, now, channel=channel)
     joined, _ = invites.accept_personal_invite(session=session, token=token, person=p, now=now)
     return joined, p

@@ -17,7 +17,7 @@ from bot.models import (
     Reachability,
     Role,
 )
-from bot.services import audit
+from bot.services import audit, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import InvalidName, validate_name, vietnamese_sort_key
 
@@ -25,12 +25,25 @@ MAX_NAMES_PER_BATCH = 100
 
 
 @dataclass(frozen=True)
+class AccountReach:
+    """One channel account of a member, and whether the bot can write to it."""
+
+    channel: str
+    reachability: Reachability
+
+
+@dataclass(frozen=True)
 class RosterEntry:
-    """A roster line with what the committee needs to see about reachability."""
+    """A roster line with what the committee needs to see about reachability.
+
+    `reachability` is that of the account notifications go to; `accounts` lists every channel
+    account of the member, oldest first.
+    """
 
     member: Member
     joined: bool
     reachability: Reachability
+    accounts: tuple[AccountReach, ...] = ()
 
 
 def _snapshot(member: Member) -> dict[str, Any]:
@@ -59,15 +72,35 @@ def active_members(*, session: Session, org_id: int) -> list[Member]:
 
 
 def roster(*, session: Session, org_id: int) -> list[RosterEntry]:
-    """Returns the roster with joined/reachable flags (one query for the people)."""
+    """Returns the roster with joined flags and each member's accounts and their reachability
+    (two queries, however many members)."""
     current = active_members(session=session, org_id=org_id)
     person_ids = [m.person_id for m in current if m.person_id is not None]
-    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
+    book = people.accounts_of_people(session=session, person_ids=person_ids)
     entries = []
     for member in current:
-        person = people.get(member.person_id) if member.person_id is not None else None
-        reach = person.reachability if person is not None else Reachability.UNKNOWN
-        entries.append(RosterEntry(member=member, joined=person is not None, reachability=reach))
+        found = book.get(member.person_id) if member.person_id is not None else None
+        if found is None:
+            entries.append(
+                RosterEntry(
+                    member=member,
+                    joined=member.person_id is not None,
+                    reachability=Reachability.UNKNOWN,
+                )
+            )
+            continue
+        accounts = tuple(
+            AccountReach(channel=a.channel, reachability=a.reachability)
+            for a in reversed(found.accounts)
+        )
+        entries.append(
+            RosterEntry(
+                member=member,
+                joined=True,
+                reachability=found.address.reachability,
+                accounts=accounts,
+            )
+        )
     return entries
 
 
@@ -292,7 +325,8 @@ def secretaries(*, session: Session, org_id: int) -> list[Member]:
 
 
 def committee_people(*, session: Session, org_id: int) -> list[tuple[Member, Person]]:
-    """Returns the joined committee members of a cell with their accounts (for private reports)."""
+    """Returns the joined committee members of a cell with their persons (for private reports;
+    people.addresses says where to write)."""
     rows = session.exec(
         select(Member, Person)
         .join(Person, col(Person.id) == col(Member.person_id))

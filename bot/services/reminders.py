@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.i18n import Translator, translator
+from bot.i18n import Translator
 from bot.models import (
     Meeting,
     MeetingReminder,
@@ -97,20 +98,16 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         late = now - reminder.due_at > LATE_AFTER
         outcomes["late" if late else "sent"].append(reminder.id)
         if start:
-            if org.group_chat_id:
-                screen = _start_screen(org, meeting)
-                rows.extend(
-                    outbox.message_rows(
-                        dedupe_key=f"start:{meeting.id}:v{meeting.version}:group",
-                        chat_id=org.group_chat_id,
-                        text=screen.text,
-                        keyboard=screen.keyboard,
-                        priority=Priority.NORMAL,
-                        org_id=org.id,
-                        is_group=True,
-                        now=now,
-                    )
+            # "Tôi có mặt" goes to the group, or to each member where the cell has none.
+            rows.extend(
+                notices.group_rows(
+                    org=org,
+                    people=people.get(org.id, []),
+                    build=partial(_start_screen, org=org, meeting=meeting),
+                    key=f"start:{meeting.id}:v{meeting.version}",
+                    now=now,
                 )
+            )
             continue
         last = reminder.offset_minutes == min(meeting.reminder_offsets)
         skip = {member_id for meeting_id, member_id in excused if meeting_id == meeting.id}
@@ -165,8 +162,7 @@ def _time_left(delta: timedelta) -> int:
     return minutes
 
 
-def _start_screen(org: Organisation, meeting: Meeting) -> Screen:
-    t = translator(org.locale, org.timezone)
+def _start_screen(t: Translator, *, org: Organisation, meeting: Meeting) -> Screen:
     return Screen(start_text(t, meeting, org), check_in_keyboard(t, meeting))
 
 

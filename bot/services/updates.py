@@ -1,4 +1,4 @@
-"""Idempotency for incoming updates: each update id is acted on once."""
+"""Idempotency for incoming updates: each update id (as text: Zalo's are hex) is acted on once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.models import ProcessedUpdate
 KEEP_FOR = timedelta(days=7)
 
 
-def seen_before(*, session: Session, channel: str, update_id: int) -> bool:
+def seen_before(*, session: Session, channel: str, update_id: str) -> bool:
     """Tells whether this update was already acted on."""
     found = session.exec(
         select(ProcessedUpdate.id).where(
@@ -24,7 +24,7 @@ def seen_before(*, session: Session, channel: str, update_id: int) -> bool:
     return found is not None
 
 
-def mark_processed(*, session: Session, channel: str, update_id: int, now: datetime) -> bool:
+def mark_processed(*, session: Session, channel: str, update_id: str, now: datetime) -> bool:
     """Records the update in the caller's transaction; False if another run got there first."""
     try:
         with session.begin_nested():

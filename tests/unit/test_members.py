@@ -5,10 +5,13 @@ import pytest
 from sqlmodel import Session
 
 from bot.db import Database
+from bot.i18n import translator
 from bot.models import MemberStatus, Reachability, Role
+from bot.render import roster_text
 from bot.services import audit, invites, members, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests import factories
+from tests.statements import count_statements
 
 FULL = MemberStatus.FULL
 
@@ -219,8 +222,12 @@ def test_roster_reports_joined_and_reachability(db: Database, now: datetime) -> 
         cell = factories.cell(session, now)
         add(session, cell, ["Chưa Vào Nhóm"], now)
         _, blocked = factories.joined_member(session, cell, "Lê Văn Tám", now)
+        [account] = people.accounts_of(session=session, person_id=blocked.id)
         people.mark_reachability(
-            session=session, person_id=blocked.id, reachability=Reachability.BLOCKED
+            session=session,
+            channel=account.channel,
+            external_id=account.external_id,
+            reachability=Reachability.BLOCKED,
         )
     with db.session() as session:
         rows = {
@@ -232,6 +239,48 @@ def test_roster_reports_joined_and_reachability(db: Database, now: datetime) -> 
         "Chưa Vào Nhóm": (False, Reachability.UNKNOWN),
         "Lê Văn Tám": (True, Reachability.BLOCKED),
     }
+
+
+def test_roster_lists_every_account_of_a_member_in_one_query(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        _, both = factories.joined_member(session, cell, "Lê Văn Tám", now)
+        zalo = factories.add_account(session, both, now, channel="zalo")
+        people.mark_reachability(
+            session=session,
+            channel="zalo",
+            external_id=zalo.external_id,
+            reachability=Reachability.BLOCKED,
+        )
+        factories.joined_member(session, cell, "Võ Thị Sáu", now, channel="zalo")
+        add(session, cell, ["Chưa Vào Nhóm"], now)
+    with db.session() as session:
+        with count_statements(db) as statements:
+            entries = members.roster(session=session, org_id=cell.org.id)
+        # The members, then every account of every joined member: never one query per member.
+        assert statements.count == 2
+        text = roster_text(translator("vi"), cell.org, entries)
+    rows = {
+        e.member.full_name: (e.reachability, [(a.channel, a.reachability) for a in e.accounts])
+        for e in entries
+    }
+    assert rows == {
+        cell.secretary_member.full_name: (Reachability.OK, [("telegram", Reachability.OK)]),
+        # Notices go to the Telegram account: the Zalo one blocked the bot.
+        "Lê Văn Tám": (
+            Reachability.OK,
+            [("telegram", Reachability.OK), ("zalo", Reachability.BLOCKED)],
+        ),
+        "Võ Thị Sáu": (Reachability.OK, [("zalo", Reachability.OK)]),
+        "Chưa Vào Nhóm": (Reachability.UNKNOWN, []),
+    }
+    lines = text.splitlines()
+    assert any(
+        line.endswith("Lê Văn Tám</b> — Đảng viên; chính thức; 🟢 Telegram, 🔴 Zalo (đã chặn bot)")
+        for line in lines
+    ), lines
+    assert any(line.endswith("Võ Thị Sáu</b> — Đảng viên; chính thức; 🟢 Zalo") for line in lines)
+    assert any(line.startswith("⚪") and "Chưa Vào Nhóm" in line for line in lines)
 
 
 def test_removed_members_disappear_from_active_lists(db: Database, now: datetime) -> None:

@@ -19,7 +19,7 @@ from bot.models import (
     Role,
     RsvpAnswer,
 )
-from bot.services import meetings, members, reminders
+from bot.services import meetings, members, people, reminders
 from bot.services.reminders import ReminderReport
 from tests import factories
 
@@ -244,3 +244,31 @@ def test_after_downtime_only_the_latest_due_reminder_goes_out(db: Database, now:
     report = send(db, START - timedelta(minutes=90))
     assert (report.late, report.skipped) == (1, 1)
     assert outcomes(db, s.meeting) == {DAY: "skipped", 120: "late", 0: None}
+
+
+def test_a_member_on_two_channels_is_reminded_once_where_they_chose(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        s = setup(session, now, [DAY, 120])
+        zalo = factories.add_account(session, s.lan, now, channel="zalo")
+        [telegram] = [
+            a
+            for a in people.accounts_of(session=session, person_id=s.lan.id)
+            if a.channel == "telegram"
+        ]
+    lan = s.expected["Trần Thị Lan"]
+    # Without a choice, the newest account (Zalo) gets it, and only that one.
+    assert send(db, START - timedelta(days=1)).rows == 4
+    with db.session() as session:
+        [first] = [r for r in outbox_rows(session) if r.dedupe_key.endswith(f":{DAY}:{lan}")]
+        assert (first.channel, first.chat_id, first.is_group) == ("zalo", zalo.external_id, False)
+        people.set_notify_channel(
+            session=session, person=session.get(Person, s.lan.id), channel="telegram"
+        )
+    assert send(db, START - timedelta(hours=2)).rows == 5
+    with db.session() as session:
+        [second] = [r for r in outbox_rows(session) if r.dedupe_key.endswith(f":120:{lan}")]
+        assert (second.channel, second.chat_id) == ("telegram", telegram.external_id)
+        group = [r for r in outbox_rows(session) if r.is_group]
+        assert [(r.channel, r.chat_id) for r in group] == [("telegram", s.cell.org.group_chat_id)]

@@ -18,8 +18,10 @@ NOTE = Flow(
 )
 
 
-def mark(session: Session, update_id: int, at: datetime, channel: str = "telegram") -> bool:
-    return updates.mark_processed(session=session, channel=channel, update_id=update_id, now=at)
+def mark(session: Session, update_id: int | str, at: datetime, channel: str = "telegram") -> bool:
+    return updates.mark_processed(
+        session=session, channel=channel, update_id=str(update_id), now=at
+    )
 
 
 def open_flow(session: Session, user: str, at: datetime) -> None:
@@ -47,17 +49,22 @@ def test_mark_processed_once_per_update(db: Database, now: datetime) -> None:
         assert mark(session, 1, now) is False
         assert mark(session, 2, now) is True
         assert mark(session, 1, now, channel="zalo") is True
+        # Zalo's message ids are hex strings.
+        assert mark(session, "8f3a9c0d5e", now, channel="zalo") is True
+        assert mark(session, "8f3a9c0d5e", now, channel="zalo") is False
     with db.session() as session:
         assert mark(session, 1, now + timedelta(days=1)) is False
-        assert updates.seen_before(session=session, channel="telegram", update_id=2)
-        assert not updates.seen_before(session=session, channel="telegram", update_id=3)
+        assert updates.seen_before(session=session, channel="telegram", update_id="2")
+        assert not updates.seen_before(session=session, channel="telegram", update_id="3")
 
 
 def test_duplicate_mark_keeps_the_rest_of_the_transaction(db: Database, now: datetime) -> None:
     with db.session() as session:
         mark(session, 5, now)
     with db.session() as session:
-        outbox.enqueue_message(session=session, dedupe_key="k", chat_id="1", text="x", now=now)
+        outbox.enqueue_message(
+            session=session, dedupe_key="k", chat_id="1", text="x", now=now, is_group=False
+        )
         assert mark(session, 5, now) is False
     with db.session() as session:
         assert list(statuses(session)) == ["k"]
@@ -73,7 +80,7 @@ def test_mark_processed_is_rolled_back_with_its_transaction(db: Database, now: d
         crashing_handler()
     with db.session() as session:
         # The update was not handled, so a redelivery must be handled.
-        assert not updates.seen_before(session=session, channel="telegram", update_id=9)
+        assert not updates.seen_before(session=session, channel="telegram", update_id="9")
 
 
 # --- run_due ------------------------------------------------------------------------------------
@@ -82,7 +89,9 @@ def test_mark_processed_is_rolled_back_with_its_transaction(db: Database, now: d
 def test_run_due_does_each_chore_once(db: Database, now: datetime) -> None:
     with db.session() as session:
         for key in ("stale", "fresh", "edge", "pending"):
-            outbox.enqueue_message(session=session, dedupe_key=key, chat_id=key, text=key, now=now)
+            outbox.enqueue_message(
+                session=session, dedupe_key=key, chat_id=key, text=key, now=now, is_group=False
+            )
         claims = {
             "stale": timedelta(minutes=5, seconds=1),
             "fresh": timedelta(minutes=4),
@@ -107,8 +116,8 @@ def test_run_due_does_each_chore_once(db: Database, now: datetime) -> None:
             "edge": OutboxStatus.SENDING,
             "pending": OutboxStatus.PENDING,
         }
-        assert not updates.seen_before(session=session, channel="telegram", update_id=1)
-        assert updates.seen_before(session=session, channel="telegram", update_id=2)
+        assert not updates.seen_before(session=session, channel="telegram", update_id="1")
+        assert updates.seen_before(session=session, channel="telegram", update_id="2")
         assert [s.user_id for s in session.exec(select(FlowState))] == ["29"]
         snapshot = statuses(session)
 
@@ -132,7 +141,9 @@ def test_a_flow_in_use_is_not_expired(db: Database, now: datetime) -> None:
 
 def test_later_tick_releases_what_became_stale(db: Database, now: datetime) -> None:
     with db.session() as session:
-        outbox.enqueue_message(session=session, dedupe_key="m", chat_id="1", text="x", now=now)
+        outbox.enqueue_message(
+            session=session, dedupe_key="m", chat_id="1", text="x", now=now, is_group=False
+        )
         row = session.exec(select(OutboxMessage)).one()
         outbox.claim(session=session, ids=[row.id], now=now)
     with db.session() as session:
