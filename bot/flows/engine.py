@@ -1,4 +1,13 @@
-"""The flow engine: ordered steps, answers stored per (channel, chat, user), stale-safe buttons."""
+"""The flow engine: ordered steps, answers stored per (channel, chat, user), stale-safe buttons.
+
+Every question is a `Screen` whose buttons carry `f|<nonce>|<step index>|<value>`; the cancel
+button's data ends in `|~c` (`CANCEL_VALUE`). A channel without buttons lists the same buttons as
+numbered lines — `numbered_options(screen)` gives them: 1..N in button order, row by row, and the
+cancel button as 0 — and passes what the person types to `answer_text`, which reads a number, a
+label or "hủy" (see `bot.flows.matching`) before any step parser sees the text. The values a
+screen listed are kept in the flow state, so "2" means what the person was shown, even after a
+restart or a change of the list (new roster entries, the next day's suggestions).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +20,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.i18n import Translator
 from bot.models import FlowState, Person
-from bot.text import fold
 from bot.ui import Button, Keyboard, Screen
 
 CALLBACK_PREFIX = "f"
-CANCEL_VALUE = "~c"
 MAX_TEXT_ANSWER = 4000
+SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
 
 
 class StepKind(StrEnum):
@@ -132,6 +141,32 @@ def parse_callback(data: str) -> tuple[str, int, str] | None:
     return parts[1], int(parts[2]), parts[3]
 
 
+@dataclass(frozen=True)
+class NumberedOption:
+    """One button of a flow screen as a text channel lists it; the cancel button is number 0."""
+
+    number: int
+    label: str
+    data: str
+    cancel: bool
+
+
+def numbered_options(screen: Screen) -> list[NumberedOption]:
+    """Returns a flow screen's buttons numbered as `answer_text` reads them (1..N, cancel 0)."""
+    numbered: list[NumberedOption] = []
+    count = 0
+    for button in [b for row in screen.keyboard for b in row]:
+        if button.data is None:
+            continue
+        parsed = parse_callback(button.data)
+        if parsed is not None and parsed[2] == CANCEL_VALUE:
+            numbered.append(NumberedOption(0, button.text, button.data, cancel=True))
+        else:
+            count += 1
+            numbered.append(NumberedOption(count, button.text, button.data, cancel=False))
+    return numbered
+
+
 class FlowEngine:
     """Runs declared flows against the FlowState table."""
 
@@ -175,7 +210,7 @@ class FlowEngine:
             key=key,
             now=now,
             answers=dict(state.answers),
-            params=dict(state.params),
+            params={k: v for k, v in state.params.items() if k != SHOWN},
         )
 
     # --- entry points -------------------------------------------------------------------
@@ -237,7 +272,7 @@ class FlowEngine:
         now: datetime,
         text: str,
     ) -> Outcome | None:
-        """Takes a typed answer (or a number/label for a choice); None if no flow is open."""
+        """Takes typed text: an option's number or label, 0/"hủy", or an answer; None: no flow."""
         state = self.state(session, key)
         if state is None:
             return None
@@ -249,26 +284,25 @@ class FlowEngine:
         step = flow.steps[flow.index(state.step)]
         if len(text) > MAX_TEXT_ANSWER:
             return self._reask(flow, state, ctx, t.gettext("That is too long. Please shorten it."))
-        if step.kind == StepKind.TEXT:
-            assert step.parse is not None
-            try:
-                value = step.parse(ctx, text)
-            except InvalidAnswer as exc:
-                return self._reask(flow, state, ctx, exc.message)
-            return self._record(flow, state, ctx, step, value)
         options = self._options(step, ctx)
-        choice = _match_option(options, text)
-        if choice is None:
-            hint = t.gettext("Please tap one of the buttons (or type its number).")
-            return self._reask(flow, state, ctx, hint)
-        if step.kind == StepKind.CONFIRM:
-            if choice.value != "yes":
-                session.delete(state)
-                return Outcome(
-                    screen=Screen(t.gettext("Cancelled. Nothing was changed.")), finished=True
-                )
-            return self._record(flow, state, ctx, step, True)
-        return self._record(flow, state, ctx, step, choice.value)
+        try:
+            picked = pick(
+                t,
+                text,
+                [(o.value, o.label) for o in options],
+                self._shown(state, options),
+                free_text=step.kind == StepKind.TEXT,
+            )
+        except Unclear as exc:
+            return self._reask(flow, state, ctx, exc.message)
+        if picked is not None:
+            return self._choose(flow, state, ctx, step, picked)
+        assert step.parse is not None
+        try:
+            value = step.parse(ctx, text)
+        except InvalidAnswer as exc:
+            return self._reask(flow, state, ctx, exc.message)
+        return self._record(flow, state, ctx, step, value)
 
     def answer_button(
         self,
@@ -295,28 +329,7 @@ class FlowEngine:
         if flow is None or flow.index(state.step) != step_index:
             raise StaleButton("stale")
         ctx = self._context(session, t, person, key, now, state)
-        if value == CANCEL_VALUE:
-            session.delete(state)
-            return Outcome(
-                screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
-                finished=True,
-                edit=True,
-            )
-        step = flow.steps[step_index]
-        if step.kind == StepKind.CONFIRM:
-            if value != "yes":
-                session.delete(state)
-                return Outcome(
-                    screen=Screen(t.gettext("Cancelled. Nothing was changed.")),
-                    finished=True,
-                    edit=True,
-                )
-            outcome = self._record(flow, state, ctx, step, True)
-        else:
-            options = {o.value: o for o in self._options(step, ctx)}
-            if value not in options:
-                raise StaleButton("stale")
-            outcome = self._record(flow, state, ctx, step, value)
+        outcome = self._choose(flow, state, ctx, flow.steps[step_index], value)
         outcome.edit = True
         return outcome
 
@@ -330,6 +343,28 @@ class FlowEngine:
                 Option("no", ctx.t.gettext("✖️ Cancel")),
             ]
         return step.options(ctx) if step.options else []
+
+    def _choose(
+        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: str
+    ) -> Outcome:
+        """Applies an option of the current step, tapped or typed: the one path for both."""
+        if value == CANCEL_VALUE or (step.kind == StepKind.CONFIRM and value != "yes"):
+            ctx.session.delete(state)
+            cancelled = ctx.t.gettext("Cancelled. Nothing was changed.")
+            return Outcome(screen=Screen(cancelled), finished=True)
+        if step.kind == StepKind.CONFIRM:
+            return self._record(flow, state, ctx, step, True)
+        if value not in {o.value for o in self._options(step, ctx)}:
+            raise StaleButton("stale")
+        return self._record(flow, state, ctx, step, value)
+
+    @staticmethod
+    def _shown(state: FlowState, options: list[Option]) -> list[str]:
+        """Returns the option values the person was last shown for this step, in order."""
+        shown = state.params.get(SHOWN)
+        if isinstance(shown, dict) and shown.get("step") == state.step:
+            return [str(value) for value in shown.get("values", [])]
+        return [o.value for o in options]
 
     def _record(
         self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: Any
@@ -379,15 +414,10 @@ class FlowEngine:
             keyboard.append(row)
         if step.kind != StepKind.CONFIRM:
             keyboard.append([Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE)])
+        # Kept so that a typed number means what this screen listed, whatever changes later.
+        state.params = {
+            **state.params,
+            SHOWN: {"step": step.name, "values": [o.value for o in options]},
+        }
+        ctx.session.add(state)
         return Screen(text=step.prompt(ctx), keyboard=keyboard)
-
-
-def _match_option(options: list[Option], text: str) -> Option | None:
-    """Matches a typed answer to an option by its number or its label (Zalo has no buttons)."""
-    typed = fold(text)
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
-        return options[int(typed) - 1]
-    for option in options:
-        if fold(option.label) == typed or option.value == text.strip():
-            return option
-    return None

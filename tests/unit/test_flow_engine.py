@@ -7,6 +7,8 @@ from sqlmodel import Session
 from bot.db import Database
 from bot.flows.engine import (
     CANCEL_VALUE,
+    MAX_TEXT_ANSWER,
+    SHOWN,
     Flow,
     FlowContext,
     FlowEngine,
@@ -17,8 +19,10 @@ from bot.flows.engine import (
     StaleButton,
     Step,
     StepKind,
+    numbered_options,
     parse_callback,
 )
+from bot.flows.matching import match_key, match_label, typed_number
 from bot.i18n import translator
 from bot.models import FlowState, Person
 from bot.services.errors import Conflict, NotAllowed
@@ -191,14 +195,21 @@ def test_choice_by_typed_number_or_label(db: Database, now: datetime, person, ty
     assert state(db).answers["kind"] == "special"
 
 
-@pytest.mark.parametrize("typed", ["0", "3", "họp", ""])
+@pytest.mark.parametrize("typed", ["3", "42", "thường xuyên", "", "👍"])
 def test_unknown_typed_choice_reasks(db: Database, now: datetime, person, typed) -> None:
     with db.session() as session:
         start(session, person, now, cell="1")
         outcome = text(session, person, now, typed)
     assert outcome.error
     assert outcome.screen.text == "Loại họp?"
-    assert state(db).step == "kind"
+    assert (state(db).step, state(db).answers) == ("kind", {"cell": "1"})
+
+
+def test_first_words_of_a_label_pick_it_on_a_choice(db: Database, now: datetime, person) -> None:
+    with db.session() as session:
+        start(session, person, now, cell="1")
+        assert text(session, person, now, "họp").error is None
+    assert state(db).answers == {"cell": "1", "kind": "meet"}
 
 
 def test_state_survives_a_restart(db: Database, now: datetime, person) -> None:
@@ -338,3 +349,475 @@ def test_state_of_an_unknown_flow_is_dropped(db: Database, now: datetime, person
     with db.session() as session:
         assert FlowEngine([]).resume(session=session, key=KEY, person=person, t=T, now=now) is None
     assert state(db) is None
+
+
+# --- typed answers: numbers, labels, words, cancel (channels without buttons) -----------------
+
+EN = translator("en")
+CANCELLED = "Cancelled. Nothing was changed."
+SKIP = "~skip"
+ANSWERS = [
+    Option("attend", "✅ Tham dự"),
+    Option("excused", "Vắng có lý do"),
+    Option("absent", "Vắng không lý do"),
+    Option("late", "🕐 Đến muộn"),
+]
+
+
+def day_options(ctx: FlowContext) -> list[Option]:
+    """Three suggested days after `now` (so the list moves on at midnight)."""
+    days = [ctx.now.date() + timedelta(days=n) for n in (1, 2, 3)]
+    return [Option(day.isoformat(), f"Ngày {day.day}/{day.month}") for day in days]
+
+
+def parse_day(ctx: FlowContext, text: str) -> str:
+    parts = text.strip().split("/")
+    if not all(p.isdigit() for p in parts) or len(parts) > 2:
+        raise InvalidAnswer("Ngày không hợp lệ.")
+    month = int(parts[1]) if len(parts) == 2 else 11
+    return f"2026-{month:02d}-{int(parts[0]):02d}"
+
+
+def complete_typed(ctx: FlowContext) -> Screen:
+    COMPLETED.append(dict(ctx.answers))
+    return Screen("Đã lưu.")
+
+
+TYPED = Flow(
+    name="typed",
+    steps=(
+        Step(
+            "answer",
+            StepKind.CHOICE,
+            lambda ctx: "Đồng chí có tham dự?",
+            options=lambda ctx: list(ANSWERS),
+            columns=2,
+        ),
+        Step(
+            "topic",
+            StepKind.TEXT,
+            lambda ctx: "Nội dung chính (hoặc Bỏ qua)?",
+            options=lambda ctx: [Option(SKIP, "Bỏ qua")],
+            parse=lambda ctx, text: text.strip(),
+        ),
+        Step("day", StepKind.TEXT, lambda ctx: "Ngày nào?", options=day_options, parse=parse_day),
+        Step("confirm", StepKind.CONFIRM, lambda ctx: "Lưu lại?"),
+    ),
+    complete=complete_typed,
+)
+
+
+def typed_engine() -> FlowEngine:
+    return FlowEngine([MEETING, TYPED])
+
+
+def open_typed(session: Session, person: Person, now: datetime, t=EN) -> Outcome:
+    return typed_engine().start(
+        session=session, name="typed", key=KEY, person=person, t=t, now=now
+    )
+
+
+def say(session: Session, person: Person, now: datetime, typed: str, t=EN) -> Outcome:
+    outcome = typed_engine().answer_text(
+        session=session, key=KEY, person=person, t=t, now=now, text=typed
+    )
+    assert outcome is not None
+    return outcome
+
+
+def typed_to(db: Database, person: Person, now: datetime, step: str, t=EN) -> Outcome:
+    """Opens the typed flow and answers by typing until `step` is asked."""
+    scripted = {"answer": "1", "topic": "1", "day": "1"}
+    with db.session() as session:
+        outcome = open_typed(session, person, now, t)
+        for _ in range(len(TYPED.steps)):
+            current = FlowEngine.state(session, KEY)
+            assert current is not None
+            if current.step == step:
+                return outcome
+            outcome = say(session, person, now, scripted[current.step], t)
+            assert outcome.error is None
+    raise AssertionError(f"never asked {step}")
+
+
+def day(now: datetime, n: int) -> str:
+    return (now.date() + timedelta(days=n)).isoformat()
+
+
+def test_numbered_options_follow_the_buttons_row_by_row(db, now, person) -> None:
+    with db.session() as session:
+        outcome = open_typed(session, person, now)
+    assert [len(row) for row in outcome.screen.keyboard] == [2, 2, 1]
+    numbered = numbered_options(outcome.screen)
+    assert [(n.number, n.label, n.cancel) for n in numbered] == [
+        (1, "✅ Tham dự", False),
+        (2, "Vắng có lý do", False),
+        (3, "Vắng không lý do", False),
+        (4, "🕐 Đến muộn", False),
+        (0, EN.gettext("✖️ Cancel"), True),
+    ]
+    assert numbered[-1].data.endswith("|" + CANCEL_VALUE)
+    assert [parse_callback(n.data)[2] for n in numbered[:4]] == [o.value for o in ANSWERS]
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("1", "attend"), ("2", "excused"), (" 3 ", "absent"), ("4", "late"), ("4.", "late")],
+)
+def test_a_typed_number_picks_the_button_with_that_number(db, now, person, typed, value) -> None:
+    with db.session() as session:
+        first = open_typed(session, person, now)
+        outcome = say(session, person, now, typed)
+    assert outcome.error is None
+    assert outcome.screen.text == "Nội dung chính (hoặc Bỏ qua)?"
+    assert state(db).answers == {"answer": value}
+    listed = {n.number: parse_callback(n.data)[2] for n in numbered_options(first.screen)}
+    assert listed[int(typed.strip(" ."))] == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("✅ Tham dự", "attend"),
+        ("tham dự", "attend"),
+        ("tham du", "attend"),
+        ("  THAM   DỰ! ", "attend"),
+        ("Vắng có lý do", "excused"),
+        ("vang co ly do", "excused"),
+        ("VẮNG KHÔNG LÝ DO", "absent"),
+        ("đến muộn", "late"),
+        ("den muon", "late"),
+        # The first words of one label, or a run of its words, on a choice step.
+        ("đến", "late"),
+        ("vắng có", "excused"),
+        ("vang khong", "absent"),
+        ("muộn", "late"),
+        ("không lý do", "absent"),
+        # A choice's value still works (older clients typed it).
+        ("attend", "attend"),
+    ],
+)
+def test_a_typed_label_picks_its_option(db, now, person, typed, value) -> None:
+    with db.session() as session:
+        open_typed(session, person, now)
+        outcome = say(session, person, now, typed)
+    assert outcome.error is None
+    assert state(db).answers == {"answer": value}
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("vắng", "2. Vắng có lý do, 3. Vắng không lý do"),
+        ("ly do", "2. Vắng có lý do, 3. Vắng không lý do"),
+    ],
+)
+def test_words_fitting_several_options_reask_naming_them(db, now, person, typed, named) -> None:
+    with db.session() as session:
+        open_typed(session, person, now)
+        outcome = say(session, person, now, typed)
+    assert outcome.error == f"“{typed}” matches several choices: {named} — please type the number."
+    assert outcome.screen.text == "Đồng chí có tham dự?"
+    assert not outcome.finished
+    assert (state(db).step, state(db).answers) == ("answer", {})
+
+
+def test_the_choice_error_is_escaped_and_short(db, now, person) -> None:
+    with db.session() as session:
+        open_typed(session, person, now)
+        outcome = say(session, person, now, "<b>" + "x" * 80)
+    assert outcome.error.startswith("No choice matches “&lt;b&gt;xxx")
+    assert "…”." in outcome.error
+    assert "<b>" not in outcome.error
+
+
+@pytest.mark.parametrize("typed", ["5", "99", "12345"])
+def test_a_number_out_of_range_on_a_choice_states_the_range(db, now, person, typed) -> None:
+    with db.session() as session:
+        open_typed(session, person, now)
+        outcome = say(session, person, now, typed)
+    assert outcome.error == "Please type a number from 1 to 4, or 0 to cancel."
+    assert outcome.screen.text == "Đồng chí có tham dự?"
+    assert (state(db).step, state(db).answers) == ("answer", {})
+
+
+def test_unknown_words_on_a_choice_reask_with_the_range(db, now, person) -> None:
+    with db.session() as session:
+        open_typed(session, person, now)
+        outcome = say(session, person, now, "có lẽ")
+    assert outcome.error == (
+        "No choice matches “có lẽ”. Please type a number from 1 to 4, or 0 to cancel."
+    )
+    assert state(db).step == "answer"
+
+
+@pytest.mark.parametrize(
+    "typed", ["0", " 0 ", "hủy", "Huỷ", "HUY", "hủy bỏ", "cancel", "✖️ Cancel"]
+)
+@pytest.mark.parametrize("step", ["answer", "topic", "day"])
+def test_zero_or_cancel_words_close_the_form(db, now, person, typed, step) -> None:
+    typed_to(db, person, now, step)
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.finished
+    assert outcome.error is None
+    assert outcome.screen.text == CANCELLED
+    assert state(db) is None
+    assert COMPLETED == []
+
+
+def test_zero_cancels_a_text_step_without_options(db, now, person) -> None:
+    with db.session() as session:
+        start(session, person, now, cell="1")
+        text(session, person, now, "1")
+        outcome = text(session, person, now, "0")
+    assert outcome.finished
+    assert outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+    assert state(db) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("1", SKIP),
+        ("Bỏ qua", SKIP),
+        ("bo qua", SKIP),
+        # Free text stays free on a text step: no first-words guessing, and other numbers
+        # are answers for the step's parser.
+        ("Bỏ", "Bỏ"),
+        ("Nghị quyết 42", "Nghị quyết 42"),
+        ("7", "7"),
+        ("2", "2"),
+    ],
+)
+def test_a_text_step_with_options(db, now, person, typed, topic) -> None:
+    typed_to(db, person, now, "topic")
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.error is None
+    assert outcome.screen.text == "Ngày nào?"
+    assert state(db).answers == {"answer": "attend", "topic": topic}
+
+
+def test_typing_an_option_of_a_text_step_stores_what_the_button_does(db, now, person) -> None:
+    tapped = typed_to(db, person, now, "topic")
+    with db.session() as session:
+        press_outcome = typed_engine().answer_button(
+            session=session, key=KEY, person=person, t=EN, now=now, data=button(tapped, "Bỏ qua")
+        )
+    by_button = state(db).answers
+    assert press_outcome.edit
+    assert press_outcome.error is None
+    with db.session() as session:
+        typed_engine().cancel(session, KEY)
+    typed_to(db, person, now, "topic")
+    with db.session() as session:
+        typed_outcome = say(session, person, now, "1")
+    assert state(db).answers == by_button == {"answer": "attend", "topic": SKIP}
+    assert typed_outcome.screen.text == press_outcome.screen.text
+    assert not typed_outcome.edit
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen"),
+    [("2", 2), ("1", 1), ("3", 3), (None, 2)],  # None: the label of the second day
+)
+def test_a_suggested_day_by_number_or_label(db, now, person, typed, chosen) -> None:
+    asked = typed_to(db, person, now, "day")
+    label = [n.label for n in numbered_options(asked.screen)][1]
+    with db.session() as session:
+        outcome = say(session, person, now, typed or label.lower())
+    assert outcome.error is None
+    assert outcome.screen.text == "Lưu lại?"
+    assert state(db).answers["day"] == day(now, chosen)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("26", "2026-11-26"), ("26/12", "2026-12-26")])
+def test_a_day_number_out_of_the_list_goes_to_the_parser(db, now, person, typed, stored) -> None:
+    typed_to(db, person, now, "day")
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.error is None
+    assert state(db).answers["day"] == stored
+
+
+def test_the_parser_still_refuses_on_a_text_step_with_options(db, now, person) -> None:
+    typed_to(db, person, now, "day")
+    with db.session() as session:
+        outcome = say(session, person, now, "ngày kia")
+    assert outcome.error == "Ngày không hợp lệ."
+    assert state(db).step == "day"
+
+
+@pytest.mark.parametrize("typed", ["1", "✅ Confirm", "confirm", "CONFIRM"])
+def test_confirm_by_number_or_label(db, now, person, typed) -> None:
+    typed_to(db, person, now, "confirm")
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.finished
+    assert outcome.screen.text == "Đã lưu."
+    expected = {"answer": "attend", "topic": SKIP, "day": day(now, 1), "confirm": True}
+    assert expected == COMPLETED[0]
+    assert len(COMPLETED) == 1
+    assert state(db) is None
+
+
+@pytest.mark.parametrize("typed", ["xác nhận", "xac nhan", "✅ Xác nhận", "xác"])
+def test_confirm_by_vietnamese_label(db, now, person, typed) -> None:
+    typed_to(db, person, now, "confirm", t=T)
+    with db.session() as session:
+        assert say(session, person, now, typed, t=T).finished
+    assert len(COMPLETED) == 1
+
+
+@pytest.mark.parametrize("typed", ["2", "0", "no", "Cancel", "hủy", "huy"])
+def test_declining_a_confirm_by_number_or_label(db, now, person, typed) -> None:
+    typed_to(db, person, now, "confirm")
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.finished
+    assert outcome.screen.text == CANCELLED
+    assert COMPLETED == []
+    assert state(db) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("3", "Please type a number from 1 to 2, or 0 to cancel."),
+        ("được", "No choice matches “được”. Please type a number from 1 to 2, or 0 to cancel."),
+    ],
+)
+def test_a_confirm_reasks_what_it_cannot_read(db, now, person, typed, error) -> None:
+    typed_to(db, person, now, "confirm")
+    with db.session() as session:
+        outcome = say(session, person, now, typed)
+    assert outcome.error == error
+    assert outcome.screen.text == "Lưu lại?"
+    assert [n.number for n in numbered_options(outcome.screen)] == [1, 2]
+    assert state(db).step == "confirm"
+
+
+def test_a_number_applies_to_the_current_step_only(db, now, person) -> None:
+    with db.session() as session:
+        first = open_typed(session, person, now)
+        say(session, person, now, "4")
+        # The form moved on: "4" again is the topic (one option), not option 4 of the first step.
+        assert say(session, person, now, "4").screen.text == "Ngày nào?"
+        assert say(session, person, now, "3").screen.text == "Lưu lại?"
+        with pytest.raises(StaleButton):
+            typed_engine().answer_button(
+                session=session,
+                key=KEY,
+                person=person,
+                t=EN,
+                now=now,
+                data=first.screen.keyboard[0][0].data,
+            )
+    assert state(db).answers == {"answer": "late", "topic": "4", "day": day(now, 3)}
+
+
+def test_a_number_means_what_the_screen_listed_after_the_list_moved(db, now, person) -> None:
+    typed_to(db, person, now, "day")
+    tomorrow = now + timedelta(days=1)
+    # The second day shown yesterday is the first of today's list: "2" still means that day.
+    with db.session() as session:
+        outcome = FlowEngine([TYPED]).answer_text(
+            session=session, key=KEY, person=person, t=EN, now=tomorrow, text="2"
+        )
+    assert outcome.error is None
+    assert state(db).answers["day"] == day(now, 2)
+
+
+def test_a_number_whose_option_is_gone_reasks_with_the_new_list(db, now, person) -> None:
+    typed_to(db, person, now, "day")
+    tomorrow = now + timedelta(days=1)
+    with db.session() as session:
+        outcome = say(session, person, tomorrow, "1")  # that day is today now: no longer listed
+    assert outcome.error == (
+        "The choices have changed since they were shown. Please choose again from this list."
+    )
+    first_listed = numbered_options(outcome.screen)[0]
+    assert first_listed.label == f"Ngày {(now + timedelta(days=2)).day}/11"
+    assert state(db).step == "day"
+    with db.session() as session:
+        assert say(session, person, tomorrow, "1").error is None  # the new list was shown
+    assert state(db).answers["day"] == day(now, 2)
+
+
+def test_the_listed_values_survive_a_restart_and_stay_out_of_params(db, now, person) -> None:
+    typed_to(db, person, now, "day")
+    saved = state(db)
+    assert saved.params[SHOWN] == {"step": "day", "values": [day(now, n) for n in (1, 2, 3)]}
+    seen: list[dict[str, Any]] = []
+    spy = Flow(
+        name="typed",
+        steps=TYPED.steps,
+        complete=lambda ctx: seen.append(dict(ctx.params)) or Screen("ok"),
+    )
+    with db.session() as session:
+        FlowEngine([spy]).answer_text(
+            session=session, key=KEY, person=person, t=EN, now=now, text="3"
+        )
+    with db.session() as session:
+        assert (
+            FlowEngine([spy])
+            .answer_text(session=session, key=KEY, person=person, t=EN, now=now, text="1")
+            .finished
+        )
+    assert seen == [{}]
+
+
+def test_a_too_long_typed_answer_is_refused_before_matching(db, now, person) -> None:
+    typed_to(db, person, now, "topic")
+    with db.session() as session:
+        outcome = say(session, person, now, "1" * (MAX_TEXT_ANSWER + 1))
+    assert outcome.error == "That is too long. Please shorten it."
+    assert state(db).answers == {"answer": "attend"}
+
+
+def test_a_button_with_an_unknown_value_is_stale(db, now, person) -> None:
+    with db.session() as session:
+        first = open_typed(session, person, now)
+        data = first.screen.keyboard[0][0].data.rsplit("|", 1)[0] + "|nope"
+        with pytest.raises(StaleButton):
+            typed_engine().answer_button(
+                session=session, key=KEY, person=person, t=EN, now=now, data=data
+            )
+    assert state(db).answers == {}
+
+
+# --- matching helpers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [
+        ("✅ Tham dự", "tham du"),
+        ("🕐 Đến muộn", "den muon"),
+        ("➕ Add people and create personal links", "add people and create personal links"),
+        ("90 phút (khuyến nghị)", "90 phut khuyen nghi"),
+        ("Thứ Năm, 26/11", "thu nam 26 11"),
+        ("🔗", ""),
+    ],
+)
+def test_match_key(label: str, key: str) -> None:
+    assert match_key(label) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [("2", 2), (" 12 ", 12), ("3.", 3), ("3)", 3), ("0", 0), ("2a", None), ("19:30", None)],
+)
+def test_typed_number(typed: str, number: int | None) -> None:
+    assert typed_number(typed) == number
+
+
+def test_two_options_with_the_same_label_are_ambiguous() -> None:
+    labels = ["Nguyễn Thị Lan", "Trần Văn Hùng", "Nguyễn Thị Lan"]
+    values = ["7", "8", "9"]
+    assert match_label("nguyen thi lan", labels, values, free_text=False).hits == (0, 2)
+    assert match_label("lan", labels, values, free_text=False).hits == (0, 2)
+    assert match_label("hùng", labels, values, free_text=False).hits == (1,)
+    assert match_label("hùng", labels, values, free_text=True).hits == ()
+    assert match_label("hủy", labels, values, free_text=True).cancel

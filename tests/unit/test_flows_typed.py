@@ -1,0 +1,639 @@
+"""Every registered flow, driven from start to finish by typed text only (as on Zalo, no buttons).
+
+At each question the driver types what a script says for that step: the number of an option
+(the numbered list a text channel shows), or a realistic Vietnamese answer for a free-text
+step. Each flow is also driven by typing option labels instead of numbers (as shown, and folded
+without diacritics), and once cancelled with "0", which must leave the database untouched.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, inspect, table
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, select
+
+from bot.datetext import ParsedTime, combine
+from bot.db import Database
+from bot.flows.engine import FlowEngine, FlowKey, Outcome, numbered_options, parse_callback
+from bot.flows.matching import match_key
+from bot.flows.registry import build_engine
+from bot.i18n import translator
+from bot.models import (
+    Invite,
+    InviteKind,
+    JoinRequest,
+    JoinRequestStatus,
+    Meeting,
+    MeetingDocument,
+    MeetingKind,
+    MeetingStatus,
+    MeetingTask,
+    Member,
+    MemberStatus,
+    Person,
+    Role,
+    Rsvp,
+    RsvpAnswer,
+)
+from bot.services import invites, meetings, members
+from tests import factories
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+T = translator("vi")
+MAX_QUESTIONS = 30
+_keys = itertools.count(1)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A wall-clock time in Hồ Chí Minh City, as the UTC instant."""
+    return combine(day, ParsedTime(hour, minute), HCM)
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(HCM).date()
+
+
+@dataclass
+class World:
+    """Who runs the flow, with which params and clock, and the ids the checks need."""
+
+    person: Person
+    now: datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Script:
+    """One way through one flow: how to build the world, what to type, what must exist after."""
+
+    name: str
+    flow: str
+    build: Callable[[Session, datetime], World]
+    typed: dict[str, str]
+    check: Callable[[Session, World], None]
+
+
+# --- worlds -------------------------------------------------------------------------------------
+
+
+def secretary_world(session: Session, now: datetime) -> World:
+    c = factories.cell(session, now)
+    assert c.org.id is not None
+    lan, _ = factories.joined_member(session, c, "Trần Thị Lan", now)
+    hung, _ = factories.joined_member(session, c, "Lê Văn Hùng", now)
+    [waiting] = members.add_members(
+        session=session,
+        org_id=c.org.id,
+        names=["Phạm Văn Cường"],
+        role=Role.MEMBER,
+        status=MemberStatus.FULL,
+        actor=c.secretary,
+        now=now,
+    )
+    ids = {"org": c.org.id, "lan": lan.id or 0, "hung": hung.id or 0, "cuong": waiting.id or 0}
+    return World(c.secretary, now, {"bot_username": "chibot_test_bot"}, ids)
+
+
+def member_world(session: Session, now: datetime) -> World:
+    world = secretary_world(session, now)
+    world.params = {"org_id": world.ids["org"], "member_id": world.ids["lan"]}
+    return world
+
+
+def meeting_world(session: Session, now: datetime, starts_at: datetime | None = None) -> World:
+    """A cell with a regular meeting (26/11 19:30 unless told), run by its secretary."""
+    world = secretary_world(session, now)
+    draft = meetings.MeetingDraft(
+        kind=MeetingKind.REGULAR,
+        starts_at=starts_at or at(date(2026, 11, 26), 19, 30),
+        place="Hội trường khu phố 3",
+    )
+    meeting = meetings.create_meeting(
+        session=session, org_id=world.ids["org"], draft=draft, actor=world.person, now=now
+    )
+    assert meeting.id is not None
+    world.ids["meeting"] = meeting.id
+    world.params = {"meeting_id": meeting.id, "version": meeting.version}
+    return world
+
+
+def rsvp_world(session: Session, now: datetime) -> World:
+    """A member who tapped “Vắng có lý do”, now asked the reason privately."""
+    world = meeting_world(session, now)
+    person = session.get(Person, member(session, world.ids["lan"]).person_id)
+    assert person is not None
+    meetings.answer_rsvp(
+        session=session,
+        meeting_id=world.ids["meeting"],
+        person=person,
+        answer=RsvpAnswer.EXCUSED,
+        now=now,
+    )
+    world.person = person
+    world.params = {"meeting_id": world.ids["meeting"]}
+    return world
+
+
+def held_meeting_world(session: Session, now: datetime) -> World:
+    """A meeting held this afternoon; the conclusion is typed in the evening."""
+    world = meeting_world(session, now, at(local_today(now), 14))
+    world.now = at(local_today(now), 17, 30)
+    world.params = {"meeting_id": world.ids["meeting"]}
+    return world
+
+
+def document_world(session: Session, now: datetime) -> World:
+    world = meeting_world(session, now)
+    world.params = {
+        "file_id": "BQACAgUAAxkBAAIBbmVfile",
+        "file_name": "Bien-ban-sinh-hoat-thang-11.pdf",
+        "mime_type": "application/pdf",
+        "size": 245_760,
+    }
+    return world
+
+
+def personal_invite_world(session: Session, now: datetime) -> World:
+    world = secretary_world(session, now)
+    secretary = world.person
+    token = invites.create_personal_invite(
+        session=session,
+        org_id=world.ids["org"],
+        member_id=world.ids["cuong"],
+        actor=secretary,
+        now=now,
+    )
+    newcomer = factories.person(session, "Cường Phạm", now)
+    return World(newcomer, now, {"token": token}, {**world.ids, "person": newcomer.id or 0})
+
+
+def cell_invite_world(session: Session, now: datetime) -> World:
+    world = secretary_world(session, now)
+    token = invites.create_cell_invite(
+        session=session, org_id=world.ids["org"], actor=world.person, now=now
+    )
+    stranger = factories.person(session, "mai.do", now)
+    return World(stranger, now, {"token": token}, {**world.ids, "person": stranger.id or 0})
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def member(session: Session, member_id: int) -> Member:
+    found = session.get(Member, member_id)
+    assert found is not None
+    return found
+
+
+def meeting(session: Session, world: World) -> Meeting:
+    found = session.get(Meeting, world.ids["meeting"])
+    assert found is not None
+    return found
+
+
+def roster_by_name(session: Session, world: World) -> dict[str, Member]:
+    rows = session.exec(select(Member).where(Member.org_id == world.ids["org"])).all()
+    return {m.full_name: m for m in rows}
+
+
+def check_added(session: Session, world: World) -> None:
+    roster = roster_by_name(session, world)
+    for name in ("Trần Văn An", "Lê Thị Bình"):
+        added = roster[name]
+        assert (added.role, added.status, added.person_id) == (
+            Role.MEMBER,
+            MemberStatus.PROBATIONARY,
+            None,
+        )
+        links = session.exec(select(Invite).where(Invite.member_id == added.id)).all()
+        assert [i.kind for i in links] == [InviteKind.PERSONAL]
+
+
+def check_cell_link(session: Session, world: World) -> None:
+    links = session.exec(
+        select(Invite).where(Invite.org_id == world.ids["org"], Invite.kind == InviteKind.CELL)
+    ).all()
+    assert len(links) == 1
+
+
+def check_link_again(session: Session, world: World) -> None:
+    links = session.exec(select(Invite).where(Invite.member_id == world.ids["cuong"])).all()
+    assert [i.kind for i in links] == [InviteKind.PERSONAL]
+
+
+def check_joined(session: Session, world: World) -> None:
+    assert member(session, world.ids["cuong"]).person_id == world.ids["person"]
+
+
+def check_join_request(session: Session, world: World) -> None:
+    request = session.exec(
+        select(JoinRequest).where(JoinRequest.person_id == world.ids["person"])
+    ).one()
+    assert (request.full_name, request.status) == ("Đỗ Thị Mai", JoinRequestStatus.PENDING)
+
+
+def check_role(session: Session, world: World) -> None:
+    assert member(session, world.ids["lan"]).role == Role.COMMITTEE
+
+
+def check_status(session: Session, world: World) -> None:
+    assert member(session, world.ids["lan"]).status == MemberStatus.PROBATIONARY
+
+
+def check_removed(session: Session, world: World) -> None:
+    assert member(session, world.ids["lan"]).removed_at is not None
+
+
+def new_meeting(session: Session, world: World) -> Meeting:
+    [created] = session.exec(select(Meeting).where(Meeting.org_id == world.ids["org"])).all()
+    return created
+
+
+def check_regular_meeting(session: Session, world: World) -> None:
+    created = new_meeting(session, world)
+    # "1" on the topic step is “Bỏ qua”, and "2" on the day step the second suggested day.
+    assert created.topic == ""
+    assert created.kind == MeetingKind.REGULAR
+    assert created.starts_at == at(local_today(world.now) + timedelta(days=2), 19, 30)
+    assert created.duration_minutes == 90
+    assert created.place == "Hội trường Đảng ủy phường Bến Nghé"
+    assert created.chair_member_id == world.ids["hung"]
+    assert created.presenter_member_id == world.ids["lan"]
+    assert created.agenda == ["Quán triệt Nghị quyết Trung ương 10", "Kiểm điểm công tác tháng 11"]
+    assert created.reminder_offsets == [1440, 120]
+    assert created.series_id is None
+
+
+def check_thematic_meeting(session: Session, world: World) -> None:
+    created = new_meeting(session, world)
+    assert created.kind == MeetingKind.THEMATIC
+    assert created.topic == "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh"
+    assert created.starts_at == at(date(2026, 12, 26), 19, 30)
+    assert created.duration_minutes == 60
+    assert created.chair_member_id is None
+    assert created.presenter_member_id is None
+    assert created.agenda == []
+    assert sorted(created.reminder_offsets) == [180, 2880]
+    assert created.series_id is not None
+
+
+def rsvp(session: Session, world: World) -> Rsvp:
+    return session.exec(
+        select(Rsvp).where(
+            Rsvp.meeting_id == world.ids["meeting"], Rsvp.member_id == world.ids["lan"]
+        )
+    ).one()
+
+
+def check_reason_option(session: Session, world: World) -> None:
+    answer = rsvp(session, world)
+    assert (answer.answer, answer.reason) == (RsvpAnswer.EXCUSED, T.gettext("Illness"))
+
+
+def check_reason_typed(session: Session, world: World) -> None:
+    answer = rsvp(session, world)
+    assert (answer.answer, answer.reason) == (RsvpAnswer.EXCUSED, "Đi khám bệnh định kỳ ở tỉnh")
+
+
+def check_moved(session: Session, world: World) -> None:
+    moved = meeting(session, world)
+    assert (moved.starts_at, moved.version) == (at(date(2026, 11, 28), 20), 2)
+
+
+def check_new_place(session: Session, world: World) -> None:
+    assert meeting(session, world).place == "Phòng họp tầng 3, trụ sở UBND phường"
+
+
+def check_meeting_cancelled(session: Session, world: World) -> None:
+    assert meeting(session, world).status == MeetingStatus.CANCELLED
+
+
+CONCLUSION = "Chi bộ thống nhất đẩy mạnh thu đảng phí quý IV và chuẩn bị tổng kết năm."
+
+
+def check_conclusion(session: Session, world: World) -> None:
+    concluded = meeting(session, world)
+    assert concluded.conclusion == CONCLUSION
+    [task] = session.exec(select(MeetingTask).where(MeetingTask.meeting_id == concluded.id)).all()
+    assert (task.owner_member_id, task.description, task.due_on) == (
+        world.ids["lan"],
+        "chuẩn bị báo cáo quý IV",
+        date(2026, 12, 15),
+    )
+
+
+def check_conclusion_without_tasks(session: Session, world: World) -> None:
+    concluded = meeting(session, world)
+    assert concluded.conclusion == CONCLUSION
+    assert (
+        session.exec(select(MeetingTask).where(MeetingTask.meeting_id == concluded.id)).all() == []
+    )
+
+
+def check_document(session: Session, world: World) -> None:
+    [document] = session.exec(
+        select(MeetingDocument).where(MeetingDocument.meeting_id == world.ids["meeting"])
+    ).all()
+    assert document.file_name == "Bien-ban-sinh-hoat-thang-11.pdf"
+
+
+# --- the scripts: step name → what the person types ----------------------------------------------
+
+SCRIPTS = [
+    Script(
+        "invite: add people",
+        "invite",
+        secretary_world,
+        {
+            "action": "1",
+            "names": "Trần Văn An\nLê Thị Bình",
+            "role": "1",
+            "status": "2",
+            "confirm": "1",
+        },
+        check_added,
+    ),
+    Script("invite: cell link", "invite", secretary_world, {"action": "2"}, check_cell_link),
+    Script(
+        "invite: link again",
+        "invite",
+        secretary_world,
+        {"action": "3", "member": "1"},
+        check_link_again,
+    ),
+    Script(
+        "join with a personal link",
+        "join_personal",
+        personal_invite_world,
+        {"confirm": "1"},
+        check_joined,
+    ),
+    Script(
+        "ask to join with a cell link",
+        "join_request",
+        cell_invite_world,
+        {"name": "Đỗ Thị Mai", "confirm": "1"},
+        check_join_request,
+    ),
+    Script(
+        "roster: change role",
+        "edit_member",
+        member_world,
+        {"action": "1", "role": "2", "confirm": "1"},
+        check_role,
+    ),
+    Script(
+        "roster: change status",
+        "edit_member",
+        member_world,
+        {"action": "2", "status": "2", "confirm": "1"},
+        check_status,
+    ),
+    Script(
+        "roster: remove",
+        "edit_member",
+        member_world,
+        {"action": "3", "confirm": "1"},
+        check_removed,
+    ),
+    Script(
+        "new regular meeting",
+        "new_meeting",
+        secretary_world,
+        {
+            "kind": "1",
+            "topic": "1",
+            "day": "2",
+            "time": "6",  # 07:30, 08:00, 14:00, 17:00, 19:00, 19:30, 20:00
+            "duration": "1",
+            "place": "Hội trường Đảng ủy phường Bến Nghé",
+            "chair": "4",  # 1 nobody, 2 the secretary, then Cường, Hùng, Lan by given name
+            "presenter": "5",
+            "agenda": "Quán triệt Nghị quyết Trung ương 10\nKiểm điểm công tác tháng 11",
+            "recurrence": "1",
+            "reminders": "2",
+            "confirm": "1",
+        },
+        check_regular_meeting,
+    ),
+    Script(
+        "new thematic meeting, everything typed",
+        "new_meeting",
+        secretary_world,
+        {
+            "kind": "2",
+            "topic": "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+            "day": "26/12 19h30",
+            "duration": "2",
+            "place": "https://meet.jit.si/chibo-van-phong",
+            "chair": "1",
+            "presenter": "1",
+            "agenda": "1",
+            "recurrence": "2",
+            "reminders": "2 ngày, 3 giờ",
+            "confirm": "1",
+        },
+        check_thematic_meeting,
+    ),
+    Script(
+        "excused absence: a listed reason",
+        "rsvp_reason",
+        rsvp_world,
+        {"reason": "2"},
+        check_reason_option,
+    ),
+    Script(
+        "excused absence: a typed reason",
+        "rsvp_reason",
+        rsvp_world,
+        {"reason": "Đi khám bệnh định kỳ ở tỉnh"},
+        check_reason_typed,
+    ),
+    Script(
+        "move a meeting",
+        "edit_meeting",
+        meeting_world,
+        {"action": "1", "when": "28/11 20h", "confirm": "1"},
+        check_moved,
+    ),
+    Script(
+        "change a meeting's place",
+        "edit_meeting",
+        meeting_world,
+        {"action": "2", "place": "Phòng họp tầng 3, trụ sở UBND phường", "confirm": "1"},
+        check_new_place,
+    ),
+    Script(
+        "cancel a meeting",
+        "edit_meeting",
+        meeting_world,
+        {"action": "3", "confirm": "1"},
+        check_meeting_cancelled,
+    ),
+    Script(
+        "conclusion with a task",
+        "conclusion",
+        held_meeting_world,
+        {
+            "conclusion": CONCLUSION,
+            "tasks": "Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12",
+            "confirm": "1",
+        },
+        check_conclusion,
+    ),
+    Script(
+        "conclusion, tasks skipped",
+        "conclusion",
+        held_meeting_world,
+        {"conclusion": CONCLUSION, "tasks": "1", "confirm": "1"},
+        check_conclusion_without_tasks,
+    ),
+    Script(
+        "attach a document",
+        "attach_document",
+        document_world,
+        {"meeting": "1", "confirm": "1"},
+        check_document,
+    ),
+]
+MODES = ["numbers", "labels", "folded labels"]
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """What happened: the last outcome and the steps asked, in order."""
+
+    outcome: Outcome
+    asked: list[str]
+    key: FlowKey
+
+
+def typed_for(script: Script, step: str, outcome: Outcome, mode: str) -> tuple[str, Any]:
+    """Returns what to type at `step`, and the answer it must store (None: the parser decides)."""
+    listed = [n for n in numbered_options(outcome.screen) if not n.cancel]
+    typed = script.typed.get(step)
+    if typed is None:
+        assert listed, f"{script.name}: no typed answer for the free-text step {step!r}"
+        typed = "1"
+    if not typed.isdigit() or not 1 <= int(typed) <= len(listed):
+        return typed, None
+    option = listed[int(typed) - 1]
+    parsed = parse_callback(option.data)
+    assert parsed is not None
+    value: Any = True if parsed[2] == "yes" else parsed[2]
+    if mode == "labels":
+        return option.label, value
+    if mode == "folded labels":
+        return match_key(option.label), value
+    return typed, value
+
+
+def drive(
+    db: Database, script: Script, world: World, mode: str = "numbers", stop_at: int | None = None
+) -> Run:
+    """Runs the script's flow by typed text only; with `stop_at`, types "0" at that question."""
+    engine = build_engine()
+    key = FlowKey("zalo", f"chat{next(_keys)}", f"user{next(_keys)}")
+    with db.session() as session:
+        outcome = engine.start(
+            session=session,
+            name=script.flow,
+            key=key,
+            person=world.person,
+            t=T,
+            now=world.now,
+            params=world.params,
+        )
+    asked: list[str] = []
+    for _ in range(MAX_QUESTIONS):
+        if outcome.finished:
+            return Run(outcome, asked, key)
+        assert outcome.error is None, f"{script.name} at {asked[-1:]}: {outcome.error}"
+        with db.session() as session:
+            state = FlowEngine.state(session, key)
+        assert state is not None
+        asked.append(state.step)
+        if stop_at is not None and len(asked) == stop_at:
+            typed, expected = "0", None
+        else:
+            typed, expected = typed_for(script, state.step, outcome, mode)
+        with db.session() as session:
+            answer = engine.answer_text(
+                session=session, key=key, person=world.person, t=T, now=world.now, text=typed
+            )
+            assert answer is not None
+            outcome = answer
+            after = FlowEngine.state(session, key)
+        if expected is not None and after is not None and not outcome.error:
+            # A typed number or label stores exactly what the numbered button carries.
+            assert after.answers[state.step] == expected, (script.name, state.step, typed)
+    raise AssertionError(f"{script.name}: not finished after {MAX_QUESTIONS} questions: {asked}")
+
+
+def row_counts(db: Database) -> dict[str, int]:
+    """Counts the rows of every table except the open forms."""
+    with db.session() as session:
+        names = inspect(session.get_bind()).get_table_names()
+        return {
+            name: session.execute(sql_select(func.count()).select_from(table(name))).scalar_one()
+            for name in names
+            if name not in {"flowstate", "alembic_version"}
+        }
+
+
+def build(db: Database, script: Script, now: datetime) -> World:
+    with db.session() as session:
+        return script.build(session, now)
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_every_registered_flow_has_a_typed_script() -> None:
+    assert {script.flow for script in SCRIPTS} == set(build_engine().flows)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def test_a_flow_runs_to_the_end_by_typing(db: Database, now: datetime, script, mode) -> None:
+    world = build(db, script, now)
+    run = drive(db, script, world, mode)
+    assert run.outcome.finished
+    assert run.outcome.error is None
+    assert run.outcome.screen.text != T.gettext("Cancelled. Nothing was changed.")
+    unused = set(script.typed) - set(run.asked)
+    assert not unused, f"{script.name}: scripted steps never asked: {unused} (asked {run.asked})"
+    with db.session() as session:
+        script.check(session, world)
+        assert FlowEngine.state(session, run.key) is None
+
+
+FIRST_SCRIPTS = {script.flow: script for script in reversed(SCRIPTS)}
+
+
+@pytest.mark.parametrize("flow", sorted(FIRST_SCRIPTS))
+def test_zero_at_the_second_question_stores_nothing(db: Database, now: datetime, flow) -> None:
+    script = FIRST_SCRIPTS[flow]
+    # Forms of one question are cancelled at that question.
+    stop_at = 1 if len(build_engine().flows[flow].steps) == 1 else 2
+    world = build(db, script, now)
+    before = row_counts(db)
+    run = drive(db, script, world, stop_at=stop_at)
+    assert run.outcome.finished
+    assert run.outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+    assert len(run.asked) == stop_at
+    assert row_counts(db) == before
+    with db.session() as session:
+        assert FlowEngine.state(session, run.key) is None
