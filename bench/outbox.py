@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_application, deps_of, start_polling, stop_polling  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import OutboxStatus, Priority  # noqa: E402
 from bot.services import outbox  # noqa: E402
+from chibot.runtime import Runtime  # noqa: E402
 from fake_telegram import FakeTelegram, RateLimits  # noqa: E402
 
 TOKEN = "123456:BENCH"  # noqa: S105 - the fake server's token
@@ -49,17 +49,17 @@ async def run(messages: int) -> dict[str, float]:
             )
             db = Database(url)
             db.upgrade()
-            app = build_application(settings, db=db)
-            await start_polling(app, poll_interval=0.0, timeout=5)
+            app = Runtime(settings, db=db)
+            await app.start(poll_timeout=5)
             try:
                 return await _measure(api, db, app, messages)
             finally:
-                await stop_polling(app)
+                await app.stop()
                 db.dispose()
 
 
 async def _measure(
-    api: FakeTelegram, db: Database, app: object, messages: int
+    api: FakeTelegram, db: Database, app: Runtime, messages: int
 ) -> dict[str, float]:
     recipients = [api.add_user(f"Đảng viên {i}", started=True) for i in range(messages)]
     person = api.add_user("Người bấm nút")
@@ -74,11 +74,12 @@ async def _measure(
                     chat_id=str(user.id),
                     text="Thông báo: sinh hoạt chi bộ thường kỳ tháng 12 lúc 19:30.",
                     priority=Priority.BULK,
+                    is_group=False,
                     now=SystemClock().now(),
                 )
             )
         outbox.enqueue_many(session=session, rows=rows)
-    deps_of(app).dispatcher.wake()  # type: ignore[arg-type, union-attr]
+    app.wake()
 
     latencies: list[float] = []
     # The picker's buttons vanish once tapped; the same data still reaches the bot, like a
@@ -96,7 +97,7 @@ async def _measure(
         latencies.append(edit.at - started)
         # A person taps every couple of seconds; faster would measure Telegram's 1/s per chat.
         await asyncio.sleep(1.5)
-    await deps_of(app).dispatcher.drain(within=120)  # type: ignore[arg-type, union-attr]
+    await app.drain(within=120)
 
     sends = [c for c in api.calls if c.method in SENDING and c.result is not None]
     bulk = [c for c in sends if c.method == "sendMessage" and c.params["chat_id"] != person.id]

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
+ZALO_API_URL = "https://bot-api.zaloplatforms.com"
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,20 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30.0, alias="CHIBOT_TICK_SECONDS")
     retry_base_seconds: float = Field(default=2.0, alias="CHIBOT_RETRY_BASE_SECONDS")
     max_attempts: int = Field(default=8, alias="CHIBOT_MAX_ATTEMPTS")
+    # Zalo Bot Platform: `<bot_id>:<secret>`; without it the bot does not use Zalo.
+    zalo_bot_token: str | None = Field(default=None, alias="ZALO_BOT_TOKEN")
+    zalo_api_url: str = Field(default=ZALO_API_URL, alias="CHIBOT_ZALO_API_URL")
+    zalo_webhook_url: str | None = Field(default=None, alias="CHIBOT_ZALO_WEBHOOK_URL")
+    zalo_webhook_secret: str | None = Field(default=None, alias="CHIBOT_ZALO_WEBHOOK_SECRET")
+    zalo_listen: str = Field(default="127.0.0.1:8444", alias="CHIBOT_ZALO_LISTEN")
+    # The free plan's monthly message budget; the operator is warned at 80%.
+    zalo_monthly_quota: int = Field(default=3000, alias="CHIBOT_ZALO_MONTHLY_QUOTA")
+    zalo_rate_per_second: float = Field(default=5.0, alias="CHIBOT_ZALO_RATE")
+
+    @property
+    def has_channel(self) -> bool:
+        """Tells whether any channel has a token (otherwise `chibot run` starts the sandbox)."""
+        return bool(self.telegram_bot_token or self.zalo_bot_token)
 
     @property
     def bot_api_base(self) -> str:

@@ -7,7 +7,7 @@ from bot.models import Attendance, AttendanceStatus, Meeting
 from bot.render_meetings import kind_label
 from bot.services.attendance import Figures, RollCall
 from bot.text import escape
-from bot.ui import Button, Keyboard, Screen
+from bot.ui import Button, Keyboard, Screen, choice
 
 ICONS = {
     None: "⬜",
@@ -21,8 +21,9 @@ def _icon(mark: Attendance | None) -> str:
     return ICONS.get(mark.status if mark is not None else None, "⬜")
 
 
-def roll_call_screen(t: Translator, call: RollCall) -> Screen:
-    """Returns the committee's checklist: one button per expected member, exempt ones apart."""
+def roll_call_screen(t: Translator, call: RollCall, *, typed: bool = False) -> Screen:
+    """Returns the committee's checklist: one button per expected member, exempt ones apart;
+    `typed` explains how to mark by typing numbers (a channel without buttons)."""
     meeting = call.meeting
     lines = [
         t.gettext(
@@ -33,6 +34,12 @@ def roll_call_screen(t: Translator, call: RollCall) -> Screen:
         t.gettext(
             "Tap a name to move it: ✅ present → 🟡 excused → ❌ unexcused. "
             "⬜ means not marked yet."
+        )
+        if not typed
+        else t.gettext(
+            "Type the numbers and the category, e.g. “1 3 5 có mặt”, “2 vắng có lý do”, "
+            "“4 vắng không lý do”; or type one number to move that comrade: ✅ present → "
+            "🟡 excused → ❌ unexcused. ⬜ means not marked yet."
         ),
     ]
     if call.exempt:
@@ -45,14 +52,19 @@ def roll_call_screen(t: Translator, call: RollCall) -> Screen:
     row: list[Button] = []
     for member, mark in call.expected:
         row.append(
-            Button(f"{_icon(mark)} {member.full_name}"[:60], data=f"ra|{meeting.id}|{member.id}")
+            Button(
+                f"{_icon(mark)} {member.full_name}"[:60],
+                data=choice("ra", meeting.id or 0, member.id or 0),
+            )
         )
         if len(row) == 2:
             keyboard.append(row)
             row = []
     if row:
         keyboard.append(row)
-    keyboard.append([Button(t.gettext("🔒 Close the roll call"), data=f"rz|{meeting.id}")])
+    keyboard.append(
+        [Button(t.gettext("🔒 Close the roll call"), data=choice("rz", meeting.id or 0))]
+    )
     return Screen("\n".join(lines), keyboard)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingKind, Member, Organisation, Rsvp, RsvpAnswer
 from bot.text import escape
-from bot.ui import Button, Keyboard
+from bot.ui import Button, Keyboard, choice
 
 KIND_LABELS = {
     MeetingKind.REGULAR: N_("Regular meeting (sinh hoạt thường kỳ)"),
@@ -80,8 +80,8 @@ def rsvp_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
     """Returns the two answer buttons every notice carries."""
     return [
         [
-            Button(t.gettext("✅ Attending"), data=f"rsvp|{meeting.id}|a"),
-            Button(t.gettext("🙏 Excused absence"), data=f"rsvp|{meeting.id}|x"),
+            Button(t.gettext("✅ Attending"), data=choice("rsvp", meeting.id or 0, "a")),
+            Button(t.gettext("🙏 Excused absence"), data=choice("rsvp", meeting.id or 0, "x")),
         ]
     ]
 
@@ -186,4 +186,4 @@ def start_text(t: Translator, meeting: Meeting, org: Organisation) -> str:
 
 def check_in_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
     """Returns the self check-in button."""
-    return [[Button(t.gettext("✋ I am here"), data=f"ci|{meeting.id}")]]
+    return [[Button(t.gettext("✋ I am here"), data=choice("ci", meeting.id or 0))]]

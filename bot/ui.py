@@ -5,6 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+CHOICE_LIMIT = 64  # Telegram's callback data limit, in bytes
+SEPARATOR = "|"
+
+
+class ChoiceTooLong(ValueError):
+    """A choice that would not fit in a button's callback data."""
+
+
+def choice(name: str, *args: int | str) -> str:
+    """Encodes an action a person can choose (`name|arg|…`), checked to fit in 64 bytes."""
+    parts = [name, *(str(arg) for arg in args)]
+    if any(SEPARATOR in part for part in parts):
+        raise ValueError(f"'{SEPARATOR}' in a choice: {parts!r}")
+    data = SEPARATOR.join(parts)
+    if len(data.encode()) > CHOICE_LIMIT:
+        raise ChoiceTooLong(data)
+    return data
+
+
+def split_choice(data: str) -> tuple[str, list[str]]:
+    """Returns the action name and raw arguments of encoded choice data."""
+    name, *args = data.split(SEPARATOR)
+    return name, args
+
 
 @dataclass(frozen=True)
 class Button:
@@ -41,11 +65,13 @@ class Screen:
 
 @dataclass(frozen=True)
 class FileOut:
-    """A document to send: new bytes (small, e.g. an .ics) or a file the channel already has."""
+    """A document to send: new bytes (small, e.g. an .ics), bytes stored once (`stored_id`), or
+    a file the channel already has (`file_id`)."""
 
     filename: str
     content: bytes | None = None
     file_id: str | None = None
+    stored_id: int | None = None
     caption: str = ""
     keyboard: Keyboard = field(default_factory=list)
 

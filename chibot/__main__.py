@@ -1,5 +1,5 @@
-"""`python -m bot` runs the chibot command line."""
+"""`python -m chibot` runs the chibot command line."""
 
-from bot.cli import main
+from chibot.cli import main
 
 raise SystemExit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import translator
 from bot.render import role_label, status_label
-from bot.services import members, orgs
+from bot.services import members, orgs, outbox
 from bot.services.errors import DomainError
 from bot.services.roster_files import RosterFileError, parse_roster
 
@@ -55,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     _sandbox_options(run)
     _sandbox_options(
         sub.add_parser(
-            "sandbox", help="the browser sandbox: a fake Telegram and a chat page, no token needed"
+            "sandbox",
+            help="the browser sandbox: a fake Telegram, a fake Zalo and a chat page; no token",
         )
     )
     db = sub.add_parser("db", help="database maintenance")
@@ -111,9 +113,15 @@ def _org_add(args: argparse.Namespace, settings: Settings, db: Database, out: Te
     return 0
 
 
-def _org_list(db: Database, out: TextIO) -> int:
+def _org_list(settings: Settings, db: Database, out: TextIO) -> int:
     with db.session() as session:
         tree = orgs.org_tree(session=session)
+        use = outbox.quota_use(
+            session=session,
+            channel="zalo",
+            quota=settings.zalo_monthly_quota,
+            now=SystemClock().now(),
+        )
     if not tree:
         _print(out, 'No organisations yet. Create one with: chibot org add "Chi bộ …"')
     for item in tree:
@@ -122,6 +130,13 @@ def _org_list(db: Database, out: TextIO) -> int:
             group = f"group: {group} ({item.org.group_chat_id})"
         indent = "  " * item.depth
         _print(out, f"{indent}- {item.org.name} — {item.member_count} members — {group}")
+    if settings.zalo_bot_token:
+        line = f"Zalo this month: {use.sent} of {use.quota} messages ({use.share:.0%})"
+        if use.refused:
+            line += f", {use.refused} refused for the quota"
+        if use.nearly_used:
+            line += " — WARNING: the monthly quota is nearly used up"
+        _print(out, line)
     return 0
 
 
@@ -205,20 +220,9 @@ def _members_import(
 
 
 def _run(settings: Settings, db: Database) -> int:
-    from bot.app import build_application
+    from chibot.runtime import Runtime
 
-    application = build_application(settings, db=db)
-    if settings.webhook_url:
-        host, _, port = settings.listen.rpartition(":")
-        application.run_webhook(
-            listen=host or "127.0.0.1",
-            port=int(port),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
-        )
-    else:
-        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    asyncio.run(Runtime(settings, db=db).serve())
     return 0
 
 
@@ -231,9 +235,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
-    if args.command == "sandbox" or (args.command == "run" and not settings.telegram_bot_token):
+    if args.command == "sandbox" or (args.command == "run" and not settings.has_channel):
         if args.command == "run":
-            _print(sys.stderr, "TELEGRAM_BOT_TOKEN is not set: starting the sandbox instead.")
+            _print(
+                sys.stderr,
+                "Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: starting the sandbox.",
+            )
         return _sandbox(args)
     db = Database(settings.database_url)
     db.upgrade()
@@ -247,7 +254,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             if args.org_command == "add":
                 return _org_add(args, settings, db, out)
             if args.org_command == "list":
-                return _org_list(db, out)
+                return _org_list(settings, db, out)
             return _org_code(args, db, out)
         return _members_import(args, db, out, sys.stdin)
     except DomainError as exc:

@@ -1,1 +1,1 @@
-"""The Telegram adapter: one module per feature, each with register(application)."""
+"""Channel adapters: updates in, the core's actions, API calls out (telegram/, zalo/)."""

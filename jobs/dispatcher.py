@@ -24,12 +24,13 @@ IDLE_POLL_SECONDS = 1.0
 
 
 class Dispatcher:
-    """One loop per process that turns pending outbox rows into channel calls."""
+    """One loop per channel that turns that channel's pending outbox rows into API calls."""
 
     def __init__(
         self,
         *,
         db: Database,
+        channel: str,
         send: Sender,
         clock: Clock,
         limiter: RateLimiter,
@@ -38,6 +39,7 @@ class Dispatcher:
         max_bulk_in_flight: int = 12,
     ) -> None:
         self._db = db
+        self.channel = channel
         self._send = send
         self._clock = clock
         self._limiter = limiter
@@ -58,7 +60,9 @@ class Dispatcher:
         """Puts rows a crashed run left half-sent back in the queue, then starts the loop."""
         with self._db.session() as session:
             released = outbox.release_stale_claims(
-                session=session, claimed_before=self._clock.now() + timedelta(days=3650)
+                session=session,
+                claimed_before=self._clock.now() + timedelta(days=3650),
+                channel=self.channel,
             )
         if released:
             log.warning("re-queued %d messages left in flight by an earlier run", released)
@@ -81,7 +85,11 @@ class Dispatcher:
         while loop.time() < deadline:
             with self._db.session() as session:
                 due = outbox.due_candidates(
-                    session=session, now=self._clock.now(), exclude_chats=(), limit=1
+                    session=session,
+                    channel=self.channel,
+                    now=self._clock.now(),
+                    exclude_chats=(),
+                    limit=1,
                 )
             if not due and not self._sends:
                 return
@@ -129,7 +137,11 @@ class Dispatcher:
         now = self._clock.now()
         with self._db.session() as session:
             candidates = outbox.due_candidates(
-                session=session, now=now, exclude_chats=exclude, limit=CANDIDATES_PER_QUERY
+                session=session,
+                channel=self.channel,
+                now=now,
+                exclude_chats=exclude,
+                limit=CANDIDATES_PER_QUERY,
             )
             chosen: list[OutboxMessage] = []
             chats: set[str] = set()
@@ -151,6 +163,9 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         try:
+            if "stored_file_id" in row.payload:
+                with self._db.session() as session:
+                    row = outbox.with_attachment(session=session, row=row)
             delivery = await self._send(row)
         except Exception as exc:
             log.exception("sending outbox row %s failed unexpectedly", row.id)

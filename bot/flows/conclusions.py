@@ -91,7 +91,11 @@ def conclusion_text(
 def _confirm_prompt(ctx: FlowContext) -> str:
     tasks = [(d.owner_name, d.description, d.due_on) for d in _drafts(ctx)]
     body = conclusion_text(ctx.t, _meeting(ctx), str(ctx.answers["conclusion"]), tasks)
-    return ctx.t.gettext("Post this to the group?") + "\n\n" + body
+    if _org(ctx).group_chat_id:
+        question = ctx.t.gettext("Post this to the group?")
+    else:
+        question = ctx.t.gettext("Send this to the cell's members?")
+    return question + "\n\n" + body
 
 
 def _complete(ctx: FlowContext) -> Screen:
@@ -114,7 +118,9 @@ def _complete(ctx: FlowContext) -> Screen:
         key=f"conclusion:{meeting.id}",
         now=ctx.now,
     )
-    return Screen(ctx.t.gettext("Posted to the group and kept with the meeting."))
+    if org.group_chat_id:
+        return Screen(ctx.t.gettext("Posted to the group and kept with the meeting."))
+    return Screen(ctx.t.gettext("Sent to the cell's members and kept with the meeting."))
 
 
 CONCLUSION_FLOW = Flow(

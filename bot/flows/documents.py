@@ -9,7 +9,7 @@ from bot.render_meetings import kind_label
 from bot.services import documents, meetings, members, notices, outbox
 from bot.services.errors import Conflict, NotAllowed, NotFound
 from bot.text import escape
-from bot.ui import Button, FileOut, Screen
+from bot.ui import Button, FileOut, Screen, choice
 
 
 def _incoming(ctx: FlowContext) -> documents.IncomingFile:
@@ -70,7 +70,9 @@ def _complete(ctx: FlowContext) -> Screen:
             filename=document.file_name,
             file_id=document.file_id,
             caption=document_caption(t, meeting, document),
-            keyboard=[[Button(t.gettext("📖 I have read it"), data=f"dr|{document.id}")]],
+            keyboard=[
+                [Button(t.gettext("📖 I have read it"), data=choice("dr", document.id or 0))]
+            ],
         ),
     )
     outbox.enqueue_many(session=ctx.session, rows=rows)

@@ -277,7 +277,10 @@ def _confirm_prompt(ctx: FlowContext) -> str:
     lines.append(
         t.gettext("Reminders before: {offsets}.", offsets=offsets_text(t, draft.reminder_offsets))
     )
-    lines.append(t.gettext("On confirm the notice goes to the group and to every member."))
+    if org.group_chat_id:
+        lines.append(t.gettext("On confirm the notice goes to the group and to every member."))
+    else:
+        lines.append(t.gettext("On confirm the notice goes to every member."))
     return "\n".join(lines)
 
 
@@ -295,14 +298,21 @@ def _complete(ctx: FlowContext) -> Screen:
         key=f"notice:{meeting.id}:v{meeting.version}",
         now=ctx.now,
     )
-    return Screen(
-        ctx.t.gettext(
+    if org.group_chat_id:
+        done = ctx.t.gettext(
             "Scheduled, and the notice was sent to the group and to each member: {kind} at "
             "{when}. Send /lichhop to see answers and documents.",
             kind=kind_label(ctx.t, meeting.kind),
             when=ctx.t.when_text(meeting.starts_at),
         )
-    )
+    else:
+        done = ctx.t.gettext(
+            "Scheduled, and the notice was sent to each member: {kind} at {when}. Send "
+            "/lichhop to see answers and documents.",
+            kind=kind_label(ctx.t, meeting.kind),
+            when=ctx.t.when_text(meeting.starts_at),
+        )
+    return Screen(done)
 
 
 NEW_MEETING_FLOW = Flow(

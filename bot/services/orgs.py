@@ -138,6 +138,49 @@ def org_tree(*, session: Session) -> list[OrgSummary]:
     return out
 
 
+def _redeem_setup_code(session: Session, code: str, now: datetime) -> Organisation:
+    """Checks a setup code and marks it used; returns its organisation."""
+    if not looks_like_token(code):
+        raise InvalidInput("bad_setup_code")
+    setup = session.exec(select(SetupCode).where(SetupCode.code_hash == token_hash(code))).first()
+    if setup is None or setup.revoked_at is not None:
+        raise InvalidInput("bad_setup_code")
+    if setup.used_at is not None:
+        raise Conflict("setup_code_used")
+    if setup.expires_at <= now:
+        raise Conflict("setup_code_expired")
+    org = session.get(Organisation, setup.org_id)
+    if org is None:
+        raise InvalidInput("bad_setup_code")
+    setup.used_at = now
+    return org
+
+
+def _become_secretary(
+    session: Session,
+    org: Organisation,
+    admin: Person,
+    now: datetime,
+    action: str,
+    before: dict[str, str | None],
+) -> Member:
+    assert admin.id is not None
+    assert org.id is not None
+    secretary = members.ensure_secretary(session=session, org=org, person=admin, now=now)
+    audit.record_action(
+        session=session,
+        org_id=org.id,
+        actor_person_id=admin.id,
+        actor_label=admin.display_name,
+        action=action,
+        target=org.name,
+        before=before,
+        after={"group_chat_id": org.group_chat_id, "secretary_member_id": secretary.id},
+        now=now,
+    )
+    return secretary
+
+
 def link_group(
     *,
     session: Session,
@@ -149,41 +192,25 @@ def link_group(
     now: datetime,
 ) -> tuple[Organisation, Member]:
     """Links a group to the organisation of a valid setup code; the admin becomes secretary."""
-    if not looks_like_token(code):
-        raise InvalidInput("bad_setup_code")
-    setup = session.exec(select(SetupCode).where(SetupCode.code_hash == token_hash(code))).first()
-    if setup is None or setup.revoked_at is not None:
-        raise InvalidInput("bad_setup_code")
-    if setup.used_at is not None:
-        raise Conflict("setup_code_used")
-    if setup.expires_at <= now:
-        raise Conflict("setup_code_expired")
     linked = org_for_chat(session=session, channel=channel, chat_id=chat_id)
+    org = _redeem_setup_code(session, code, now)
     if linked is not None:
         raise Conflict("group_already_linked", name=linked.name)
-    org = session.get(Organisation, setup.org_id)
-    if org is None:
-        raise InvalidInput("bad_setup_code")
     before = {"group_chat_id": org.group_chat_id}
     org.channel = channel
     org.group_chat_id = chat_id
     org.group_title = chat_title[:255]
-    setup.used_at = now
-    assert admin.id is not None
-    assert org.id is not None
-    secretary = members.ensure_secretary(session=session, org=org, person=admin, now=now)
-    audit.record_action(
-        session=session,
-        org_id=org.id,
-        actor_person_id=admin.id,
-        actor_label=admin.display_name,
-        action="org.link_group",
-        target=org.name,
-        before=before,
-        after={"group_chat_id": chat_id, "secretary_member_id": secretary.id},
-        now=now,
-    )
-    return org, secretary
+    return org, _become_secretary(session, org, admin, now, "org.link_group", before)
+
+
+def claim_cell(
+    *, session: Session, code: str, admin: Person, now: datetime
+) -> tuple[Organisation, Member]:
+    """Makes the person secretary of the setup code's cell without linking a group (a channel
+    without groups, such as Zalo); the cell's group messages then reach members privately."""
+    org = _redeem_setup_code(session, code, now)
+    before = {"group_chat_id": org.group_chat_id}
+    return org, _become_secretary(session, org, admin, now, "org.claim_cell", before)
 
 
 def org_for_chat(*, session: Session, channel: str, chat_id: str) -> Organisation | None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from bot.channels import profile_of
 from bot.db import rowcount
-from bot.models import OutboxMessage, OutboxStatus, Priority, Reachability
-from bot.services import people
-from bot.text import split_message
+from bot.models import OutboxMessage, OutboxStatus, PendingChoice, Priority, Reachability
+from bot.services import files, people
+from bot.shaping import shape
+from bot.text import escape, split_message
 from bot.ui import FileOut, Keyboard
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -25,12 +26,39 @@ TELEGRAM_TEXT_LIMIT = 4096
 class Delivery:
     """What happened when the dispatcher handed a row to the channel."""
 
-    kind: str  # sent | retry | unreachable | failed | migrated
+    kind: str  # sent | retry | unreachable | quota | failed | migrated
     provider_message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
     reachability: Reachability | None = None
     new_chat_id: str | None = None
+    # The id the channel gave an uploaded file (sent again by id from then on).
+    file_id: str | None = None
+
+
+def _remember_options(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Keeps, per chat of a channel without buttons, the options its newest listing showed."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        options = row["payload"].get("options")
+        if options:
+            latest[(row["channel"], row["chat_id"])] = {
+                "channel": row["channel"],
+                "chat_id": row["chat_id"],
+                "options": options,
+                "updated_at": row["created_at"],
+            }
+    if not latest:
+        return
+    dialect = session.get_bind().dialect.name
+    table = PendingChoice.__table__  # type: ignore[attr-defined]
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["channel", "chat_id"],
+        set_={"options": stmt.excluded.options, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt, list(latest.values()))
 
 
 def _insert_ignore(session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -49,6 +77,7 @@ def _insert_ignore(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     # executemany binds the same columns for every row; _row leaves the delivery fields unset.
     complete = [{**dict.fromkeys(columns), **row} for row in rows]
     result = session.execute(stmt, complete)
+    _remember_options(session, rows)
     return rowcount(result)
 
 
@@ -60,17 +89,17 @@ def _row(
     payload: dict[str, Any],
     now: datetime,
     priority: int,
+    is_group: bool,
     person_id: int | None = None,
     org_id: int | None = None,
-    is_group: bool | None = None,
     channel: str = "telegram",
 ) -> dict[str, Any]:
-    """Returns one pending outbox row (groups have negative ids on Telegram)."""
+    """Returns one pending outbox row; the caller says whether the chat is a group."""
     return {
         "dedupe_key": dedupe_key,
         "channel": channel,
         "chat_id": chat_id,
-        "is_group": chat_id.startswith("-") if is_group is None else is_group,
+        "is_group": is_group,
         "method": method,
         "payload": payload,
         "priority": priority,
@@ -89,23 +118,25 @@ def message_rows(
     chat_id: str,
     text: str,
     now: datetime,
+    is_group: bool,
     keyboard: Keyboard | None = None,
     priority: int = Priority.NORMAL,
     person_id: int | None = None,
     org_id: int | None = None,
-    is_group: bool | None = None,
     channel: str = "telegram",
-    limit: int = TELEGRAM_TEXT_LIMIT,
 ) -> list[dict[str, Any]]:
-    """Returns the outbox rows for one message, split to the channel's length limit."""
-    parts = split_message(text, limit)
-    group = chat_id.startswith("-") if is_group is None else is_group
+    """Returns the outbox rows for one message, shaped for its channel: split to the length
+    limit, with buttons, or with numbered options on a channel without buttons."""
+    parts = shape(profile_of(channel), text, keyboard)
     rows = []
     for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
-        if last and keyboard:
-            payload["keyboard"] = [[b.to_json() for b in row] for row in keyboard]
+        payload: dict[str, Any] = {"text": part.text}
+        if part.parse_mode:
+            payload["parse_mode"] = part.parse_mode
+        if part.keyboard:
+            payload["keyboard"] = part.keyboard
+        if part.options:
+            payload["options"] = part.options
         rows.append(
             _row(
                 dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}#{index}",
@@ -116,7 +147,7 @@ def message_rows(
                 priority=priority,
                 person_id=person_id,
                 org_id=org_id,
-                is_group=group,
+                is_group=is_group,
                 channel=channel,
             )
         )
@@ -139,13 +170,30 @@ def document_row(
     chat_id: str,
     document: FileOut,
     now: datetime,
+    is_group: bool,
     priority: int = Priority.NORMAL,
     person_id: int | None = None,
     org_id: int | None = None,
     channel: str = "telegram",
 ) -> dict[str, Any]:
     """Returns the outbox row for a document: small generated bytes travel in the row, others
-    by the channel's file id."""
+    by the channel's file id; a channel without uploads gets a note with the file's name."""
+    if not profile_of(channel).file_upload:
+        note = f"📎 {escape(document.filename)}"
+        if document.caption:
+            note += f"\n{document.caption}"
+        return message_rows(
+            dedupe_key=dedupe_key,
+            chat_id=chat_id,
+            text=note,
+            keyboard=document.keyboard,
+            now=now,
+            is_group=is_group,
+            priority=priority,
+            person_id=person_id,
+            org_id=org_id,
+            channel=channel,
+        )[-1]
     payload: dict[str, Any] = {
         "filename": document.filename,
         "caption": document.caption,
@@ -154,8 +202,11 @@ def document_row(
     }
     if document.file_id is not None:
         payload["file_id"] = document.file_id
+    elif document.stored_id is not None:
+        # The bytes stay in one place; the dispatcher reads them (or the channel's id) to send.
+        payload["stored_file_id"] = document.stored_id
     else:
-        payload["content_b64"] = base64.b64encode(document.content or b"").decode("ascii")
+        raise ValueError("store a document's bytes (files.store) before queueing it")
     return _row(
         dedupe_key=dedupe_key,
         chat_id=chat_id,
@@ -163,15 +214,25 @@ def document_row(
         payload=payload,
         now=now,
         priority=priority,
+        is_group=is_group,
         person_id=person_id,
         org_id=org_id,
         channel=channel,
     )
 
 
-def enqueue_document(*, session: Session, **kwargs: Any) -> int:
-    """Queues one document (see document_row for the arguments)."""
-    return _insert_ignore(session, [document_row(**kwargs)])
+def enqueue_document(*, session: Session, document: FileOut, **kwargs: Any) -> int:
+    """Queues one document (see document_row for the arguments), storing new bytes once."""
+    if document.content is not None and document.file_id is None and document.stored_id is None:
+        stored = files.store(
+            session=session,
+            file_name=document.filename,
+            content=document.content,
+            mime_type=None,
+            now=kwargs["now"],
+        )
+        document = replace(document, content=None, stored_id=stored.id)
+    return _insert_ignore(session, [document_row(document=document, **kwargs)])
 
 
 def enqueue_edit(
@@ -182,13 +243,14 @@ def enqueue_edit(
     message_id: str,
     text: str,
     now: datetime,
+    is_group: bool,
     keyboard: Keyboard | None = None,
     priority: int = Priority.INTERACTIVE,
     channel: str = "telegram",
 ) -> int:
     """Queues an edit of a message the bot sent earlier (text and buttons)."""
     payload: dict[str, Any] = {
-        "text": split_message(text, TELEGRAM_TEXT_LIMIT)[0],
+        "text": split_message(text, profile_of(channel).text_limit)[0],
         "parse_mode": "HTML",
         "message_id": message_id,
         "keyboard": [[b.to_json() for b in row] for row in keyboard or []],
@@ -200,19 +262,43 @@ def enqueue_edit(
         payload=payload,
         now=now,
         priority=priority,
+        is_group=is_group,
         channel=channel,
     )
     return _insert_ignore(session, [row])
 
 
+def with_attachment(*, session: Session, row: OutboxMessage) -> OutboxMessage:
+    """Returns the row ready for its sender: a stored file as the channel's id or its bytes."""
+    stored = row.payload.get("stored_file_id")
+    if stored is None:
+        return row
+    content, provider_id = files.for_sending(
+        session=session, file_id=int(stored), channel=row.channel
+    )
+    payload = dict(row.payload)
+    if provider_id is not None:
+        payload["file_id"] = provider_id
+    else:
+        payload["content"] = content or b""
+    return OutboxMessage.model_validate({**row.model_dump(), "payload": payload})
+
+
 def due_candidates(
-    *, session: Session, now: datetime, exclude_chats: Collection[str], limit: int
+    *,
+    session: Session,
+    now: datetime,
+    exclude_chats: Collection[str],
+    limit: int,
+    channel: str | None = None,
 ) -> list[OutboxMessage]:
     """Returns pending rows that are due, interactive first, skipping chats at their limit."""
     query = select(OutboxMessage).where(
         col(OutboxMessage.status) == OutboxStatus.PENDING,
         col(OutboxMessage.next_attempt_at) <= now,
     )
+    if channel is not None:
+        query = query.where(col(OutboxMessage.channel) == channel)
     if exclude_chats:
         query = query.where(col(OutboxMessage.chat_id).not_in(list(exclude_chats)))
     query = query.order_by(col(OutboxMessage.priority), col(OutboxMessage.id)).limit(limit)
@@ -259,16 +345,35 @@ def record_delivery(
         row.status = OutboxStatus.SENT
         row.sent_at = now
         row.provider_message_id = delivery.provider_message_id
-        if row.person_id is not None and not row.is_group:
+        stored = row.payload.get("stored_file_id")
+        if stored is not None and delivery.file_id:
+            files.remember_copy(
+                session=session,
+                file_id=int(stored),
+                channel=row.channel,
+                provider_file_id=delivery.file_id,
+                now=now,
+            )
+        if not row.is_group:
+            # A private chat's id is the account's id on the channel.
             people.mark_reachability(
-                session=session, person_id=row.person_id, reachability=Reachability.OK
+                session=session,
+                channel=row.channel,
+                external_id=row.chat_id,
+                reachability=Reachability.OK,
             )
     elif delivery.kind == "unreachable":
         row.status = OutboxStatus.BLOCKED
-        if row.person_id is not None and delivery.reachability is not None:
+        if not row.is_group and delivery.reachability is not None:
             people.mark_reachability(
-                session=session, person_id=row.person_id, reachability=delivery.reachability
+                session=session,
+                channel=row.channel,
+                external_id=row.chat_id,
+                reachability=delivery.reachability,
             )
+    elif delivery.kind == "quota":
+        # Refused for the provider's monthly quota: kept as a record, never retried blindly.
+        row.status = OutboxStatus.QUOTA
     elif delivery.kind == "migrated" and delivery.new_chat_id:
         row.status = OutboxStatus.PENDING
         row.next_attempt_at = now
@@ -295,16 +400,17 @@ def record_delivery(
     return row
 
 
-def release_stale_claims(*, session: Session, claimed_before: datetime) -> int:
+def release_stale_claims(
+    *, session: Session, claimed_before: datetime, channel: str | None = None
+) -> int:
     """Puts rows left 'sending' by a crashed process back in the queue (at-least-once)."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == OutboxStatus.SENDING,
-            col(OutboxMessage.claimed_at) < claimed_before,
-        )
-        .values(status=OutboxStatus.PENDING)
+    query = update(OutboxMessage).where(
+        col(OutboxMessage.status) == OutboxStatus.SENDING,
+        col(OutboxMessage.claimed_at) < claimed_before,
     )
+    if channel is not None:
+        query = query.where(col(OutboxMessage.channel) == channel)
+    result = session.execute(query.values(status=OutboxStatus.PENDING))
     return rowcount(result)
 
 
@@ -338,3 +444,45 @@ def status_counts(*, session: Session, key_prefix: str) -> dict[OutboxStatus, in
         .group_by(col(OutboxMessage.status))
     ).all()
     return {OutboxStatus(status): count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """How much of a channel's monthly message budget this month used."""
+
+    sent: int
+    refused: int
+    quota: int
+
+    @property
+    def share(self) -> float:
+        """Returns the part of the budget used (1.0 = all of it)."""
+        return self.sent / self.quota if self.quota > 0 else 0.0
+
+    @property
+    def nearly_used(self) -> bool:
+        """Tells whether 80% or more is used, or the provider refused some (a warning)."""
+        return self.share >= QUOTA_WARNING_SHARE or self.refused > 0
+
+
+QUOTA_WARNING_SHARE = 0.8
+
+
+def quota_use(*, session: Session, channel: str, quota: int, now: datetime) -> QuotaUse:
+    """Counts the messages a channel delivered and refused for quota since the month began."""
+    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sent = session.exec(
+        select(func.count()).where(
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.status) == OutboxStatus.SENT,
+            col(OutboxMessage.sent_at) >= month_start,
+        )
+    ).one()
+    refused = session.exec(
+        select(func.count()).where(
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.status) == OutboxStatus.QUOTA,
+            col(OutboxMessage.created_at) >= month_start,
+        )
+    ).one()
+    return QuotaUse(sent=int(sent), refused=int(refused), quota=quota)

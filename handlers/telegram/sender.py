@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 import re
@@ -89,8 +88,7 @@ class TelegramSender:
                 return Delivery(kind="sent", provider_message_id=str(payload["message_id"]))
             if row.method == "send_document":
                 document: str | InputFile = payload.get("file_id") or InputFile(
-                    base64.b64decode(payload.get("content_b64", "")),
-                    filename=payload["filename"],
+                    payload.get("content", b""), filename=payload["filename"]
                 )
                 sent = await self._bot.send_document(
                     chat_id=int(row.chat_id),
@@ -99,7 +97,10 @@ class TelegramSender:
                     parse_mode=payload.get("parse_mode"),
                     reply_markup=markup,
                 )
-                return Delivery(kind="sent", provider_message_id=str(sent.message_id))
+                uploaded = sent.document.file_id if sent.document is not None else None
+                return Delivery(
+                    kind="sent", provider_message_id=str(sent.message_id), file_id=uploaded
+                )
             message = await self._bot.send_message(
                 chat_id=int(row.chat_id),
                 text=payload["text"],

@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, deps_of, start_polling, stop_polling
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.db import Database
 from bot.services import orgs
+from chibot.runtime import Runtime
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
-from jobs.tick import tick_job
 
 TOKEN = "123456:TESTTOKEN"
 BOT_USERNAME = "chibot_test_bot"
@@ -45,24 +44,22 @@ class Bot:
     api: FakeTelegram
     db: Database
     clock: OffsetClock
-    app: Any
+    runtime: Runtime
     db_path: Path
     stopped: bool = False
 
     async def stop(self) -> None:
         if not self.stopped:
             self.stopped = True
-            await stop_polling(self.app)
+            await self.runtime.stop()
 
     async def settle(self) -> None:
         """Waits until every queued message has been handed to the fake server."""
-        await deps_of(self.app).dispatcher.drain()  # type: ignore[union-attr]
+        await self.runtime.drain()
 
     async def tick(self) -> None:
-        """Runs the periodic tick now, as the JobQueue runs it, and waits for what it queued."""
-        job = self.app.job_queue.run_once(tick_job, when=3600)
-        await job.run(self.app)
-        job.schedule_removal()
+        """Runs the periodic tick now, as the scheduler runs it, and waits for what it queued."""
+        await self.runtime.tick()
         await self.settle()
 
     async def say(self, user: FakeUser, text: str, chat: FakeChat | None = None) -> dict[str, Any]:
@@ -121,10 +118,10 @@ async def launch(api: FakeTelegram, db_path: Path, clock: OffsetClock, **overrid
     settings = make_settings(api, db_path, **overrides)
     db = Database(settings.database_url)
     db.upgrade()
-    app = build_application(settings, clock=clock, db=db)
-    await start_polling(app, poll_interval=0.0, timeout=1, drop_pending_updates=False)
-    assert deps_of(app).bot_username == BOT_USERNAME
-    return Bot(api=api, db=db, clock=clock, app=app, db_path=db_path)
+    runtime = Runtime(settings, clock=clock, db=db)
+    await runtime.start(poll_timeout=1)
+    assert runtime.core.bot_username == BOT_USERNAME
+    return Bot(api=api, db=db, clock=clock, runtime=runtime, db_path=db_path)
 
 
 @pytest.fixture
@@ -140,3 +137,53 @@ async def bot(api: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
     yield running
     await running.stop()
     running.db.dispose()
+
+
+# --- Zalo: the same runtime with both channels, against the fake Zalo Bot API too ---------------
+
+ZALO_TOKEN = "1234567890:fake-zalo-token"
+
+
+def zalo_overrides(zalo_api: Any, **more: Any) -> dict[str, Any]:
+    """Returns the settings that add the Zalo channel (pointed at the fake) to a launch."""
+    values: dict[str, Any] = {
+        "ZALO_BOT_TOKEN": ZALO_TOKEN,
+        "CHIBOT_ZALO_API_URL": zalo_api.url,
+        # Functional tests step through forms quickly; the limits have tests of their own.
+        "CHIBOT_ZALO_RATE": 50,
+    }
+    values.update(more)
+    return values
+
+
+@pytest.fixture
+async def zalo_api() -> AsyncIterator[Any]:
+    """A fake Zalo Bot API server (fake_zalo.FakeZalo) on a free port."""
+    from fake_zalo import FakeZalo
+
+    async with FakeZalo(token=ZALO_TOKEN, bot_name="chibot") as server:
+        yield server
+
+
+@pytest.fixture
+async def both(api: FakeTelegram, zalo_api: Any, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The runtime with both tokens: Telegram (secretary, group) and Zalo (members) at once."""
+    running = await launch(api, tmp_path / "e2e.db", OffsetClock(), **zalo_overrides(zalo_api))
+    assert running.runtime.zalo is not None
+    yield running
+    await running.stop()
+    running.db.dispose()
+
+
+@pytest.fixture
+def zalo_bot(both: Bot) -> Bot:
+    """The same running bot as `both` (a name for tests that are mainly about Zalo)."""
+    return both
+
+
+@pytest.fixture(params=["telegram", "zalo"])
+def chat(request: pytest.FixtureRequest, both: Bot, zalo_api: Any) -> Any:
+    """The running bot (both channels) driven by people on Telegram, then on Zalo."""
+    from tests.e2e.chat import Chat
+
+    return Chat(both, zalo_api, str(request.param))

@@ -30,7 +30,7 @@ def _start_bot(api: FakeTelegram, db_path: Path, log: Path) -> subprocess.Popen[
     }
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "chibot", "run"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
 
@@ -62,6 +62,7 @@ async def test_sigkill_mid_send_loses_nothing_and_doubles_little(tmp_path: Path)
                         chat_id=str(user.id),
                         text="Thông báo: sinh hoạt chi bộ thường kỳ tháng 12.",
                         priority=Priority.BULK,
+                        is_group=False,
                         now=SystemClock().now(),
                     )
                 )

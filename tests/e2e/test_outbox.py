@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.models import OutboxMessage, OutboxStatus, Person, Priority, Reachability
+from bot.models import OutboxMessage, OutboxStatus, Priority, Reachability
 from bot.services import outbox, people
 from tests.e2e.conftest import Bot
 
@@ -22,10 +22,11 @@ def _queue(bot: Bot, key: str, chat_id: int, person_id: int | None = None) -> No
             chat_id=str(chat_id),
             text=f"Tin {key}",
             priority=Priority.BULK,
+            is_group=False,
             person_id=person_id,
             now=bot.clock.now(),
         )
-    bot.app.bot_data["deps"].dispatcher.wake()
+    bot.runtime.wake()
 
 
 async def test_server_errors_are_retried_until_delivered(bot: Bot) -> None:
@@ -97,7 +98,7 @@ async def test_unreachable_people_are_recorded(bot: Bot) -> None:
     assert _row(bot, "t:never").status == OutboxStatus.BLOCKED
     assert _row(bot, "t:blocked").status == OutboxStatus.BLOCKED
     with bot.db.session() as session:
-        reach = [session.get(Person, i).reachability for i in ids]  # type: ignore[union-attr]
+        reach = [people.accounts_of(session=session, person_id=i)[0].reachability for i in ids]
     assert reach == [Reachability.NEVER_STARTED, Reachability.BLOCKED]
 
 
@@ -112,11 +113,12 @@ async def test_a_persons_reply_overtakes_a_bulk_send(bot: Bot) -> None:
                     chat_id=str(user.id),
                     text="Thông báo chung",
                     priority=Priority.BULK,
+                    is_group=False,
                     now=bot.clock.now(),
                 )
             )
         outbox.enqueue_many(session=session, rows=rows)
-    bot.app.bot_data["deps"].dispatcher.wake()
+    bot.runtime.wake()
     await bot.api.next_call("sendMessage", where=lambda c: c.params["text"] == "Thông báo chung")
 
     asker = bot.api.add_user("Người Hỏi")

@@ -1,4 +1,4 @@
-"""Webhook mode with the secret header, and the periodic tick on the JobQueue."""
+"""Webhook mode with the secret header, and the periodic tick on the runtime's scheduler."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import build_application, start_webhook, stop_polling
 from bot.clock import OffsetClock
 from bot.db import Database
 from bot.models import FlowState
+from chibot.runtime import Runtime
 from fake_telegram import FakeTelegram
-from jobs.tick import tick_job
 from tests.e2e.conftest import Bot, make_settings
 from tests.e2e.flows import linked_cell
 
@@ -29,11 +28,17 @@ async def test_webhook_mode_receives_updates_with_the_secret(
 ) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    settings = make_settings(api, tmp_path / "hook.db")
+    settings = make_settings(
+        api,
+        tmp_path / "hook.db",
+        CHIBOT_WEBHOOK_URL=url,
+        CHIBOT_WEBHOOK_SECRET="bi-mat-123",
+        CHIBOT_LISTEN=f"127.0.0.1:{port}",
+    )
     db = Database(settings.database_url)
     db.upgrade()
-    app = build_application(settings, clock=OffsetClock(), db=db)
-    await start_webhook(app, listen="127.0.0.1", port=port, url=url, secret="bi-mat-123")
+    runtime = Runtime(settings, clock=OffsetClock(), db=db)
+    await runtime.start()
     try:
         hook = await api.next_call("setWebhook")
         assert hook.params["url"] == url
@@ -44,7 +49,7 @@ async def test_webhook_mode_receives_updates_with_the_secret(
         assert reply.result is not None
         assert reply.result["text"].startswith("Chào đồng chí!")
     finally:
-        await stop_polling(app)
+        await runtime.stop()
         db.dispose()
 
 
@@ -55,10 +60,9 @@ async def test_tick_expires_forms_left_open_for_a_month(bot: Bot) -> None:
         assert len(session.exec(select(FlowState)).all()) == 1
 
     bot.clock.advance(timedelta(days=31))
-    # The tick as the JobQueue runs it, with its real context, without waiting for the timer.
-    job = bot.app.job_queue.run_once(tick_job, when=3600)
-    await job.run(bot.app)
-    job.schedule_removal()
+    # The tick as the scheduler runs it, without waiting for the timer.
+    job = bot.runtime.scheduler.get_job("tick")  # type: ignore[union-attr]
+    await job.func()
 
     with bot.db.session() as session:
         assert session.exec(select(FlowState)).all() == []

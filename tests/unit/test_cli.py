@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.cli import main
 from bot.db import Database
 from bot.models import Member, MemberStatus, Organisation, Role, SetupCode
 from bot.services.tokens import token_hash
+from chibot.cli import main
 
 
 @pytest.fixture

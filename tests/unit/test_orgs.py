@@ -212,8 +212,12 @@ def test_follow_migration_moves_group_and_pending_rows(db: Database, now: dateti
         cell = factories.cell(session, now)
         old = cell.org.group_chat_id
         for key in ("a", "b", "sent"):
-            outbox.enqueue_message(session=session, dedupe_key=key, chat_id=old, text=key, now=now)
-        outbox.enqueue_message(session=session, dedupe_key="x", chat_id="42", text="x", now=now)
+            outbox.enqueue_message(
+                session=session, dedupe_key=key, chat_id=old, text=key, now=now, is_group=True
+            )
+        outbox.enqueue_message(
+            session=session, dedupe_key="x", chat_id="42", text="x", now=now, is_group=False
+        )
         sent = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "sent")).one()
         outbox.claim(session=session, ids=[sent.id], now=now)
         outbox.record_delivery(

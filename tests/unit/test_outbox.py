@@ -4,10 +4,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from bot.models import OutboxMessage, OutboxStatus, Person, Priority, Reachability
+from bot.models import Account, OutboxMessage, OutboxStatus, PendingChoice, Priority, Reachability
 from bot.services import outbox
 from bot.services.outbox import TELEGRAM_TEXT_LIMIT, Delivery
-from bot.ui import Button
+from bot.ui import Button, FileOut
 from tests import factories
 
 BASE = timedelta(seconds=10)
@@ -15,6 +15,7 @@ BASE = timedelta(seconds=10)
 
 def enqueue(session: Session, key: str, now: datetime, chat: str = "1001", **kwargs) -> int:
     kwargs.setdefault("text", f"tin nhắn {key}")
+    kwargs.setdefault("is_group", False)
     return outbox.enqueue_message(session=session, dedupe_key=key, chat_id=chat, now=now, **kwargs)
 
 
@@ -53,18 +54,57 @@ def test_long_text_is_split_with_keyboard_on_last_part(db: Database, now: dateti
         rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
     assert [r.dedupe_key for r in rows] == ["report#0", "report#1", "report#2"]
     assert all(len(r.payload["text"]) <= TELEGRAM_TEXT_LIMIT for r in rows)
-    assert "\n".join(r.payload["text"] for r in rows) == text
+    # Each part says where it stands, so a reader knows more follows.
+    assert [r.payload["text"][-6:] for r in rows] == [" (1/3)", " (2/3)", " (3/3)"]
+    assert "\n".join(r.payload["text"][:-6] for r in rows) == text
     assert [("keyboard" in r.payload) for r in rows] == [False, False, True]
     assert rows[-1].payload["keyboard"] == [[{"text": "✅ Đồng ý", "data": "yes"}]]
 
 
-def test_group_chats_are_recognised(db: Database, now: datetime) -> None:
+def test_zalo_rows_are_plain_text_with_numbered_options(db: Database, now: datetime) -> None:
+    keyboard = [
+        [Button("✅ Tham dự", data="rsvp|4|a"), Button("🙏 Vắng có lý do", data="rsvp|4|x")],
+        [Button("✖️ Hủy", data="f|abc|2|~c")],
+    ]
+    text = "<b>Họp chi bộ</b> &amp; " + "x" * 2500
     with db.session() as session:
-        enqueue(session, "g", now, chat="-100500")
-        enqueue(session, "p", now, chat="500")
+        assert enqueue(session, "z", now, text=text, keyboard=keyboard, channel="zalo") == 2
+    with db.session() as session:
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        pending = session.exec(select(PendingChoice)).one()
+    assert all(r.channel == "zalo" and len(r.payload["text"]) <= 2000 for r in rows)
+    assert all("parse_mode" not in r.payload and "keyboard" not in r.payload for r in rows)
+    assert rows[0].payload["text"].startswith("Họp chi bộ & xxx")
+    assert rows[-1].payload["text"].endswith("1. ✅ Tham dự\n2. 🙏 Vắng có lý do\n0. ✖️ Hủy (2/2)")
+    assert (pending.channel, pending.chat_id) == ("zalo", "1001")
+    assert [(o["n"], o["data"]) for o in pending.options] == [
+        (1, "rsvp|4|a"),
+        (2, "rsvp|4|x"),
+        (0, "f|abc|2|~c"),
+    ]
+
+
+def test_group_flag_is_what_the_caller_says(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        enqueue(session, "g", now, chat="-100500", is_group=True)
+        enqueue(session, "p", now, chat="500", is_group=False)
+        # No guessing from a leading "-": a Zalo id or a private chat may look like anything.
+        enqueue(session, "minus", now, chat="-42", is_group=False)
+        enqueue(session, "zalo-group", now, chat="abc123", is_group=True, channel="zalo")
     with db.session() as session:
         assert row(session, "g").is_group is True
         assert row(session, "p").is_group is False
+        assert row(session, "minus").is_group is False
+        assert row(session, "zalo-group").is_group is True
+
+
+def test_group_flag_is_required(now: datetime) -> None:
+    with pytest.raises(TypeError, match="is_group"):
+        outbox.message_rows(dedupe_key="k", chat_id="-100", text="x", now=now)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="is_group"):
+        outbox.document_row(  # type: ignore[call-arg]
+            dedupe_key="k", chat_id="1", document=FileOut(filename="a.pdf", file_id="f"), now=now
+        )
 
 
 def test_due_candidates_priority_exclusion_and_due_time(db: Database, now: datetime) -> None:
@@ -110,10 +150,20 @@ def test_claim_is_exclusive(db: Database, now: datetime) -> None:
 
 def test_sent_stores_provider_id_and_marks_reachable(db: Database, now: datetime) -> None:
     with db.session() as session:
-        person = factories.person(session, "Lan", now, started=False)
-        group_person = factories.person(session, "Hoa", now, started=False)
-        enqueue(session, "dm", now, chat=person.external_id, person_id=person.id)
-        enqueue(session, "grp", now, chat="-100200", person_id=group_person.id)
+        person, account = factories.person_and_account(session, "Lan", now, started=False)
+        group_person, group_account = factories.person_and_account(
+            session, "Hoa", now, started=False
+        )
+        enqueue(session, "dm", now, chat=account.external_id, person_id=person.id)
+        # A group whose id happens to equal an account's id: still a group.
+        enqueue(
+            session,
+            "grp",
+            now,
+            chat=group_account.external_id,
+            person_id=group_person.id,
+            is_group=True,
+        )
         ids = [row(session, "dm").id, row(session, "grp").id]
         outbox.claim(session=session, ids=ids, now=now)
     with db.session() as session:
@@ -122,16 +172,16 @@ def test_sent_stores_provider_id_and_marks_reachable(db: Database, now: datetime
     with db.session() as session:
         dm = row(session, "dm")
         assert (dm.status, dm.provider_message_id, dm.sent_at) == (OutboxStatus.SENT, "77", now)
-        assert session.get(Person, person.id).reachability == Reachability.OK
+        assert session.get(Account, account.id).reachability == Reachability.OK
         # A message in the group says nothing about whether the person can be written to.
-        assert session.get(Person, group_person.id).reachability == Reachability.UNKNOWN
+        assert session.get(Account, group_account.id).reachability == Reachability.UNKNOWN
 
 
 @pytest.mark.parametrize("reach", [Reachability.BLOCKED, Reachability.NEVER_STARTED])
-def test_unreachable_blocks_row_and_person(db: Database, now: datetime, reach) -> None:
+def test_unreachable_blocks_row_and_account(db: Database, now: datetime, reach) -> None:
     with db.session() as session:
-        person = factories.person(session, "Lan", now)
-        enqueue(session, "dm", now, chat=person.external_id, person_id=person.id)
+        person, account = factories.person_and_account(session, "Lan", now)
+        enqueue(session, "dm", now, chat=account.external_id, person_id=person.id)
         row_id = row(session, "dm").id
         outbox.claim(session=session, ids=[row_id], now=now)
     with db.session() as session:
@@ -141,13 +191,57 @@ def test_unreachable_blocks_row_and_person(db: Database, now: datetime, reach) -
     with db.session() as session:
         assert row(session, "dm").status == OutboxStatus.BLOCKED
         assert row(session, "dm").last_error == "Forbidden"
-        assert session.get(Person, person.id).reachability == reach
+        assert session.get(Account, account.id).reachability == reach
         assert (
             outbox.due_candidates(
                 session=session, now=now + timedelta(days=1), exclude_chats=(), limit=10
             )
             == []
         )
+
+
+def test_reachability_is_recorded_on_the_account_the_row_went_to(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        person, telegram = factories.person_and_account(session, "Lan", now)
+        zalo = factories.add_account(session, person, now, channel="zalo")
+        # Another person's Telegram account with the same id as Lan's Zalo account.
+        _, same_id = factories.person_and_account(session, "Hoa", now)
+        same_id.external_id = zalo.external_id
+        session.add(same_id)
+        session.flush()
+        enqueue(session, "dm", now, chat=zalo.external_id, person_id=person.id, channel="zalo")
+        row_id = row(session, "dm").id
+        outbox.claim(session=session, ids=[row_id], now=now)
+    with db.session() as session:
+        deliver(
+            session,
+            row_id,
+            Delivery("unreachable", error="blocked", reachability=Reachability.BLOCKED),
+            now,
+        )
+    with db.session() as session:
+        assert session.get(Account, zalo.id).reachability == Reachability.BLOCKED
+        assert session.get(Account, telegram.id).reachability == Reachability.OK
+        assert session.get(Account, same_id.id).reachability == Reachability.OK
+
+
+def test_quota_refusal_is_recorded_and_not_retried(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        person, account = factories.person_and_account(session, "Lan", now, channel="zalo")
+        enqueue(session, "q", now, chat=account.external_id, person_id=person.id, channel="zalo")
+        row_id = row(session, "q").id
+        outbox.claim(session=session, ids=[row_id], now=now)
+        updated = deliver(session, row_id, Delivery("quota", error="monthly quota"), now)
+        assert updated.status == OutboxStatus.QUOTA
+    with db.session() as session:
+        assert row(session, "q").status == OutboxStatus.QUOTA
+        assert row(session, "q").last_error == "monthly quota"
+        assert session.get(Account, account.id).reachability == Reachability.OK
+        later = now + timedelta(days=1)
+        assert outbox.due_candidates(session=session, now=later, exclude_chats=(), limit=5) == []
+        assert outbox.status_counts(session=session, key_prefix="q") == {OutboxStatus.QUOTA: 1}
 
 
 def test_retry_backs_off_exponentially_then_fails(db: Database, now: datetime) -> None:
@@ -206,7 +300,7 @@ def test_migrated_delivery_moves_row_to_new_chat(db: Database, now: datetime) ->
     with db.session() as session:
         cell = factories.cell(session, now)
         old = cell.org.group_chat_id
-        enqueue(session, "m", now, chat=old)
+        enqueue(session, "m", now, chat=old, is_group=True)
         row_id = row(session, "m").id
         outbox.claim(session=session, ids=[row_id], now=now)
         deliver(session, row_id, Delivery("migrated", new_chat_id="-100321"), now)
@@ -248,3 +342,29 @@ def test_status_counts_by_key_prefix(db: Database, now: datetime) -> None:
         counts = outbox.status_counts(session=session, key_prefix="ann:7:")
         assert counts == {OutboxStatus.SENT: 1, OutboxStatus.PENDING: 3}
         assert outbox.status_counts(session=session, key_prefix="none:") == {}
+
+
+def test_quota_use_counts_this_months_zalo_deliveries(db: Database, now: datetime) -> None:
+    last_month = now.replace(day=1) - timedelta(days=2)
+    with db.session() as session:
+        for index in range(5):
+            enqueue(session, f"z{index}", now, chat=f"z{index}", channel="zalo")
+        enqueue(session, "t0", now, chat="t0")
+        enqueue(session, "old", last_month, chat="old", channel="zalo")
+    with db.session() as session:
+        for key in ["z0", "z1", "z2", "z3", "t0"]:
+            r = row(session, key)
+            r.status, r.sent_at = OutboxStatus.SENT, now
+        r = row(session, "old")
+        r.status, r.sent_at = OutboxStatus.SENT, last_month
+        row(session, "z4").status = OutboxStatus.QUOTA
+    with db.session() as session:
+        use = outbox.quota_use(session=session, channel="zalo", quota=5, now=now)
+        below = outbox.quota_use(session=session, channel="zalo", quota=10, now=now)
+        calm = outbox.quota_use(session=session, channel="telegram", quota=10, now=now)
+    assert (use.sent, use.refused, use.quota) == (4, 1, 5)
+    assert use.nearly_used
+    # Under 80%, but the provider already refused one: that is worth a warning too.
+    assert below.share == 0.4
+    assert below.nearly_used
+    assert (calm.sent, calm.refused, calm.nearly_used) == (1, 0, False)

@@ -1,0 +1,14 @@
+"""What a command or a choice does, for every channel: Turn → Reply, one module per feature."""
+
+from __future__ import annotations
+
+from bot.actions import attendance, meetings, notify, roster, setup, start
+from bot.actions.registry import ActionRegistry
+
+
+def build_actions() -> ActionRegistry:
+    """Returns the registry with every feature's commands, choices and hooks."""
+    actions = ActionRegistry()
+    for feature in (start, notify, setup, roster, meetings, attendance):
+        feature.register(actions)
+    return actions

@@ -1,0 +1,193 @@
+"""Roll call: /diemdanh, the checklist choices, closing, self check-in and the conclusion."""
+
+from __future__ import annotations
+
+import re
+
+from bot.actions import typed
+from bot.actions.core import Reply, Turn
+from bot.actions.forms import open_form
+from bot.actions.registry import ActionRegistry
+from bot.actions.roster import private_only
+from bot.flows.common import translator_for
+from bot.flows.matching import match_key
+from bot.models import AttendanceStatus, Organisation, Priority
+from bot.render_attendance import committee_summary, group_summary, roll_call_screen
+from bot.render_meetings import kind_label
+from bot.services import attendance, members, notices, outbox, people
+from bot.services.errors import InvalidInput, NotAllowed
+from bot.ui import Button, Screen, choice, split_choice
+
+
+def roll_call(turn: Turn) -> Reply:
+    """Opens the roll call of the meeting under way (committee)."""
+    private_only(turn)
+    cells = members.committee_cells(session=turn.session, person=turn.person)
+    if not cells:
+        raise NotAllowed("committee_only")
+    found = attendance.open_meetings(
+        session=turn.session, org_ids=[org.id or 0 for _, org in cells], now=turn.now
+    )
+    if not found:
+        return Reply(
+            screens=[
+                Screen(
+                    turn.t.gettext(
+                        "No meeting to take the roll call of right now. It opens one hour "
+                        "before a meeting starts."
+                    )
+                )
+            ]
+        )
+    if len(found) == 1:
+        return open_roll_call(turn, found[0].id or 0)
+    keyboard = [
+        [
+            Button(
+                f"{kind_label(turn.t, m.kind)} — {turn.t.when_text(m.starts_at)}"[:60],
+                data=choice("rc", m.id or 0),
+            )
+        ]
+        for m in found
+    ]
+    return Reply(screens=[Screen(turn.t.gettext("Which meeting?"), keyboard)])
+
+
+def open_roll_call(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the roll call of a chosen meeting."""
+    private_only(turn)
+    call = attendance.roll_call(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    return Reply(screens=[roll_call_screen(turn.t, call, typed=not turn.channel.buttons)])
+
+
+def mark(turn: Turn, meeting_id: int, member_id: int) -> Reply:
+    """Moves one member to the next attendance category."""
+    call = attendance.cycle_mark(
+        session=turn.session,
+        meeting_id=meeting_id,
+        member_id=member_id,
+        person=turn.person,
+        now=turn.now,
+    )
+    return Reply(edit=roll_call_screen(turn.t, call, typed=not turn.channel.buttons))
+
+
+def close(turn: Turn, meeting_id: int) -> Reply:
+    """Closes the roll call: counts to the group, names and risks to the committee."""
+    meeting, figures = attendance.close_roll_call(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    org = turn.session.get(Organisation, meeting.org_id)
+    assert org is not None
+    # Counts only, never names: to the group, or to each member where the cell has none.
+    outbox.enqueue_many(
+        session=turn.session,
+        rows=notices.group_rows(
+            org=org,
+            people=notices.recipients(session=turn.session, org_ids=[org.id or 0])[org.id or 0],
+            build=lambda t: Screen(group_summary(t, meeting, figures)),
+            key=f"rollcall:{meeting.id}",
+            now=turn.now,
+        ),
+    )
+    committee = members.committee_people(session=turn.session, org_id=org.id or 0)
+    addresses = people.addresses(
+        session=turn.session, person_ids=[person.id or 0 for _, person in committee]
+    )
+    for _, person in committee:
+        account = addresses.get(person.id or 0)
+        if account is None:
+            continue
+        t = translator_for(person, org)
+        outbox.enqueue_message(
+            session=turn.session,
+            dedupe_key=f"rollcall:{meeting.id}:committee:{person.id}",
+            chat_id=account.external_id,
+            channel=account.channel,
+            text=committee_summary(t, meeting, figures),
+            keyboard=[
+                [Button(t.gettext("📝 Record the conclusion"), data=choice("kl", meeting.id or 0))]
+            ],
+            priority=Priority.NORMAL,
+            person_id=person.id,
+            org_id=org.id,
+            is_group=False,
+            now=turn.now,
+        )
+    return Reply(
+        edit=Screen(
+            turn.t.gettext("Roll call closed. The group got the counts, the committee the names.")
+        )
+    )
+
+
+def check_in(turn: Turn, meeting_id: int) -> Reply:
+    """Marks the tapping member present while the meeting runs."""
+    attendance.check_in(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    return Reply(toast=turn.t.gettext("Checked in: present. Thank you, comrade."))
+
+
+def conclude(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the form for the conclusion and the tasks of a held meeting."""
+    private_only(turn)
+    return Reply(screens=[open_form(turn, "conclusion", meeting_id=meeting_id).screen])
+
+
+# Typed roll call on a channel without buttons: "1 3 5 có mặt", "2 vắng có lý do".
+_CATEGORIES = {
+    "co mat": AttendanceStatus.PRESENT,
+    "present": AttendanceStatus.PRESENT,
+    "vang co ly do": AttendanceStatus.EXCUSED,
+    "co ly do": AttendanceStatus.EXCUSED,
+    "excused": AttendanceStatus.EXCUSED,
+    "vang khong ly do": AttendanceStatus.UNEXCUSED,
+    "khong ly do": AttendanceStatus.UNEXCUSED,
+    "unexcused": AttendanceStatus.UNEXCUSED,
+}
+_TYPED_MARKS = re.compile(r"^((?:\d+[\s,]+)*\d+)\s+([a-z ]+)$")
+
+
+def typed_marks(turn: Turn, text: str) -> Reply | None:
+    """Reads "1 3 5 có mặt" against the roll call this chat was last shown."""
+    if turn.channel.buttons:
+        return None
+    found = _TYPED_MARKS.match(match_key(text))
+    status = _CATEGORIES.get(found.group(2).strip()) if found else None
+    if found is None or status is None:
+        return None
+    listed = {
+        int(o["n"]): split_choice(str(o["data"]))[1]
+        for o in typed.listed_options(turn)
+        if str(o["data"]).startswith("ra|")
+    }
+    if not listed:
+        return None
+    numbers = [int(n) for n in re.split(r"[\s,]+", found.group(1))]
+    unknown = [n for n in numbers if n not in listed]
+    if unknown:
+        raise InvalidInput("choice_out_of_range", low=min(listed), high=max(listed))
+    meeting_id = int(listed[numbers[0]][0])
+    call = attendance.mark_many(
+        session=turn.session,
+        meeting_id=meeting_id,
+        member_ids=[int(listed[n][1]) for n in numbers],
+        status=status,
+        person=turn.person,
+        now=turn.now,
+    )
+    return Reply(screens=[roll_call_screen(turn.t, call, typed=True)])
+
+
+def register(actions: ActionRegistry) -> None:
+    """Adds this module's command and choices."""
+    actions.command(["diemdanh", "attendance"], roll_call)
+    actions.choice("rc", open_roll_call, int)
+    actions.choice("ra", mark, int, int)
+    actions.choice("rz", close, int)
+    actions.choice("ci", check_in, int)
+    actions.choice("kl", conclude, int)
+    actions.text_hook(typed_marks)

@@ -1,0 +1,190 @@
+"""Meetings: /taohop, /lichhop with .ics files, RSVP choices, answers, edits and documents."""
+
+from __future__ import annotations
+
+from bot.actions.core import Reply, Turn
+from bot.actions.forms import open_form, outcome_reply
+from bot.actions.registry import ActionRegistry, one_of
+from bot.actions.roster import private_only
+from bot.calendar_files import meeting_ics
+from bot.models import COMMITTEE_ROLES, Meeting, Organisation, RsvpAnswer
+from bot.render_meetings import (
+    answers_text,
+    kind_label,
+    meeting_card,
+    names_of,
+    rsvp_keyboard,
+    rsvp_label,
+)
+from bot.services import documents, meetings, members
+from bot.services.errors import NotAllowed
+from bot.text import escape
+from bot.ui import Button, FileOut, Screen, choice
+
+
+def new_meeting(turn: Turn) -> Reply:
+    """Opens the form that schedules a meeting (committee)."""
+    private_only(turn)
+    return outcome_reply(open_form(turn, "new_meeting"))
+
+
+def _meeting_screen(turn: Turn, meeting: Meeting, org: Organisation, committee: bool) -> Screen:
+    roster = members.active_members(session=turn.session, org_id=org.id or 0)
+    names = names_of(roster)
+    mine = members.membership_in(session=turn.session, person=turn.person, org_id=org.id or 0)
+    answers = meetings.rsvps(session=turn.session, meeting_id=meeting.id or 0)
+    answer = answers.get(mine.id or 0) if mine is not None else None
+    text = meeting_card(turn.t, meeting, org, names)
+    text += "\n" + turn.t.gettext(
+        "Your answer: {answer}.", answer=rsvp_label(turn.t, answer.answer if answer else None)
+    )
+    docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
+    if docs:
+        read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
+        expected = len(meetings.expected_members(session=turn.session, org_id=org.id or 0))
+        text += "\n" + turn.t.gettext("Documents:")
+        for doc in docs:
+            line = f"  📎 {escape(doc.file_name)}"
+            if committee:
+                line += " " + turn.t.gettext(
+                    "(read by {n} of {total})", n=len(read[doc.id or 0]), total=expected
+                )
+            elif mine is not None and mine.id in read[doc.id or 0]:
+                line += " ✓"
+            text += "\n" + line
+    keyboard = rsvp_keyboard(turn.t, meeting)
+    if committee:
+        keyboard.append(
+            [
+                Button(turn.t.gettext("👥 Answers"), data=choice("ma", meeting.id or 0)),
+                Button(turn.t.gettext("✏️ Change or cancel"), data=choice("me", meeting.id or 0)),
+            ]
+        )
+    return Screen(text, keyboard)
+
+
+def upcoming(turn: Turn) -> Reply:
+    """Lists upcoming meetings with my answer, and attaches a calendar file for each."""
+    cells = members.memberships(session=turn.session, person=turn.person)
+    if not cells:
+        raise NotAllowed("not_in_cell")
+    reply = Reply()
+    for member, org in cells:
+        committee = member.role in COMMITTEE_ROLES
+        for meeting in meetings.upcoming(
+            session=turn.session, org_id=org.id or 0, now=turn.now, limit=5
+        ):
+            reply.screens.append(_meeting_screen(turn, meeting, org, committee))
+            if not turn.channel.file_upload:
+                continue  # a calendar file needs an upload; the card says it all
+            reply.files.append(
+                FileOut(
+                    filename=f"hop-chi-bo-{meeting.starts_at.astimezone(turn.t.tz):%Y-%m-%d}.ics",
+                    content=meeting_ics(turn.t, meeting, org, turn.now),
+                    caption=turn.t.gettext(
+                        "Add to your phone calendar: {kind}, {when}.",
+                        kind=kind_label(turn.t, meeting.kind),
+                        when=turn.t.when_text(meeting.starts_at),
+                    ),
+                )
+            )
+    if not reply.screens:
+        reply.screens.append(Screen(turn.t.gettext("No upcoming meetings.")))
+    return reply
+
+
+def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
+    """Records Tham dự, or Vắng có lý do and then asks the reason privately."""
+    if verdict == "a":
+        meetings.answer_rsvp(
+            session=turn.session,
+            meeting_id=meeting_id,
+            person=turn.person,
+            answer=RsvpAnswer.ATTENDING,
+            now=turn.now,
+        )
+        return Reply(toast=turn.t.gettext("Noted: you will attend. Thank you, comrade."))
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    # Check now, so that a stranger or a late tap gets its answer before any form opens.
+    meetings.answer_rsvp(
+        session=turn.session,
+        meeting_id=meeting.id or 0,
+        person=turn.person,
+        answer=RsvpAnswer.EXCUSED,
+        now=turn.now,
+    )
+    # The reason is asked in the person's private chat, wherever the button was tapped.
+    outcome = turn.core.flows.start(
+        session=turn.session,
+        name="rsvp_reason",
+        key=turn.private_key,
+        person=turn.person,
+        t=turn.t,
+        now=turn.now,
+        params={"meeting_id": meeting.id},
+    )
+    toast = turn.t.gettext("Noted: excused absence. Please tell me the reason privately.")
+    return Reply(toast=toast, private=[outcome.screen])
+
+
+def answers(turn: Turn, meeting_id: int) -> Reply:
+    """Shows the committee who answered what, with the reasons of excused absences."""
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    members.require_committee(session=turn.session, person=turn.person, org_id=meeting.org_id)
+    roster = meetings.expected_members(session=turn.session, org_id=meeting.org_id)
+    found = meetings.rsvps(session=turn.session, meeting_id=meeting.id or 0)
+    text = answers_text(turn.t, meeting, roster, found)
+    docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
+    read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
+    for doc in docs:
+        unread = [m.full_name for m in roster if m.id not in read[doc.id or 0]]
+        text += "\n" + turn.t.gettext(
+            "📎 {name}: read by {n} of {total}.",
+            name=escape(doc.file_name),
+            n=turn.t.number(len(roster) - len(unread)),
+            total=turn.t.number(len(roster)),
+        )
+        if unread:
+            text += " " + turn.t.gettext(
+                "Not yet: {names}", names=", ".join(escape(n) for n in unread)
+            )
+    return Reply(screens=[Screen(text)])
+
+
+def edit(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the form to move, re-place or cancel a meeting."""
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    outcome = open_form(turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version)
+    return Reply(screens=[outcome.screen])
+
+
+def document_received(turn: Turn, incoming: documents.IncomingFile) -> Reply:
+    """Takes a file sent privately by a committee member and asks which meeting it is for."""
+    outcome = open_form(
+        turn,
+        "attach_document",
+        file_id=incoming.file_id,
+        file_name=incoming.file_name,
+        mime_type=incoming.mime_type,
+        size=incoming.size,
+    )
+    return outcome_reply(outcome)
+
+
+def document_read(turn: Turn, document_id: int) -> Reply:
+    """Records that the member has read a meeting document."""
+    documents.mark_read(
+        session=turn.session, document_id=document_id, person=turn.person, now=turn.now
+    )
+    return Reply(toast=turn.t.gettext("Noted: you have read the document. Thank you, comrade."))
+
+
+def register(actions: ActionRegistry) -> None:
+    """Adds this module's commands, choices and the file handler."""
+    actions.command(["taohop", "newmeeting"], new_meeting)
+    actions.command(["lichhop", "meetings"], upcoming)
+    actions.choice("rsvp", rsvp, int, one_of("a", "x"))
+    actions.choice("ma", answers, int)
+    actions.choice("me", edit, int)
+    actions.choice("dr", document_read, int)
+    actions.file(document_received)

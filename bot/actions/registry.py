@@ -1,0 +1,95 @@
+"""Where features register what their commands, choices, files and typed words do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.actions.core import Action, Reply, Turn
+from bot.services.documents import IncomingFile
+from bot.ui import split_choice
+
+Converter = Callable[[str], Any]
+ChoiceAction = Callable[..., Reply]
+FileAction = Callable[[Turn, IncomingFile], Reply]
+# Tried on typed text when no form is open and no listed option matched; None = not mine.
+TextHook = Callable[[Turn, str], Reply | None]
+
+
+def one_of(*allowed: str) -> Converter:
+    """Returns a converter that accepts only the given words (e.g. the verdicts of a button)."""
+
+    def convert(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(raw)
+        return raw
+
+    return convert
+
+
+def word(raw: str) -> str:
+    """Accepts any non-empty argument as it is (flow nonces, option values)."""
+    if not raw:
+        raise ValueError(raw)
+    return raw
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command with its names (Vietnamese first, then the English alias)."""
+
+    names: tuple[str, ...]
+    action: Action
+
+
+@dataclass(frozen=True)
+class _Choice:
+    action: ChoiceAction
+    converters: tuple[Converter, ...]
+
+
+@dataclass
+class ActionRegistry:
+    """Every command, choice, file and text hook of the features, by name."""
+
+    commands: dict[str, Command] = field(default_factory=dict)
+    ordered_commands: list[Command] = field(default_factory=list)
+    choices: dict[str, _Choice] = field(default_factory=dict)
+    file_action: FileAction | None = None
+    text_hooks: list[TextHook] = field(default_factory=list)
+
+    def command(self, names: Sequence[str], action: Action) -> None:
+        """Registers a command under each of its names."""
+        entry = Command(tuple(names), action)
+        for name in names:
+            if name in self.commands:
+                raise ValueError(f"command /{name} registered twice")
+            self.commands[name] = entry
+        self.ordered_commands.append(entry)
+
+    def choice(self, name: str, action: ChoiceAction, *converters: Converter) -> None:
+        """Registers what a choice does; `converters` type its arguments, in order."""
+        if name in self.choices:
+            raise ValueError(f"choice {name!r} registered twice")
+        self.choices[name] = _Choice(action, tuple(converters))
+
+    def file(self, action: FileAction) -> None:
+        """Registers what a file sent in a private chat does."""
+        self.file_action = action
+
+    def text_hook(self, hook: TextHook) -> None:
+        """Registers a reading of free text tried when nothing else claims it."""
+        self.text_hooks.append(hook)
+
+    def resolve_choice(self, data: str) -> Action | None:
+        """Returns the bound action of encoded choice data; None if unknown or malformed."""
+        name, raw = split_choice(data)
+        entry = self.choices.get(name)
+        if entry is None or len(raw) != len(entry.converters):
+            return None
+        try:
+            values = [convert(arg) for convert, arg in zip(entry.converters, raw, strict=True)]
+        except ValueError:
+            return None
+        return lambda turn: entry.action(turn, *values)

@@ -1,0 +1,265 @@
+"""One turn: an incoming event acted on once, in one transaction with the replies it queues."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.actions import typed
+from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
+from bot.actions.forms import outcome_reply
+from bot.actions.registry import ActionRegistry
+from bot.channels import profile_of
+from bot.flows.engine import FlowKey
+from bot.i18n import Translator, translator
+from bot.models import Organisation, Person, Priority
+from bot.render import error_text, not_understood, stale_button
+from bot.services import members, orgs, outbox, people, updates
+from bot.services.errors import DomainError
+from bot.ui import Screen
+
+log = logging.getLogger(__name__)
+
+TOAST_LIMIT = 200  # Telegram's limit for a callback answer
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What the adapter still has to do itself: answer the tap (Telegram) with this toast."""
+
+    toast: str | None = None
+    alert: bool = False
+
+
+def translator_for_turn(
+    session: Session, person: Person, group_org: Organisation | None, core: Core
+) -> Translator:
+    """Chooses the person's language and the cell's time zone."""
+    org = group_org
+    if org is None:
+        cells = members.memberships(session=session, person=person)
+        org = cells[0][1] if cells else None
+    locale = person.locale or (org.locale if org else core.settings.locale)
+    zone = org.timezone if org else core.settings.timezone
+    return translator(locale, zone)
+
+
+def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
+    person, account = people.ensure_account(
+        session=session,
+        channel=incoming.channel,
+        external_id=incoming.user_id,
+        display_name=incoming.display_name,
+        username=incoming.username,
+        now=core.clock.now(),
+    )
+    if not incoming.in_group:
+        people.mark_started(session=session, account=account)
+    group_org = (
+        orgs.org_for_chat(session=session, channel=incoming.channel, chat_id=incoming.chat_id)
+        if incoming.in_group
+        else None
+    )
+    return Turn(
+        session=session,
+        core=core,
+        person=person,
+        account=account,
+        t=translator_for_turn(session, person, group_org, core),
+        now=core.clock.now(),
+        channel=profile_of(incoming.channel),
+        chat_id=incoming.chat_id,
+        in_group=incoming.in_group,
+        key=FlowKey(incoming.channel, incoming.chat_id, incoming.user_id),
+        group_org=group_org,
+        incoming=incoming,
+    )
+
+
+def _route(turn: Turn, registry: ActionRegistry) -> Reply:
+    incoming = turn.incoming
+    if incoming.kind == IncomingKind.COMMAND:
+        command = registry.commands.get(incoming.command)
+        if command is not None:
+            return command.action(turn)
+        if turn.in_group:
+            return Reply()
+        return Reply(
+            screens=[Screen(turn.t.gettext("I do not know that command. Send /trogiup."))]
+        )
+    if incoming.kind == IncomingKind.CHOICE:
+        return _choose(turn, registry, incoming.choice)
+    if incoming.kind == IncomingKind.FILE and incoming.file is not None:
+        if registry.file_action is None or turn.in_group:
+            return Reply()
+        return registry.file_action(turn, incoming.file)
+    if incoming.kind == IncomingKind.TEXT:
+        return _text(turn, registry, incoming.text)
+    if turn.in_group:
+        return Reply()
+    return Reply(screens=[Screen(turn.t.gettext("I can only read text messages here."))])
+
+
+def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
+    action = registry.resolve_choice(data)
+    if action is None:
+        return Reply(toast=stale_button(turn.t, "stale"), alert=True)
+    return action(turn)
+
+
+def _text(turn: Turn, registry: ActionRegistry, text: str) -> Reply:
+    if not turn.channel.buttons and not turn.in_group:
+        # "2" means option 2 of the last screen that listed options here, even after a restart.
+        picked = typed.pick(turn, text)
+        if picked is not None:
+            return _choose(turn, registry, picked)
+    outcome = turn.core.flows.answer_text(
+        session=turn.session, key=turn.key, person=turn.person, t=turn.t, now=turn.now, text=text
+    )
+    if outcome is not None:
+        return outcome_reply(outcome)
+    for hook in registry.text_hooks:
+        reply = hook(turn, text)
+        if reply is not None:
+            return reply
+    if not turn.channel.buttons and not turn.in_group:
+        typed.refuse_unlisted_number(turn, text)
+    if turn.in_group:
+        return Reply()
+    return Reply(screens=[Screen(not_understood(turn.t, turn.channel))])
+
+
+def _follow_account(turn: Turn) -> None:
+    """Keeps the turn on its account's person: joining from a second app merges the person
+    this turn started with into the member's (people.link_account)."""
+    if turn.account.person_id != turn.person.id:
+        owner = turn.session.get(Person, turn.account.person_id)
+        if owner is not None:
+            turn.person = owner
+
+
+def _deliver(turn: Turn, reply: Reply) -> None:
+    """Queues the reply's messages in the turn's transaction."""
+    incoming = turn.incoming
+    prefix = f"u:{incoming.channel}:{incoming.update_id}"
+    channel = turn.channel.name
+    screens = list(reply.screens)
+    if reply.edit is not None:
+        if turn.channel.edits and incoming.message_id is not None:
+            outbox.enqueue_edit(
+                session=turn.session,
+                dedupe_key=f"{prefix}:e",
+                chat_id=turn.chat_id,
+                message_id=incoming.message_id,
+                text=reply.edit.text,
+                keyboard=reply.edit.keyboard,
+                now=turn.now,
+                is_group=turn.in_group,
+                channel=channel,
+            )
+        else:
+            screens.insert(0, reply.edit)
+    if reply.toast and not turn.channel.buttons:
+        # No tap to answer on a text channel: the toast is the reply.
+        screens.insert(0, Screen(reply.toast))
+
+    def queue(key: str, screen: Screen, *, private: bool) -> None:
+        # A private follow-up (e.g. a reason asked after a tap in the group) goes to the
+        # person's own chat; everything else to this chat.
+        in_group = turn.in_group and not private
+        outbox.enqueue_message(
+            session=turn.session,
+            dedupe_key=f"{prefix}:{key}",
+            chat_id=turn.chat_id if not private else incoming.user_id,
+            text=screen.text,
+            keyboard=screen.keyboard,
+            priority=Priority.INTERACTIVE,
+            person_id=None if in_group else turn.person.id,
+            org_id=turn.group_org.id if turn.group_org and in_group else None,
+            is_group=in_group,
+            now=turn.now,
+            channel=channel,
+        )
+
+    for index, screen in enumerate(screens):
+        queue(str(index), screen, private=False)
+    for index, screen in enumerate(reply.private):
+        queue(f"p{index}", screen, private=True)
+    for index, document in enumerate(reply.files):
+        outbox.enqueue_document(
+            session=turn.session,
+            dedupe_key=f"{prefix}:f{index}",
+            chat_id=turn.chat_id,
+            document=document,
+            priority=Priority.INTERACTIVE,
+            person_id=None if turn.in_group else turn.person.id,
+            is_group=turn.in_group,
+            now=turn.now,
+            channel=channel,
+        )
+
+
+def _error_reply(turn: Turn, error: DomainError) -> Reply:
+    text = error_text(turn.t, error)
+    if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
+        # A tap gets its answer as an alert; longer explanations also arrive as a message.
+        longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
+        return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)
+    return Reply(screens=[Screen(text)])
+
+
+def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
+    """Acts on an incoming event once: effects, replies and the processed mark commit together.
+
+    A domain error rolls the effects back; the explanation is then queued in a transaction of
+    its own, so a redelivered update is answered once and changes nothing.
+    """
+    now = core.clock.now()
+    reply: Reply | None = None
+    error: DomainError | None = None
+    try:
+        with core.db.session() as session:
+            if not updates.mark_processed(
+                session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
+            ):
+                log.info("%s update %s already handled", incoming.channel, incoming.update_id)
+                return Handled()
+            turn = _turn(session, core, incoming)
+            reply = _route(turn, registry)
+            _follow_account(turn)
+            _deliver(turn, reply)
+    except DomainError as exc:
+        error = exc
+    if error is not None:
+        with core.db.session() as session:
+            updates.mark_processed(
+                session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
+            )
+            turn = _turn(session, core, incoming)
+            reply = _error_reply(turn, error)
+            _deliver(turn, reply)
+    core.wake()
+    if reply is None or not profile_of(incoming.channel).buttons:
+        return Handled()
+    return Handled(toast=reply.toast[:TOAST_LIMIT] if reply.toast else None, alert=reply.alert)
+
+
+def report_failure(core: Core, incoming: Incoming) -> None:
+    """Tells the person, in a private chat, that something went wrong and nothing changed."""
+    if incoming.in_group:
+        return
+    t = translator(incoming.language_code or core.settings.locale)
+    with core.db.session() as session:
+        outbox.enqueue_message(
+            session=session,
+            dedupe_key=f"err:{incoming.channel}:{incoming.update_id}",
+            chat_id=incoming.chat_id,
+            text=t.gettext("Something went wrong. Nothing was changed; please try again."),
+            priority=Priority.INTERACTIVE,
+            is_group=False,
+            now=core.clock.now(),
+            channel=incoming.channel,
+        )
+    core.wake()
