@@ -1,0 +1,59 @@
+"""Runs the fake Zalo server standalone: `python -m fake_zalo --port 8082`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from fake_zalo.models import RateLimits
+from fake_zalo.server import FakeZalo
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parses the command line."""
+    parser = argparse.ArgumentParser(prog="python -m fake_zalo", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8082, help="0 picks a free port")
+    parser.add_argument("--token", default="1234567890:fake-zalo-token")
+    parser.add_argument("--bot-name", default="chibot")
+    parser.add_argument(
+        "--monthly-quota", type=int, default=None, help="sends allowed (default: unlimited)"
+    )
+    parser.add_argument("--rate-limits", action="store_true", help="enforce simple flood limits")
+    parser.add_argument("--webhook-body", choices=("enveloped", "flat"), default="enveloped")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serves until SIGINT/SIGTERM, printing the base URL on the first line of stdout."""
+    api = FakeZalo(
+        args.token,
+        args.bot_name,
+        args.monthly_quota,
+        RateLimits() if args.rate_limits else None,
+        webhook_body=args.webhook_body,
+    )
+    url = await api.start(args.host, args.port)
+    sys.stdout.write(f"{url}\n")
+    sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await api.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point."""
+    asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

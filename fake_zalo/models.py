@@ -1,0 +1,168 @@
+"""Plain data objects of the fake Zalo server: users, groups, calls, deliveries, limits, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+PRIVATE = "PRIVATE"
+GROUP = "GROUP"
+
+#: Permanent failure: the chat id belongs to nobody who ever wrote to the bot.
+NOT_INTERACTED = (403, "Forbidden: the user has not interacted with the bot")
+#: Permanent failure (until the user writes again): the user blocked the bot.
+BLOCKED = (403, "Forbidden: the user has blocked the bot")
+
+
+@dataclass(frozen=True)
+class FakeZaloUser:
+    """A Zalo user simulated by the fake server.
+
+    Attributes:
+        id: The Zalo user id, a string (also the id of the user's private chat with the bot).
+        display_name: The name Zalo shows.
+        is_bot: Whether this user is a bot (only the fake bot itself is).
+    """
+
+    id: str
+    display_name: str
+    is_bot: bool = False
+
+    def to_dict(self) -> JSON:
+        """Returns the `from` object of an event sent by this user."""
+        return {"id": self.id, "display_name": self.display_name, "is_bot": self.is_bot}
+
+
+@dataclass(frozen=True)
+class FakeZaloGroup:
+    """A Zalo group chat the bot is in (events from it have chat_type "GROUP").
+
+    Attributes:
+        id: The group's chat id, a string.
+        name: The group's name (not part of events; for people reading tests).
+    """
+
+    id: str
+    name: str
+
+
+@dataclass
+class Call:
+    """One Bot API request the fake server received.
+
+    Attributes:
+        method: The method name exactly as requested, e.g. "sendMessage".
+        params: The request parameters (query string and body merged; chat_id always a string).
+        result: The `result` returned to the client, None when the request failed.
+        error: The error envelope returned (or, for injected "timeout"/"drop" faults, a
+            description of the fault), None on success.
+        at: `time.monotonic()` when the request was answered.
+    """
+
+    method: str
+    params: JSON
+    result: Any = None
+    error: JSON | None = None
+    at: float = 0.0
+    consumed: bool = field(default=False, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request succeeded."""
+        return self.error is None
+
+    @property
+    def chat_id(self) -> str | None:
+        """The chat_id parameter of the call, if any."""
+        value = self.params.get("chat_id")
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One attempt to POST an event to the webhook.
+
+    Attributes:
+        url: The webhook URL.
+        event: The event delivered.
+        body: The JSON body posted (the event, or `{"ok": true, "result": event}`).
+        secret_token: The value of the X-Bot-Api-Secret-Token header.
+        attempt: 1 for the first attempt, 2 for the first retry, …
+        status: The HTTP status of the answer, None when the connection failed.
+        error: Why the attempt failed, None when it succeeded.
+        at: `time.monotonic()` when the attempt ended.
+    """
+
+    url: str
+    event: JSON
+    body: JSON
+    secret_token: str
+    attempt: int
+    status: int | None
+    error: str | None
+    at: float
+
+    @property
+    def ok(self) -> bool:
+        """Whether the webhook answered with a 2xx status."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Simple flood limits for sendMessage/sendPhoto: token buckets per chat and per bot.
+
+    Zalo does not publish its limits; these only let tests exercise the bot's handling of
+    `429 Too Many Requests` with `parameters.retry_after`.
+
+    Attributes:
+        per_chat_per_second: Refill rate of each chat's bucket.
+        per_chat_burst: Capacity of each chat's bucket (sends allowed back to back).
+        global_per_second: Sends per second for the whole bot (also its burst).
+    """
+
+    per_chat_per_second: float = 1.0
+    per_chat_burst: float = 3.0
+    global_per_second: float = 30.0
+
+
+class ApiError(Exception):
+    """A Bot API error answer: `{"ok": false, "error_code": ..., "description": ...}`."""
+
+    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
+        """Creates the error.
+
+        Args:
+            code: The HTTP status and `error_code`.
+            description: The `description`.
+            parameters: The optional `parameters` object (e.g. retry_after).
+        """
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def envelope(self) -> JSON:
+        """Returns the JSON error envelope the API answers with."""
+        data: JSON = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            data["parameters"] = self.parameters
+        return data
+
+
+def bad_request(description: str) -> ApiError:
+    """Returns a 400 error whose description is prefixed with "Bad Request: "."""
+    return ApiError(400, f"Bad Request: {description}")
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """Returns the rate-limit error: 429 "Too Many Requests" with parameters.retry_after."""
+    return ApiError(429, "Too Many Requests", {"retry_after": retry_after})
+
+
+def quota_exceeded(quota: int | None) -> ApiError:
+    """Returns the quota error: 429 "Quota exceeded: …" without retry_after."""
+    limit = f"{quota} messages" if quota is not None else "messages"
+    return ApiError(429, f"Quota exceeded: the monthly quota of {limit} is used up")
