@@ -40,9 +40,34 @@ def _parse_names(ctx: FlowContext, text: str) -> Any:
         raise InvalidAnswer(error_text(ctx.t, exc)) from exc
 
 
+def _zalo(ctx: FlowContext) -> bool:
+    """Whether members can also use the bot on Zalo (the action that opens the form says)."""
+    return bool(ctx.params.get("zalo", False))
+
+
+def _telegram(ctx: FlowContext) -> bool:
+    return bool(ctx.params.get("bot_username"))
+
+
 def _unjoined_options(ctx: FlowContext) -> list[Option]:
-    unjoined = invites.unjoined_members(session=ctx.session, org_id=int(ctx.answers["org"]))
-    return [Option(str(m.id), m.full_name) for m in unjoined[:60]]
+    org_id = int(ctx.answers["org"])
+    unjoined = invites.unjoined_members(session=ctx.session, org_id=org_id)
+    options = [Option(str(m.id), m.full_name) for m in unjoined]
+    if _zalo(ctx):
+        # Someone who joined on one app gets a link or code for the other from the same list.
+        joined = [
+            m
+            for m in members.active_members(session=ctx.session, org_id=org_id)
+            if m.person_id is not None
+        ]
+        options += [
+            Option(
+                str(m.id),
+                ctx.t.gettext("{name} (joined — for another app)", name=m.full_name),
+            )
+            for m in joined
+        ]
+    return options[:60]
 
 
 def _unjoined_prompt(ctx: FlowContext) -> str:
@@ -65,9 +90,20 @@ def _confirm_prompt(ctx: FlowContext) -> str:
     )
 
 
-def _link_line(ctx: FlowContext, name: str, token: str) -> str:
-    link = invites.deep_link(str(ctx.params["bot_username"]), token)
-    return f"• <b>{escape(name)}</b>\n{link}"
+def _ways_in(ctx: FlowContext, issued: invites.IssuedInvite) -> str:
+    """Returns how to use an invite: the Telegram link, and the code for Zalo when configured."""
+    link = (
+        invites.deep_link(str(ctx.params["bot_username"]), issued.token) if _telegram(ctx) else ""
+    )
+    if not _zalo(ctx):
+        return link
+    code = "<code>" + issued.code + "</code>"  # tap to copy on Telegram
+    zalo = ctx.t.gettext("Zalo: send the code {code} to chibot on Zalo", code=code)
+    return f"Telegram: {link}\n{zalo}" if link else zalo
+
+
+def _link_line(ctx: FlowContext, name: str, issued: invites.IssuedInvite) -> str:
+    return f"• <b>{escape(name)}</b>\n{_ways_in(ctx, issued)}"
 
 
 def _complete(ctx: FlowContext) -> Screen:
@@ -76,18 +112,17 @@ def _complete(ctx: FlowContext) -> Screen:
     assert org.id is not None
     action = ctx.answers["action"]
     if action == CELL:
-        token = invites.create_cell_invite(
+        issued = invites.issue_cell_invite(
             session=ctx.session, org_id=org.id, actor=ctx.person, now=ctx.now
         )
-        link = invites.deep_link(str(ctx.params["bot_username"]), token)
         return Screen(
             t.gettext(
                 "The cell link of <b>{cell}</b> (valid until {date}; the previous one stops "
                 "working):\n{link}\n\nAnyone who opens it asks to join; I will send you each "
                 "request to approve or reject.",
                 cell=escape(org.name),
-                link=link,
-                date=t.date_text(ctx.now + invites.CELL_LIFETIME),
+                link=_ways_in(ctx, issued),
+                date=t.date_text(issued.expires_at),
             )
         )
     if action == AGAIN:
@@ -98,21 +133,24 @@ def _complete(ctx: FlowContext) -> Screen:
             )
         member = members.get_member(session=ctx.session, org_id=org.id, member_id=int(choice))
         assert member.id is not None
-        token = invites.create_personal_invite(
+        issued = invites.issue_personal_invite(
             session=ctx.session,
             org_id=org.id,
             member_id=member.id,
             actor=ctx.person,
             now=ctx.now,
         )
-        return Screen(
-            t.gettext(
-                "A new personal link (for one use, valid until {date}):",
-                date=t.date_text(ctx.now + invites.PERSONAL_LIFETIME),
-            )
-            + "\n"
-            + _link_line(ctx, member.full_name, token)
+        text = t.gettext(
+            "A new personal link (for one use, valid until {date}):",
+            date=t.date_text(issued.expires_at),
         )
+        if member.person_id is not None:
+            text += "\n" + t.gettext(
+                "Comrade {name} has already joined: this adds the other app to the same "
+                "account, and notifications go there from then on.",
+                name=escape(member.full_name),
+            )
+        return Screen(text + "\n" + _link_line(ctx, member.full_name, issued))
     added = members.add_members(
         session=ctx.session,
         org_id=org.id,
@@ -132,14 +170,14 @@ def _complete(ctx: FlowContext) -> Screen:
     ]
     for member in added:
         assert member.id is not None
-        token = invites.create_personal_invite(
+        issued = invites.issue_personal_invite(
             session=ctx.session,
             org_id=org.id,
             member_id=member.id,
             actor=ctx.person,
             now=ctx.now,
         )
-        lines.append(_link_line(ctx, member.full_name, token))
+        lines.append(_link_line(ctx, member.full_name, issued))
     return Screen("\n\n".join(lines))
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col, select
+
 from bot.flows.common import translator_for
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Step, StepKind
 from bot.models import Organisation, Person, Priority
 from bot.render import error_text, role_label, status_label
-from bot.services import invites, members, outbox
+from bot.services import invites, members, outbox, people
 from bot.services.errors import InvalidInput
 from bot.text import InvalidName, escape, validate_name
 from bot.ui import Button, Screen
@@ -23,6 +25,14 @@ def _preview(ctx: FlowContext) -> invites.InvitePreview:
 def _personal_prompt(ctx: FlowContext) -> str:
     preview = _preview(ctx)
     assert preview.member is not None
+    if preview.links_account:
+        return ctx.t.gettext(
+            "Comrade <b>{name}</b> of <b>{cell}</b> has already joined on another app. Do you "
+            "want to use me here too? Your notifications will come here from now on.\n"
+            "Is this you?",
+            cell=escape(preview.org.name),
+            name=escape(preview.member.full_name),
+        )
     return ctx.t.gettext(
         "You are invited to join <b>{cell}</b> as comrade <b>{name}</b> — {role}, {status}.\n"
         "Is this you?",
@@ -34,30 +44,60 @@ def _personal_prompt(ctx: FlowContext) -> str:
 
 
 def _notify_committee(ctx: FlowContext, org: Organisation, key: str, build: Any) -> None:
-    """Queues one private message per secretary/deputy, each in their own language."""
+    """Queues one private message per secretary/deputy, each in their own language, on the
+    account they are notified on."""
     assert org.id is not None
-    for secretary in members.secretaries(session=ctx.session, org_id=org.id):
-        person = ctx.session.get(Person, secretary.person_id)
-        if person is None:
+    person_ids = [
+        m.person_id
+        for m in members.secretaries(session=ctx.session, org_id=org.id)
+        if m.person_id is not None
+    ]
+    if not person_ids:
+        return
+    accounts = people.addresses(session=ctx.session, person_ids=person_ids)
+    persons = ctx.session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
+    for person in persons:
+        account = accounts.get(person.id) if person.id is not None else None
+        if account is None:
             continue
         screen: Screen = build(translator_for(person, org))
         outbox.enqueue_message(
             session=ctx.session,
             dedupe_key=f"{key}:{person.id}",
-            chat_id=person.external_id,
+            chat_id=account.external_id,
             text=screen.text,
             keyboard=screen.keyboard,
             priority=Priority.NORMAL,
             person_id=person.id,
             org_id=org.id,
+            is_group=False,
+            channel=account.channel,
             now=ctx.now,
         )
 
 
 def _complete_personal(ctx: FlowContext) -> Screen:
-    member, org = invites.accept_personal_invite(
-        session=ctx.session, token=str(ctx.params["token"]), person=ctx.person, now=ctx.now
+    links_account = _preview(ctx).links_account
+    # The account this form runs in: a second app of someone who joined becomes theirs.
+    account = people.get_account(
+        session=ctx.session, channel=ctx.key.channel, external_id=ctx.key.user_id
     )
+    member, org = invites.accept_personal_invite(
+        session=ctx.session,
+        token=str(ctx.params["token"]),
+        person=ctx.person,
+        now=ctx.now,
+        account=account,
+    )
+    if links_account:
+        return Screen(
+            ctx.t.gettext(
+                "Done, comrade {name}: you can use me here too, and the notices of <b>{cell}</b> "
+                "will come here from now on. Send /trogiup to see what you can do.",
+                name=escape(member.full_name),
+                cell=escape(org.name),
+            )
+        )
     _notify_committee(
         ctx,
         org,
@@ -126,13 +166,16 @@ def _complete_request(ctx: FlowContext) -> Screen:
         now=ctx.now,
     )
     display = ctx.person.display_name
+    # The account the request came from: the channel the person is joining from.
+    channel = people.channel_label(ctx.key.channel)
 
     def build(t: Any) -> Screen:
         return Screen(
             t.gettext(
-                "<b>{name}</b> (Telegram: {account}) asks to join <b>{cell}</b> through the "
+                "<b>{name}</b> ({channel}: {account}) asks to join <b>{cell}</b> through the "
                 "cell link.",
                 name=escape(request.full_name),
+                channel=escape(channel),
                 account=escape(display),
                 cell=escape(org.name),
             ),

@@ -1,13 +1,24 @@
-"""Invite links: personal one-time links bound to a roster entry, and cell links with approval."""
+"""Invites: personal one-time links bound to a roster entry, and cell links with approval.
+
+Every invite has two secrets: a token for the Telegram deep link (`/start <token>`), and a short
+join code ("ABCD-EFGH") to type to a bot on a channel without deep links (Zalo). Both open the
+same invite: one use, one expiry. Only their SHA-256 hashes are stored.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from bot.models import (
+    Account,
     Invite,
     InviteKind,
     JoinRequest,
@@ -18,7 +29,7 @@ from bot.models import (
     Person,
     Role,
 )
-from bot.services import audit, members
+from bot.services import audit, members, people
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.tokens import looks_like_token, new_token, token_hash
 from bot.text import InvalidName, validate_name
@@ -26,14 +37,116 @@ from bot.text import InvalidName, validate_name
 PERSONAL_LIFETIME = timedelta(days=30)
 CELL_LIFETIME = timedelta(days=14)
 
+# Join codes: 8 characters without look-alikes (no I, L, O, 0, 1), shown as XXXX-XXXX; typed in
+# any case, with or without spaces and dashes. 31^8 ≈ 8.5 × 10^11 codes.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+_CODE_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015]+")
+_CODE_SHAPE = re.compile(rf"^[{JOIN_CODE_ALPHABET}]{{{JOIN_CODE_LENGTH}}}$")
+# A code typed the way it is shown ("abcd-efgh", "ABCD EFGH"): claimed as a join code attempt
+# even when no invite has it.
+_SHOWN_SHAPE = re.compile(r"^\s*[A-Za-z0-9]{4}\s*[\s\-\u2010-\u2015]\s*[A-Za-z0-9]{4}\s*$")
+_NEW_CODE_ATTEMPTS = 8
+
+
+class SecretKind(StrEnum):
+    """How a secret reaches the bot: a deep-link token (Telegram) or a typed join code (Zalo)."""
+
+    LINK = "link"
+    CODE = "code"
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    """A freshly created invite's secrets, shown once to the secretary."""
+
+    token: str  # for https://t.me/<bot>?start=<token>
+    code: str  # "ABCD-EFGH", to send to the bot on a channel without deep links
+    expires_at: datetime
+
 
 @dataclass(frozen=True)
 class InvitePreview:
-    """What a person sees before confirming a join."""
+    """What a person sees before confirming a join.
+
+    `links_account` is set when the roster entry has already joined from another account: using
+    the invite makes the current account one more account of the same person.
+    """
 
     invite: Invite
     org: Organisation
     member: Member | None
+    links_account: bool = False
+
+
+def new_join_code() -> str:
+    """Returns a fresh random join code, formatted as shown ("ABCD-EFGH")."""
+    raw = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return format_join_code(raw)
+
+
+def normalise_join_code(text: str) -> str | None:
+    """Returns the 8 characters of a typed join code (upper case, no spaces or dashes), or None
+    if `text` is not one."""
+    folded = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    return folded if _CODE_SHAPE.match(folded) else None
+
+
+def format_join_code(code: str) -> str:
+    """Returns a join code as shown to people: "ABCD-EFGH"."""
+    normal = normalise_join_code(code)
+    if normal is None:
+        raise ValueError("not a join code")
+    half = JOIN_CODE_LENGTH // 2
+    return f"{normal[:half]}-{normal[half:]}"
+
+
+def join_code_hash(code: str) -> str:
+    """Returns the stored form of a join code: SHA-256 of its normalised characters."""
+    normal = normalise_join_code(code)
+    if normal is None:
+        raise ValueError("not a join code")
+    return hashlib.sha256(normal.encode("ascii")).hexdigest()
+
+
+def looks_like_join_code(text: str) -> bool:
+    """Tells whether `text` is typed the way a join code is shown ("abcd-efgh", "ABCD EFGH")."""
+    return bool(_SHOWN_SHAPE.match(text)) and normalise_join_code(text) is not None
+
+
+def secret_kind(text: str) -> SecretKind | None:
+    """Tells whether `text` has the shape of a link token or of a join code (None: neither).
+
+    The shapes never overlap: a token has 16 to 64 characters, a code 8 (9 with its dash).
+    """
+    if looks_like_token(text):
+        return SecretKind.LINK
+    if normalise_join_code(text) is not None:
+        return SecretKind.CODE
+    return None
+
+
+def find_invite(*, session: Session, secret: str) -> Invite | None:
+    """Returns the invite a link token or a join code belongs to, whatever its state."""
+    kind = secret_kind(secret)
+    if kind == SecretKind.LINK:
+        query = select(Invite).where(Invite.token_hash == token_hash(secret))
+    elif kind == SecretKind.CODE:
+        query = select(Invite).where(Invite.join_code_hash == join_code_hash(secret))
+    else:
+        return None
+    return session.exec(query).first()
+
+
+def _fresh_code(session: Session) -> tuple[str, str]:
+    """Returns a new join code and its hash, unlike any stored one (old ones included)."""
+    for _ in range(_NEW_CODE_ATTEMPTS):
+        code = new_join_code()
+        hashed = join_code_hash(code)
+        taken = session.exec(select(Invite.id).where(Invite.join_code_hash == hashed)).first()
+        if taken is None:
+            return code, hashed
+    raise RuntimeError("could not draw an unused join code")  # pragma: no cover
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -41,14 +154,16 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
-def create_personal_invite(
+def issue_personal_invite(
     *, session: Session, org_id: int, member_id: int, actor: Person, now: datetime
-) -> str:
-    """Returns a fresh one-time token for a roster entry that has not joined (older ones die)."""
+) -> IssuedInvite:
+    """Returns a fresh one-time link token and join code for a roster entry (older ones die).
+
+    For someone who has already joined, the invite adds another account (e.g. Zalo besides
+    Telegram) to the same person.
+    """
     members.require_secretary(session=session, person=actor, org_id=org_id)
-    member = members.get_member(session=session, org_id=org_id, member_id=member_id)
-    if member.person_id is not None:
-        raise Conflict("already_joined", name=member.full_name)
+    members.get_member(session=session, org_id=org_id, member_id=member_id)
     for old in session.exec(
         select(Invite).where(
             Invite.member_id == member_id,
@@ -57,23 +172,38 @@ def create_personal_invite(
         )
     ):
         old.revoked_at = now
+        session.add(old)
+    session.flush()
     token = new_token()
+    code, hashed = _fresh_code(session)
     session.add(
         Invite(
             org_id=org_id,
             kind=InviteKind.PERSONAL,
             token_hash=token_hash(token),
+            join_code_hash=hashed,
             member_id=member_id,
             created_by=actor.id,
             created_at=now,
             expires_at=now + PERSONAL_LIFETIME,
         )
     )
-    return token
+    return IssuedInvite(token=token, code=code, expires_at=now + PERSONAL_LIFETIME)
 
 
-def create_cell_invite(*, session: Session, org_id: int, actor: Person, now: datetime) -> str:
-    """Returns a fresh cell link token (the previous cell link stops working)."""
+def create_personal_invite(
+    *, session: Session, org_id: int, member_id: int, actor: Person, now: datetime
+) -> str:
+    """Returns a fresh one-time link token for a roster entry (see issue_personal_invite)."""
+    return issue_personal_invite(
+        session=session, org_id=org_id, member_id=member_id, actor=actor, now=now
+    ).token
+
+
+def issue_cell_invite(
+    *, session: Session, org_id: int, actor: Person, now: datetime
+) -> IssuedInvite:
+    """Returns a fresh cell link token and join code (the previous cell link stops working)."""
     members.require_secretary(session=session, person=actor, org_id=org_id)
     for old in session.exec(
         select(Invite).where(
@@ -83,12 +213,16 @@ def create_cell_invite(*, session: Session, org_id: int, actor: Person, now: dat
         )
     ):
         old.revoked_at = now
+        session.add(old)
+    session.flush()
     token = new_token()
+    code, hashed = _fresh_code(session)
     session.add(
         Invite(
             org_id=org_id,
             kind=InviteKind.CELL,
             token_hash=token_hash(token),
+            join_code_hash=hashed,
             created_by=actor.id,
             created_at=now,
             expires_at=now + CELL_LIFETIME,
@@ -105,14 +239,18 @@ def create_cell_invite(*, session: Session, org_id: int, actor: Person, now: dat
         after={"expires_at": (now + CELL_LIFETIME).isoformat()},
         now=now,
     )
-    return token
+    return IssuedInvite(token=token, code=code, expires_at=now + CELL_LIFETIME)
+
+
+def create_cell_invite(*, session: Session, org_id: int, actor: Person, now: datetime) -> str:
+    """Returns a fresh cell link token (see issue_cell_invite)."""
+    return issue_cell_invite(session=session, org_id=org_id, actor=actor, now=now).token
 
 
 def kind_of(*, session: Session, token: str) -> InviteKind:
-    """Returns the kind of invite a token belongs to; raises on garbage or unknown tokens."""
-    if not looks_like_token(token):
-        raise InvalidInput("bad_invite")
-    invite = session.exec(select(Invite).where(Invite.token_hash == token_hash(token))).first()
+    """Returns the kind of invite a link token or join code belongs to; raises on garbage or
+    unknown secrets."""
+    invite = find_invite(session=session, secret=token)
     if invite is None:
         raise InvalidInput("bad_invite")
     return invite.kind
@@ -121,10 +259,9 @@ def kind_of(*, session: Session, token: str) -> InviteKind:
 def preview_invite(
     *, session: Session, token: str, person: Person, now: datetime
 ) -> InvitePreview:
-    """Checks a token and says what joining would mean; raises on a bad, used or expired one."""
-    if not looks_like_token(token):
-        raise InvalidInput("bad_invite")
-    invite = session.exec(select(Invite).where(Invite.token_hash == token_hash(token))).first()
+    """Checks a link token or join code and says what joining would mean; raises on a bad,
+    used or expired one."""
+    invite = find_invite(session=session, secret=token)
     if invite is None:
         raise InvalidInput("bad_invite")
     org = session.get(Organisation, invite.org_id)
@@ -138,24 +275,38 @@ def preview_invite(
     if invite.used_at is not None:
         raise Conflict("invite_used")
     member = None
+    links_account = False
     if invite.kind == InviteKind.PERSONAL:
         assert invite.member_id is not None
         member = session.get(Member, invite.member_id)
         if member is None or member.removed_at is not None:
             raise Conflict("invite_expired")
-        if member.person_id is not None:
-            raise Conflict("invite_used")
-    return InvitePreview(invite=invite, org=org, member=member)
+        links_account = member.person_id is not None
+    return InvitePreview(invite=invite, org=org, member=member, links_account=links_account)
 
 
 def accept_personal_invite(
-    *, session: Session, token: str, person: Person, now: datetime
+    *,
+    session: Session,
+    token: str,
+    person: Person,
+    now: datetime,
+    account: Account | None = None,
 ) -> tuple[Member, Organisation]:
-    """Binds the person to the roster entry of a personal invite."""
+    """Binds the person to the roster entry of a personal invite (link token or join code).
+
+    When the entry has already joined from another account, `account` (the one the invite is
+    used from) becomes an account of that member's person instead, and notifications go to
+    it from now on; without `account` such an invite counts as used.
+    """
     preview = preview_invite(session=session, token=token, person=person, now=now)
     if preview.member is None:
         raise InvalidInput("bad_invite")
     member = preview.member
+    if preview.links_account:
+        if account is None:
+            raise Conflict("invite_used")
+        return _link_account(session, preview, member, account, now)
     member.person_id = person.id
     member.joined_at = now
     preview.invite.used_at = now
@@ -169,6 +320,33 @@ def accept_personal_invite(
         target=member.full_name,
         before={"joined": False},
         after={"joined": True, "via": "personal_invite"},
+        now=now,
+    )
+    return member, preview.org
+
+
+def _link_account(
+    session: Session, preview: InvitePreview, member: Member, account: Account, now: datetime
+) -> tuple[Member, Organisation]:
+    """Makes `account` one more account of the member's person; notifications go there now."""
+    owner = session.get(Person, member.person_id)
+    if owner is None:
+        raise Conflict("invite_expired")
+    people.link_account(session=session, account=account, person=owner)
+    # The channel joined last is where notifications go (set explicitly: the account may be
+    # older than the one the member joined with first).
+    people.set_notify_channel(session=session, person=owner, channel=account.channel)
+    preview.invite.used_at = now
+    session.add(preview.invite)
+    audit.record_action(
+        session=session,
+        org_id=member.org_id,
+        actor_person_id=owner.id,
+        actor_label=member.full_name,
+        action="member.link_account",
+        target=member.full_name,
+        before=None,
+        after={"channel": account.channel},
         now=now,
     )
     return member, preview.org

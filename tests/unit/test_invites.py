@@ -5,8 +5,17 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db import Database
-from bot.models import Invite, InviteKind, JoinRequestStatus, Member, MemberStatus, Role
-from bot.services import audit, invites, members
+from bot.models import (
+    Account,
+    Invite,
+    InviteKind,
+    JoinRequestStatus,
+    Member,
+    MemberStatus,
+    Person,
+    Role,
+)
+from bot.services import audit, invites, members, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.tokens import token_hash
 from tests import factories
@@ -108,13 +117,87 @@ def test_regenerating_revokes_the_old_link(db: Database, now: datetime) -> None:
         assert member.id == entry.id
 
 
-def test_joined_member_gets_no_new_link(db: Database, now: datetime) -> None:
+def test_a_new_link_for_a_joined_member_adds_another_account(db: Database, now: datetime) -> None:
     with db.session() as session:
         cell = factories.cell(session, now)
-        joined, _ = factories.joined_member(session, cell, TAM, now)
+        joined, tam = factories.joined_member(session, cell, TAM, now)
+        issued = invites.issue_personal_invite(
+            session=session, org_id=cell.org.id, member_id=joined.id, actor=cell.secretary, now=now
+        )
+        zalo_person, zalo_account = factories.person_and_account(
+            session, "Tám Zalo", now, channel="zalo"
+        )
+    later = now + timedelta(hours=1)
+    with db.session() as session:
+        preview = invites.preview_invite(
+            session=session, token=issued.code, person=zalo_person, now=later
+        )
+        assert preview.links_account
+        assert preview.member.id == joined.id
+        account = session.get(Account, zalo_account.id)
+        member, _ = invites.accept_personal_invite(
+            session=session, token=issued.code, person=zalo_person, now=later, account=account
+        )
+        assert member.id == joined.id
+    with db.session() as session:
+        assert session.get(Member, joined.id).person_id == tam.id
+        assert session.get(Account, zalo_account.id).person_id == tam.id
+        # The Zalo-only person had nothing else: merged away, not left as a stray.
+        assert session.get(Person, zalo_person.id) is None
+        owner = session.get(Person, tam.id)
+        assert owner.notify_channel == "zalo"
+        assert people.address(session=session, person=owner).id == zalo_account.id
+        assert len(people.accounts_of(session=session, person_id=tam.id)) == 2
+        assert audit.list_actions(session=session, org_id=cell.org.id)[0].action == (
+            "member.link_account"
+        )
+        invite = session.exec(
+            select(Invite).where(Invite.token_hash == token_hash(issued.token))
+        ).one()
+        assert invite.used_at == later
+    with db.session() as session, pytest.raises(Conflict) as info:
+        invites.preview_invite(session=session, token=issued.token, person=zalo_person, now=later)
+    assert info.value.code == "invite_used"
+
+
+def test_a_link_invite_without_the_account_counts_as_used(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        joined, tam = factories.joined_member(session, cell, TAM, now)
+        token = personal(session, cell, joined, now)
+        other = factories.person(session, "other", now, channel="zalo")
         with pytest.raises(Conflict) as info:
-            personal(session, cell, joined, now)
-    assert info.value.code == "already_joined"
+            accept(session, token, other, now)
+    assert info.value.code == "invite_used"
+    with db.session() as session:
+        assert session.get(Member, joined.id).person_id == tam.id
+
+
+def test_an_account_of_another_cells_member_is_not_moved(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        other_cell = factories.cell(session, now, name="Chi bộ Khác")
+        joined, _ = factories.joined_member(session, cell, TAM, now)
+        _, sau = factories.joined_member(session, other_cell, "Võ Thị Sáu", now, channel="zalo")
+        code = invites.issue_personal_invite(
+            session=session, org_id=cell.org.id, member_id=joined.id, actor=cell.secretary, now=now
+        ).code
+        [sau_account] = people.accounts_of(session=session, person_id=sau.id)
+    with db.session() as session, pytest.raises(Conflict) as info:
+        invites.accept_personal_invite(
+            session=session,
+            token=code,
+            person=sau,
+            now=now,
+            account=session.get(Account, sau_account.id),
+        )
+    assert info.value.code == "account_has_memberships"
+    with db.session() as session:
+        assert session.get(Account, sau_account.id).person_id == sau.id
+        invite = session.exec(
+            select(Invite).where(Invite.join_code_hash == invites.join_code_hash(code))
+        ).one()
+        assert invite.used_at is None
 
 
 def test_only_secretary_or_deputy_creates_links(db: Database, now: datetime) -> None:
