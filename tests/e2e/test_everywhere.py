@@ -1,112 +1,143 @@
-"""Help, language, cancel, free text and the command menus — in every chat, for every role."""
+"""Help, language, cancel, free text and the command menus — in every chat, for every role, on
+Telegram and on Zalo (private chats) alike."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Bot, launch
+import re
+
+from tests.e2e.chat import Chat, Msg
+from tests.e2e.conftest import Bot, launch, zalo_overrides
 from tests.e2e.flows import add_people, join, linked_cell
 
+_CHOICE = re.compile(r"^\d+\. ")
 
-async def test_help_depends_on_role_and_chat(bot: Bot) -> None:
-    secretary, group = await linked_cell(bot)
-    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
-    lan = bot.api.add_user("Lan")
-    await join(bot, lan, tokens["Trần Thị Lan"])
-    bot.api.add_to_group(group, lan, announce=False)
 
-    for_secretary = (await bot.say(secretary, "/trogiup"))["text"]
-    for_member = (await bot.say(lan, "/help"))["text"]
-    in_group = (await bot.say(lan, "/trogiup", chat=group))["text"]
+def _body(msg: Msg) -> str:
+    """The message without the numbered choices Zalo lists under it (Telegram has buttons)."""
+    if msg.raw is not None or msg.toast:
+        return msg.text
+    lines = msg.text.split("\n")
+    while lines and _CHOICE.match(lines[-1]):
+        lines.pop()
+    return "\n".join(lines).rstrip("\n")
+
+
+async def test_help_depends_on_role(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    keys = await chat.add_people(secretary, ["Trần Thị Lan"])
+    lan = chat.add("Lan")
+    await chat.join(lan, keys["Trần Thị Lan"])
+
+    for_secretary = (await chat.say(secretary, "/trogiup")).text
+    for_member = (await chat.say(lan, "/help")).text
 
     assert "/moi" in for_secretary
     assert "/dangvien" in for_secretary
     assert "/moi" not in for_member
     assert "/dangvien" not in for_member
     assert "/ngonngu" in for_member
+
+
+async def test_help_in_the_group(bot: Bot) -> None:
+    # Telegram only: Zalo has no usable groups.
+    secretary, group = await linked_cell(bot)
+    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
+    lan = bot.api.add_user("Lan")
+    await join(bot, lan, tokens["Trần Thị Lan"])
+    bot.api.add_to_group(group, lan, announce=False)
+
+    in_group = (await bot.say(lan, "/trogiup", chat=group))["text"]
+
     assert "/thietlap" in in_group
     assert "tin nhắn riêng" in in_group
 
 
-async def test_language_switch_is_remembered_across_restart(bot: Bot) -> None:
-    stranger = bot.api.add_user("Anna")
-    picker = await bot.say(stranger, "/ngonngu")
-    assert picker["text"] == "Chọn ngôn ngữ:"
-    done = await bot.tap_edit(stranger, picker, "English")
-    assert done["text"] == "Language set: English."
+async def test_language_switch_is_remembered_across_restart(chat: Chat) -> None:
+    stranger = chat.add("Anna")
+    picker = await chat.say(stranger, "/ngonngu")
+    assert _body(picker) == "Chọn ngôn ngữ:"
+    done = await chat.choose(stranger, picker, "English")
+    assert _body(done) == "Language set: English."
 
-    await bot.stop()
-    restarted = await launch(bot.api, bot.db_path, bot.clock)
+    await chat.bot.stop()
+    restarted = await launch(
+        chat.api, chat.bot.db_path, chat.bot.clock, **zalo_overrides(chat.zapi)
+    )
+    again = Chat(restarted, chat.zapi, chat.channel)
     try:
-        reply = await restarted.say(stranger, "/start")
-        assert reply["text"].startswith("Greetings, comrade!")
-        picker = await restarted.say(stranger, "/language")
-        back = await restarted.tap_edit(stranger, picker, "Tiếng Việt")
-        assert back["text"] == "Đã chọn ngôn ngữ: Tiếng Việt."
+        reply = await again.say(stranger, "/start")
+        assert reply.text.startswith("Greetings, comrade!")
+        picker = await again.say(stranger, "/language")
+        back = await again.choose(stranger, picker, "Tiếng Việt")
+        assert _body(back) == "Đã chọn ngôn ngữ: Tiếng Việt."
     finally:
         await restarted.stop()
+        restarted.db.dispose()
 
 
-async def test_english_flow_end_to_end(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    picker = await bot.say(secretary, "/language")
-    await bot.tap_edit(secretary, picker, "English")
+async def test_english_flow_end_to_end(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    picker = await chat.say(secretary, "/language")
+    await chat.choose(secretary, picker, "English")
 
-    menu = await bot.say(secretary, "/invite")
-    assert menu["text"] == "What would you like to do?"
-    prompt = await bot.tap_edit(secretary, menu, "➕ Add people and create personal links")
-    assert "one per line" in prompt["text"]
-    role_prompt = await bot.say(secretary, "Trần Thị Lan")
-    status_prompt = await bot.tap_edit(secretary, role_prompt, "Party member (đảng viên)")
-    confirm = await bot.tap_edit(secretary, status_prompt, "full member (chính thức)")
-    assert confirm["text"].startswith("Add 1 comrade to the roster of Chi bộ Văn phòng")
-    done = await bot.tap_edit(secretary, confirm, "✅ Confirm")
-    assert done["text"].startswith("Added to the roster of Chi bộ Văn phòng.")
-    roster = await bot.say(secretary, "/members")
-    assert "2 comrades, 1 joined." in roster["text"]
+    menu = await chat.say(secretary, "/invite")
+    assert _body(menu) == "What would you like to do?"
+    prompt = await chat.choose(secretary, menu, "➕ Add people and create personal links")
+    assert "one per line" in prompt.text
+    role_prompt = await chat.say(secretary, "Trần Thị Lan")
+    status_prompt = await chat.choose(secretary, role_prompt, "Party member (đảng viên)")
+    confirm = await chat.choose(secretary, status_prompt, "full member (chính thức)")
+    assert confirm.text.startswith("Add 1 comrade to the roster of Chi bộ Văn phòng")
+    done = await chat.choose(secretary, confirm, "✅ Confirm")
+    assert done.text.startswith("Added to the roster of Chi bộ Văn phòng.")
+    roster = await chat.say(secretary, "/members")
+    assert "2 comrades, 1 joined." in roster.text
     assert (
         "Trần Thị Lan — Party member (đảng viên); full member (chính thức); not joined yet"
-        in (roster["text"])
+        in roster.text
     )
 
 
-async def test_cancel_and_free_text(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
+async def test_cancel_and_free_text(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
 
-    nothing = await bot.say(secretary, "/huy")
-    assert nothing["text"] == "Không có biểu mẫu nào đang mở để hủy."
-    chatter = await bot.say(secretary, "xin chào")
-    assert chatter["text"].startswith("Tôi chưa hiểu ý đồng chí.")
-    unknown = await bot.say(secretary, "/khonglenh")
-    assert unknown["text"].startswith("Tôi không biết lệnh này.")
+    nothing = await chat.say(secretary, "/huy")
+    assert _body(nothing) == "Không có biểu mẫu nào đang mở để hủy."
+    chatter = await chat.say(secretary, "xin chào")
+    assert chatter.text.startswith("Tôi chưa hiểu ý đồng chí.")
+    unknown = await chat.say(secretary, "/khonglenh")
+    assert unknown.text.startswith("Tôi không biết lệnh này.")
 
-    menu = await bot.say(secretary, "/moi")
-    await bot.tap_edit(secretary, menu, "➕ Thêm người và tạo link mời riêng")
-    cancelled = await bot.say(secretary, "/huy")
-    assert cancelled["text"] == "Đã hủy. Không có gì thay đổi."
-    after = await bot.say(secretary, "Trần Thị Lan")
-    assert after["text"].startswith("Tôi chưa hiểu ý đồng chí.")
-
-
-async def test_choice_answered_by_typing_its_number(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    await bot.say(secretary, "/moi")
-
-    prompt = await bot.say(secretary, "1")
-    assert "họ và tên" in prompt["text"]
-    wrong = await bot.say(secretary, "   ")
-    assert wrong["text"].startswith("⚠️")
+    menu = await chat.say(secretary, "/moi")
+    await chat.choose(secretary, menu, "➕ Thêm người và tạo link mời riêng")
+    cancelled = await chat.say(secretary, "/huy")
+    assert _body(cancelled) == "Đã hủy. Không có gì thay đổi."
+    after = await chat.say(secretary, "Trần Thị Lan")
+    assert after.text.startswith("Tôi chưa hiểu ý đồng chí.")
 
 
-async def test_huge_text_gets_a_clear_reply(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    menu = await bot.say(secretary, "/moi")
-    await bot.tap_edit(secretary, menu, "➕ Thêm người và tạo link mời riêng")
+async def test_choice_answered_by_typing_its_number(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    await chat.say(secretary, "/moi")
 
-    reply = await bot.say(secretary, "Nguyễn Văn A\n" * 400)
+    prompt = await chat.say(secretary, "1")
+    assert "họ và tên" in prompt.text
+    wrong = await chat.say(secretary, "   ")
+    assert wrong.text.startswith("⚠️")
 
-    assert "Nội dung quá dài" in reply["text"]
+
+async def test_huge_text_gets_a_clear_reply(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    menu = await chat.say(secretary, "/moi")
+    await chat.choose(secretary, menu, "➕ Thêm người và tạo link mời riêng")
+
+    reply = await chat.say(secretary, "Nguyễn Văn A\n" * 400)
+
+    assert "Nội dung quá dài" in reply.text
 
 
 async def test_command_menus_per_scope_and_language(bot: Bot) -> None:
+    # Telegram only: Zalo has no command menus.
     api = bot.api
     private_vi = {c["command"]: c["description"] for c in api.commands("all_private_chats", "")}
     private_en = {c["command"]: c["description"] for c in api.commands("all_private_chats", "en")}

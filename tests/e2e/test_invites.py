@@ -1,15 +1,19 @@
-"""Bringing members in: personal links from the roster form, cell links with approval."""
+"""Bringing members in: personal links from the roster form, cell links with approval.
+
+Each scenario runs on Telegram (invite links, buttons) and on Zalo (join codes, typed numbers).
+"""
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 from sqlmodel import col, select
 
 from bot.models import AuditEntry, JoinRequest, Member, MemberStatus, Role
+from tests.e2e.chat import Chat, Msg, Someone
 from tests.e2e.conftest import Bot
-from tests.e2e.flows import LINK, add_people, join, linked_cell
+
+CELL_LINK = "🔗 Link mời chung (bí thư duyệt từng người)"
 
 
 def _members(bot: Bot) -> dict[str, Member]:
@@ -18,176 +22,206 @@ def _members(bot: Bot) -> dict[str, Member]:
     return {m.full_name: m for m in rows}
 
 
-async def test_roster_form_gives_personal_links_and_members_join(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    tokens = await add_people(
-        bot, secretary, ["Trần Thị Lan", "Phạm Văn Đức"], role="Đảng viên", status="dự bị"
-    )
-    lan = bot.api.add_user("Lan")
+def _last_msg(chat: Chat, who: Someone) -> Msg:
+    """The newest message the bot sent `who`, as something to choose from."""
+    if chat.telegram:
+        assert who.tg is not None
+        raw = chat.api.last_message(who.tg)
+        assert raw is not None
+        return Msg(text=str(raw.get("text") or ""), raw=raw)
+    return Msg(text=chat.last(who))
 
-    invitation = await bot.say(lan, f"/start {tokens['Trần Thị Lan']}")
-    assert "Chi bộ Văn phòng" in invitation["text"]
-    assert "Trần Thị Lan" in invitation["text"]
-    assert "dự bị" in invitation["text"]
-    since = time.monotonic()
-    welcome = await bot.tap_edit(lan, invitation, "✅ Xác nhận")
 
-    assert welcome["text"].startswith("Chào mừng đồng chí Trần Thị Lan!")
-    notice = await bot.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == secretary.id and c.at >= since
+async def _tap_data(chat: Chat, who: Someone, msg: Msg, data: str) -> str:
+    """Telegram: taps raw callback data (forged or outdated) on `msg`; returns the toast."""
+    assert who.tg is not None
+    assert msg.raw is not None
+    return str((await chat.bot.tap_data(who.tg, msg.raw, data))["text"])
+
+
+async def _cell_key(chat: Chat, secretary: Someone) -> str:
+    """Runs /moi → cell link; returns its token (Telegram) or its join code (Zalo)."""
+    menu = await chat.say(secretary, "/moi")
+    done = await chat.choose(secretary, menu, CELL_LINK)
+    return chat.invitations(done.text, ["the cell"])["the cell"]
+
+
+async def _request_to_join(chat: Chat, secretary: Someone, key: str) -> tuple[Someone, Msg]:
+    """Hà opens the cell link (code), gives her name and confirms; returns her and the
+    request the secretary received."""
+    applicant = chat.add("Hà")
+    ask_name = await chat.say(applicant, f"/start {key}")
+    assert "gõ họ và tên" in ask_name.text
+    confirm = await chat.say(applicant, "Vũ Thị Hà")
+    before = len(chat.received(secretary))
+    sent = await chat.choose(applicant, confirm, "✅ Xác nhận")
+    assert "Đã gửi đề nghị" in sent.text
+    [request] = chat.received(secretary)[before:]
+    assert "Vũ Thị Hà" in request
+    return applicant, _last_msg(chat, secretary)
+
+
+async def test_roster_form_gives_personal_links_and_members_join(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    keys = await chat.add_people(
+        secretary, ["Trần Thị Lan", "Phạm Văn Đức"], role="Đảng viên", status="dự bị"
     )
-    assert "Đồng chí Trần Thị Lan đã tham gia" in notice.result["text"]
-    roster = _members(bot)
+    lan = chat.add("Lan")
+
+    invitation = await chat.say(lan, f"/start {keys['Trần Thị Lan']}")
+    assert "Chi bộ Văn phòng" in invitation.text
+    assert "Trần Thị Lan" in invitation.text
+    assert "dự bị" in invitation.text
+    before = len(chat.received(secretary))
+    welcome = await chat.choose(lan, invitation, "✅ Xác nhận")
+
+    assert welcome.text.startswith("Chào mừng đồng chí Trần Thị Lan!")
+    notices = chat.received(secretary)[before:]
+    assert any("Đồng chí Trần Thị Lan đã tham gia" in text for text in notices), notices
+    roster = _members(chat.bot)
     assert roster["Trần Thị Lan"].person_id is not None
     assert roster["Trần Thị Lan"].status == MemberStatus.PROBATIONARY
     assert roster["Phạm Văn Đức"].person_id is None
 
 
-async def test_used_token_and_joining_twice_change_nothing(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
-    lan = bot.api.add_user("Lan")
-    impostor = bot.api.add_user("Kẻ Lạ")
-    await join(bot, lan, tokens["Trần Thị Lan"])
+async def test_used_token_and_joining_twice_change_nothing(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    keys = await chat.add_people(secretary, ["Trần Thị Lan"])
+    lan = chat.add("Lan")
+    impostor = chat.add("Kẻ Lạ")
+    await chat.join(lan, keys["Trần Thị Lan"])
 
-    again = await bot.say(lan, f"/start {tokens['Trần Thị Lan']}")
-    assert "đã là thành viên" in again["text"]
-    stolen = await bot.say(impostor, f"/start {tokens['Trần Thị Lan']}")
-    assert "đã được sử dụng" in stolen["text"]
-    garbage = await bot.say(impostor, "/start <script>alert(1)</script>")
-    assert "Link mời không hợp lệ" in garbage["text"]
-    unknown = await bot.say(impostor, "/start AAAAAAAAAAAAAAAAAAAAAA")
-    assert "Link mời không hợp lệ" in unknown["text"]
+    again = await chat.say(lan, f"/start {keys['Trần Thị Lan']}")
+    assert "đã là thành viên" in again.text
+    stolen = await chat.say(impostor, f"/start {keys['Trần Thị Lan']}")
+    assert "đã được sử dụng" in stolen.text
+    # Telegram reads a link's token; Zalo reads a join code.
+    invalid = "Link mời không hợp lệ" if chat.telegram else "Mã tham gia này không hợp lệ"
+    garbage = await chat.say(impostor, "/start <script>alert(1)</script>")
+    assert invalid in garbage.text
+    unknown_key = "AAAAAAAAAAAAAAAAAAAAAA" if chat.telegram else "AAAA-BBBB"
+    unknown = await chat.say(impostor, f"/start {unknown_key}")
+    assert invalid in unknown.text
 
-    with bot.db.session() as session:
+    with chat.bot.db.session() as session:
         count = len(session.exec(select(Member)).all())
     assert count == 2
 
 
-async def test_start_without_token_explains_how_to_join(bot: Bot) -> None:
-    stranger = bot.api.add_user("Khách")
+async def test_start_without_token_explains_how_to_join(chat: Chat) -> None:
+    stranger = chat.add("Khách")
 
-    reply = await bot.say(stranger, "/start")
+    reply = await chat.say(stranger, "/start")
 
-    assert "link mời do bí thư chi bộ gửi" in reply["text"]
+    if chat.telegram:
+        assert "link mời do bí thư chi bộ gửi" in reply.text
+    else:
+        # No deep links on Zalo: the secretary's join code is typed.
+        assert "mã tham gia mà bí thư chi bộ đưa" in reply.text
+        assert "/start ABCD-EFGH" in reply.text
 
 
-async def test_bad_names_are_refused_and_nfd_is_stored_nfc(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    menu = await bot.say(secretary, "/moi")
-    await bot.tap_edit(secretary, menu, "➕ Thêm người và tạo link mời riêng")
+async def test_bad_names_are_refused_and_nfd_is_stored_nfc(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    menu = await chat.say(secretary, "/moi")
+    await chat.choose(secretary, menu, "➕ Thêm người và tạo link mời riêng")
 
-    reply = await bot.say(secretary, "Trần Văn A\n<b>Hacker</b>")
-    assert "dòng 2 có ký tự không hợp lệ" in reply["text"]
-    reply = await bot.say(secretary, "Nguyễn " + "A" * 130)
-    assert "dài quá 120 ký tự" in reply["text"]
-    reply = await bot.say(secretary, "Lê Văn Tám\nLê  Văn   Tám")
-    assert "dòng 2 bị trùng" in reply["text"]
+    reply = await chat.say(secretary, "Trần Văn A\n<b>Hacker</b>")
+    assert "dòng 2 có ký tự không hợp lệ" in reply.text
+    reply = await chat.say(secretary, "Nguyễn " + "A" * 130)
+    assert "dài quá 120 ký tự" in reply.text
+    reply = await chat.say(secretary, "Lê Văn Tám\nLê  Văn   Tám")
+    assert "dòng 2 bị trùng" in reply.text
 
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hồng")
-    role_prompt = await bot.say(secretary, decomposed)
-    status_prompt = await bot.tap_edit(secretary, role_prompt, "Đảng viên")
-    confirm = await bot.tap_edit(secretary, status_prompt, "miễn sinh hoạt")
-    await bot.tap_edit(secretary, confirm, "✅ Xác nhận")
+    role_prompt = await chat.say(secretary, decomposed)
+    status_prompt = await chat.choose(secretary, role_prompt, "Đảng viên")
+    confirm = await chat.choose(secretary, status_prompt, "miễn sinh hoạt")
+    await chat.choose(secretary, confirm, "✅ Xác nhận")
 
-    roster = _members(bot)
+    roster = _members(chat.bot)
     assert "Nguyễn Thị Hồng" in roster
     assert roster["Nguyễn Thị Hồng"].status == MemberStatus.EXEMPT
     assert len(roster) == 2
 
 
-async def test_cell_link_join_needs_approval(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    menu = await bot.say(secretary, "/moi")
-    done = await bot.tap_edit(secretary, menu, "🔗 Link mời chung (bí thư duyệt từng người)")
-    [token] = LINK.findall(done["text"])
-    applicant = bot.api.add_user("Hà")
+async def test_cell_link_join_needs_approval(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    key = await _cell_key(chat, secretary)
+    applicant, request = await _request_to_join(chat, secretary, key)
 
-    ask_name = await bot.say(applicant, f"/start {token}")
-    assert "gõ họ và tên" in ask_name["text"]
-    confirm = await bot.say(applicant, "Vũ Thị Hà")
-    sent = await bot.tap_edit(applicant, confirm, "✅ Xác nhận")
-    assert "Đã gửi đề nghị" in sent["text"]
-    request = await bot.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == secretary.id
-    )
-    assert "Vũ Thị Hà" in request.result["text"]
+    outsider = chat.add("Người Ngoài")
+    own = await chat.say(outsider, "/start")
+    if chat.telegram:
+        # Someone else forges the approve button's data in their own chat.
+        assert request.raw is not None
+        approve_data = request.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        answer = await _tap_data(chat, outsider, own, approve_data)
+        assert "Chỉ bí thư hoặc phó bí thư" in answer
+    else:
+        # On Zalo a typed number only ever picks from the typist's own chat.
+        typed = await chat.say(outsider, str(request.number_of("✅ Duyệt")))
+        assert "Hiện không có gì để chọn" in typed.text
+    assert "Vũ Thị Hà" not in _members(chat.bot)
 
-    # Someone else forges the approve button's data in their own chat.
-    outsider = bot.api.add_user("Người Ngoài")
-    own = await bot.say(outsider, "/start")
-    approve_data = request.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    answer = await bot.tap_data(outsider, own, approve_data)
-    assert "Chỉ bí thư hoặc phó bí thư" in answer["text"]
-    assert "Vũ Thị Hà" not in _members(bot)
-
-    decided = await bot.tap_edit(secretary, request.result, "✅ Duyệt")
-    assert "Đã duyệt" in decided["text"]
-    told = await bot.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == applicant.id
-    )
-    assert "Bí thư đã duyệt" in told.result["text"]
-    member = _members(bot)["Vũ Thị Hà"]
+    decided = await chat.choose(secretary, request, "✅ Duyệt")
+    assert "Đã duyệt" in decided.text
+    assert "Bí thư đã duyệt" in chat.last(applicant)
+    member = _members(chat.bot)["Vũ Thị Hà"]
     assert member.role == Role.MEMBER
     assert member.person_id is not None
 
-    again = await bot.tap_data(secretary, decided, approve_data)
-    assert "đã được xử lý" in again["text"]
-    with bot.db.session() as session:
+    if chat.telegram:
+        again = await _tap_data(chat, secretary, decided, approve_data)
+    else:
+        # The request's number typed again, after the decision.
+        again = (await chat.say(secretary, str(request.number_of("✅ Duyệt")))).text
+    assert "đã được xử lý" in again
+    with chat.bot.db.session() as session:
         actions = [a.action for a in session.exec(select(AuditEntry))]
     assert actions.count("join.approve") == 1
 
 
-async def test_cell_link_rejection(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    menu = await bot.say(secretary, "/moi")
-    done = await bot.tap_edit(secretary, menu, "🔗 Link mời chung (bí thư duyệt từng người)")
-    [token] = LINK.findall(done["text"])
-    applicant = bot.api.add_user("Hà")
-    await bot.say(applicant, f"/start {token}")
-    confirm = await bot.say(applicant, "Vũ Thị Hà")
-    await bot.tap_edit(applicant, confirm, "✅ Xác nhận")
-    request = await bot.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == secretary.id
-    )
+async def test_cell_link_rejection(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    key = await _cell_key(chat, secretary)
+    applicant, request = await _request_to_join(chat, secretary, key)
 
-    await bot.tap_edit(secretary, request.result, "✖️ Từ chối")
+    await chat.choose(secretary, request, "✖️ Từ chối")
 
-    told = await bot.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == applicant.id
-    )
-    assert "chưa được chấp thuận" in told.result["text"]
-    assert "Vũ Thị Hà" not in _members(bot)
-    with bot.db.session() as session:
+    assert "chưa được chấp thuận" in chat.last(applicant)
+    assert "Vũ Thị Hà" not in _members(chat.bot)
+    with chat.bot.db.session() as session:
         request_row = session.exec(select(JoinRequest)).one()
     assert request_row.status == "rejected"
 
 
-async def test_members_and_strangers_cannot_invite(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
-    lan = bot.api.add_user("Lan")
-    await join(bot, lan, tokens["Trần Thị Lan"])
-    stranger = bot.api.add_user("Khách")
+async def test_members_and_strangers_cannot_invite(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    keys = await chat.add_people(secretary, ["Trần Thị Lan"])
+    lan = chat.add("Lan")
+    await chat.join(lan, keys["Trần Thị Lan"])
+    stranger = chat.add("Khách")
 
-    assert "Chỉ bí thư hoặc phó bí thư" in (await bot.say(lan, "/moi"))["text"]
-    assert "Chỉ bí thư hoặc phó bí thư" in (await bot.say(stranger, "/invite"))["text"]
-    assert "Chỉ chi ủy" in (await bot.say(lan, "/dangvien"))["text"]
-    assert "Chỉ chi ủy" in (await bot.say(stranger, "/members"))["text"]
+    assert "Chỉ bí thư hoặc phó bí thư" in (await chat.say(lan, "/moi")).text
+    assert "Chỉ bí thư hoặc phó bí thư" in (await chat.say(stranger, "/invite")).text
+    assert "Chỉ chi ủy" in (await chat.say(lan, "/dangvien")).text
+    assert "Chỉ chi ủy" in (await chat.say(stranger, "/members")).text
 
 
-async def test_new_link_for_someone_on_the_roster(bot: Bot) -> None:
-    secretary, _ = await linked_cell(bot)
-    old = await add_people(bot, secretary, ["Trần Thị Lan"])
-    menu = await bot.say(secretary, "/moi")
-    pick = await bot.tap_edit(
+async def test_new_link_for_someone_on_the_roster(chat: Chat) -> None:
+    secretary = await chat.linked_cell()
+    old = await chat.add_people(secretary, ["Trần Thị Lan"])
+    menu = await chat.say(secretary, "/moi")
+    pick = await chat.choose(
         secretary, menu, "🔁 Tạo lại link mời riêng cho người trong danh sách"
     )
-    done = await bot.tap_edit(secretary, pick, "Trần Thị Lan")
-    [fresh] = LINK.findall(done["text"])
-    lan = bot.api.add_user("Lan")
+    done = await chat.choose(secretary, pick, "Trần Thị Lan")
+    fresh = chat.invitations(done.text, ["Trần Thị Lan"])["Trần Thị Lan"]
+    assert fresh != old["Trần Thị Lan"]
+    lan = chat.add("Lan")
 
-    stale = await bot.say(lan, f"/start {old['Trần Thị Lan']}")
-    assert "hết hạn" in stale["text"]
-    welcome = await join(bot, lan, fresh)
-    assert "Trần Thị Lan" in welcome["text"]
+    stale = await chat.say(lan, f"/start {old['Trần Thị Lan']}")
+    assert "hết hạn" in stale.text
+    welcome = await chat.join(lan, fresh)
+    assert "Trần Thị Lan" in welcome.text
