@@ -1,4 +1,4 @@
-"""The browser sandbox: chibot against a fake Telegram server, driven from a chat-like web page."""
+"""The browser sandbox: chibot against fake Telegram and Zalo servers, driven from a chat page."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parses `python -m sandbox [--port N] [--reset] [--data DIR]`."""
     parser = argparse.ArgumentParser(
         prog="chibot sandbox",
-        description="Runs chibot against a fake Telegram server with a chat-like web page "
-        "(no token, no internet).",
+        description="Runs chibot against fake Telegram and Zalo servers with a chat-like web "
+        "page (no token, no internet).",
     )
     parser.add_argument("--port", type=int, default=8080, help="the page's port (default 8080)")
     parser.add_argument(
@@ -52,7 +52,7 @@ async def serve(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.reset:
         out.write(f"Đặt lại dữ liệu sandbox trong {sandbox.data_dir} …\n")
-    out.write("Đang khởi động sandbox (máy chủ Telegram giả + chibot) …\n")
+    out.write("Đang khởi động sandbox (máy chủ Telegram và Zalo giả + chibot) …\n")
     out.flush()
     starting = asyncio.create_task(sandbox.start(reset=args.reset))
     stopping = asyncio.create_task(stop.wait())

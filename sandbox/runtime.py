@@ -1,4 +1,4 @@
-"""One sandbox process: the fake Telegram server, the real bot polling it, and the web page."""
+"""One sandbox process: the fake Telegram and Zalo servers, the real bot polling both, the page."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import build_application, deps_of, start_polling, stop_polling
 from bot.config import Settings
 from bot.db import Database
+from chibot.runtime import Runtime
 from fake_telegram import Call, FakeChat, FakeTelegram
 from fake_telegram.models import JSON
-from handlers.context import ChibotApp
-from sandbox import seed
+from sandbox import seed, seed_zalo
 from sandbox.clock import PAST_DUE, NextItem, PersistentClock, next_scheduled
+from sandbox.zalo import ZALO_TOKEN, SandboxZalo
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ BOT_USERNAME = "chibot_sandbox_bot"
 DB_NAME = "sandbox.db"
 CLOCK_NAME = "clock.json"
 LOCK_NAME = "sandbox.lock"
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 DEFAULT_DATA_DIR = Path("sandbox-data")
 DRAIN_SECONDS = 10.0
 
@@ -153,16 +152,20 @@ class SandboxTelegram(FakeTelegram):
         self._notify({"type": "chat", "chat_id": chat_id})
 
 
-def sandbox_settings(api_url: str, db_path: Path) -> Settings:
-    """Settings for the bot in the sandbox (the developer's .env is not read)."""
+def sandbox_settings(api_url: str, zalo_api_url: str, db_path: Path) -> Settings:
+    """Settings for the bot in the sandbox: both channels, each on its fake server (the
+    developer's .env is not read)."""
     values: dict[str, Any] = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "CHIBOT_DATABASE_URL": f"sqlite:///{db_path}",
         "CHIBOT_TELEGRAM_API_URL": api_url,
-        # One person clicks through many chats quickly; Telegram's pacing would only slow the
-        # demo down (the limiter itself runs, with these figures).
+        "ZALO_BOT_TOKEN": ZALO_TOKEN,
+        "CHIBOT_ZALO_API_URL": zalo_api_url,
+        # One person clicks through many chats quickly; the channels' pacing would only slow
+        # the demo down (the limiters themselves run, with these figures).
         "CHIBOT_RATE_PRIVATE": 10,
         "CHIBOT_RATE_GROUP": 60,
+        "CHIBOT_ZALO_RATE": 50,
     }
     return Settings(_env_file=None, **values)
 
@@ -190,9 +193,10 @@ class Sandbox:
         self.host = host
         self.url = ""
         self.api = SandboxTelegram()
+        self.zalo = SandboxZalo(self.api.listeners)
         self.clock = PersistentClock(self.data_dir / CLOCK_NAME)
         self.db: Database | None = None
-        self.app: ChibotApp | None = None
+        self.runtime: Runtime | None = None
         self.group: FakeChat | None = None
         self.ready = asyncio.Event()
         self.listeners = self.api.listeners
@@ -240,36 +244,40 @@ class Sandbox:
         self.url = f"http://{self.host}:{self.port}"
 
     async def _start_bot(self) -> None:
-        api = self.api
-        api.clock = self.clock
+        api, zalo = self.api, self.zalo
+        api.clock = zalo.clock = self.clock
         await api.start()
+        await zalo.start()
         db_path = self.data_dir / DB_NAME
         self.db = db = Database(f"sqlite:///{db_path}")
         db.upgrade()
         self.group = seed.prepare_world(api, db)
+        seed_zalo.prepare_zalo_world(zalo, db)
         setup_code = seed.ensure_orgs(db, self.clock.now())
-        settings = sandbox_settings(api.url, db_path)
-        self.app = app = build_application(settings, clock=self.clock, db=db)
-        await start_polling(app, poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+        settings = sandbox_settings(api.url, zalo.url, db_path)
+        self.runtime = runtime = Runtime(settings, clock=self.clock, db=db)
+        await runtime.start()
         self._polling = True
         await seed.seed_through_bot(api, db, self.group, setup_code, self.clock.now())
+        await seed_zalo.join_on_zalo(zalo, db, self.clock.now())
+        seed.ensure_meeting(db, self.clock.now())
         await self.drain()
 
     async def drain(self) -> None:
         """Waits (briefly) until the outbox has handed every due message to the fake server."""
-        dispatcher = deps_of(self.app).dispatcher if self.app is not None else None
-        if dispatcher is not None:
+        if self.runtime is not None:
             with contextlib.suppress(TimeoutError):
-                await dispatcher.drain(within=DRAIN_SECONDS)
+                await self.runtime.drain(within=DRAIN_SECONDS)
 
     async def stop(self) -> None:
         """Stops everything that was started, in reverse order, and releases the lock."""
         for listener in list(self.listeners):
             listener({"type": "closing"})
-        if self.app is not None and self._polling:
+        if self.runtime is not None and self._polling:
             self._polling = False
-            await stop_polling(self.app)
+            await self.runtime.stop()
         await self.api.stop()
+        await self.zalo.stop()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -302,10 +310,8 @@ class Sandbox:
         return True
 
     async def tick(self) -> None:
-        """Runs the bot's own tick job now (the real job, the real code path)."""
-        app = self.app
-        if app is None or app.job_queue is None:
+        """Runs the bot's own tick now (the real job, once for both channels)."""
+        if self.runtime is None:
             return
-        for job in app.job_queue.get_jobs_by_name("tick"):
-            await job.run(app)
+        await self.runtime.tick()
         await self.drain()

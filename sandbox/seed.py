@@ -10,15 +10,15 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import BigInteger, cast, func
 from sqlmodel import select
 
 from bot.db import Database
 from bot.models import (
+    Account,
     Meeting,
     MeetingKind,
     MemberStatus,
-    Person,
     ProcessedUpdate,
     Reachability,
     Role,
@@ -99,9 +99,9 @@ def started_user_ids(db: Database) -> set[int]:
     """Returns the users who wrote to the bot privately in earlier runs (it may write to them)."""
     with db.session() as session:
         found = session.exec(
-            select(Person.external_id).where(
-                Person.channel == CHANNEL,
-                Person.reachability == Reachability.OK,
+            select(Account.external_id).where(
+                Account.channel == CHANNEL,
+                Account.reachability == Reachability.OK,
             )
         ).all()
     return {int(external_id) for external_id in found if external_id.lstrip("-").isdigit()}
@@ -115,7 +115,10 @@ def continue_update_ids(api: FakeTelegram, db: Database) -> None:
     """
     with db.session() as session:
         last = session.exec(
-            select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.channel == CHANNEL)
+            # Telegram's update ids are numbers stored as text: compare them as numbers.
+            select(func.max(cast(ProcessedUpdate.update_id, BigInteger))).where(
+                ProcessedUpdate.channel == CHANNEL
+            )
         ).one()
     if last is not None:
         api.queue.continue_after(int(last))
@@ -307,9 +310,11 @@ def ensure_meeting(db: Database, now: datetime) -> None:
 async def seed_through_bot(
     api: FakeTelegram, db: Database, group: FakeChat, setup_code: str | None, now: datetime
 ) -> None:
-    """Links the group with /thietlap and joins the demo members with /start <token>.
+    """Links the group with /thietlap and joins the demo's Telegram members with /start <token>.
 
     Each step is skipped when the database shows it was done, so an interrupted seed resumes.
+    The Zalo member joins next (sandbox.seed_zalo), then the meeting is scheduled
+    (ensure_meeting), so that every member gets its notice.
     """
     talk = Conversation(api)
     secretary = talk.user(SECRETARY)
@@ -326,4 +331,3 @@ async def seed_through_bot(
             user = talk.user(person)
             invitation = await talk.say(user, f"/start {token}")
             await talk.confirm(user, invitation)
-    ensure_meeting(db, now)

@@ -1,4 +1,4 @@
-"""What the page sees: people, their chats and messages, as JSON built from the fake world."""
+"""What the page sees: people, their chats and messages, as JSON built from the fake worlds."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from bot.render import role_label, status_label
 from bot.services import members, people
 from fake_telegram.models import JSON
 from fake_telegram.state import ADMIN_STATUSES, KICKED, LEFT, ChatState, World
+from sandbox import zalo
 from sandbox.seed import CHANNEL, NEWCOMER, ROSTER_ONLY
+from sandbox.zalo import SandboxZalo
 
 MESSAGES_SHOWN = 300
+#: Telegram's limit for a text message (Zalo's is zalo.MAX_TEXT).
+MAX_TEXT = 4096
 ROLE_ORDER = (Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE, Role.MEMBER)
 #: What the switcher says about demo people who have not joined the cell (yet).
 NOT_JOINED = {
@@ -26,13 +30,14 @@ PREVIEW_CHARS = 80
 INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-def person_label(session: Session, user_id: int) -> tuple[str, int]:
+def person_label(session: Session, user_id: int | str, channel: str = CHANNEL) -> tuple[str, int]:
     """Returns what the switcher shows after a person's name (e.g. "Bí thư") and a rank."""
     t = translator("vi")
-    person = people.get_person(session=session, channel=CHANNEL, external_id=str(user_id))
+    person = people.get_person(session=session, channel=channel, external_id=str(user_id))
     cells = members.memberships(session=session, person=person) if person else []
     if not cells:
-        return NOT_JOINED.get(user_id, "chưa vào chi bộ"), len(ROLE_ORDER)
+        fallback = NOT_JOINED.get(user_id) if isinstance(user_id, int) else None
+        return fallback or "chưa vào chi bộ", len(ROLE_ORDER)
     parts = []
     for member, org in cells:
         role = role_label(t, member.role)
@@ -43,12 +48,17 @@ def person_label(session: Session, user_id: int) -> tuple[str, int]:
     return "; ".join(parts), rank
 
 
-def people_list(world: World, session: Session) -> list[JSON]:
-    """Every simulated user, the committee first, with their roles."""
+def people_list(world: World, zapi: SandboxZalo, session: Session) -> list[JSON]:
+    """Every simulated user of both channels, the committee first, with their roles."""
     ranked: list[tuple[int, int, JSON]] = []
     for order, (user_id, state) in enumerate(world.users.items()):
         label, rank = person_label(session, user_id)
-        ranked.append((rank, order, {"id": user_id, "name": state.user.full_name, "label": label}))
+        person = {"id": user_id, "name": state.user.full_name, "label": label}
+        ranked.append((rank, order, {**person, "channel": CHANNEL}))
+    for order, (zalo_id, zalo_state) in enumerate(zapi.world.users.items(), len(ranked)):
+        label, rank = person_label(session, zalo_id, zalo.CHANNEL)
+        person = {"id": zalo.page_id(zalo_id), "name": zalo_state.user.display_name}
+        ranked.append((rank, order, {**person, "label": f"{label} · Zalo", "channel": "zalo"}))
     return [person for _, _, person in sorted(ranked, key=lambda r: (r[0], r[1]))]
 
 
@@ -67,6 +77,11 @@ def is_admin(world: World, user_id: int, chat_id: int) -> bool:
     return world.chat_state(chat_id).status_of(user_id) in ADMIN_STATUSES
 
 
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
 def _preview(message: JSON) -> str:
     text = message.get("text") or message.get("caption") or ""
     if not text:
@@ -76,8 +91,7 @@ def _preview(message: JSON) -> str:
             text = "🖼 Ảnh"
         else:
             text = _service_text(message) or ""
-    text = " ".join(str(text).split())
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+    return _shorten(str(text))
 
 
 def chats_of(world: World, user_id: int) -> list[JSON]:
@@ -100,6 +114,8 @@ def chats_of(world: World, user_id: int) -> list[JSON]:
                 "preview": _preview(last) if last else "",
                 "preview_from": _sender_name(world, last) if last and state.chat.is_group else "",
                 "date": _date(last) if last else None,
+                "channel": CHANNEL,
+                "max_text": MAX_TEXT,
             }
         )
     return out
@@ -192,3 +208,46 @@ def messages_of(world: World, state: ChatState) -> list[JSON]:
     """The last messages of a chat, oldest first."""
     messages = list(state.messages.values())[-MESSAGES_SHOWN:]
     return [message_view(world, m) for m in messages]
+
+
+# -- Zalo ----------------------------------------------------------------------------------------
+
+
+def zalo_chats(zapi: SandboxZalo, zalo_id: str) -> list[JSON]:
+    """A Zalo user's chats: only the private one with the bot (bots have no Zalo groups)."""
+    timeline = zapi.timeline(zalo_id)
+    last = timeline[-1] if timeline else None
+    return [
+        {
+            "id": zalo.page_id(zalo_id),
+            "type": "private",
+            "channel": zalo.CHANNEL,
+            "title": zapi.world.bot.display_name,
+            "members": 2,
+            "last_id": last["id"] if last else 0,
+            "preview": _shorten(str(last["text"])) if last else "",
+            "preview_from": "",
+            "date": last["date"] if last else None,
+            "max_text": zalo.MAX_TEXT,
+        }
+    ]
+
+
+def zalo_messages(zapi: SandboxZalo, zalo_id: str) -> list[JSON]:
+    """The last messages of a Zalo chat, oldest first: plain text, never buttons (the bot lists
+    its choices as numbered lines, and the person types the number)."""
+    bot = zapi.world.bot.id
+    return [
+        {
+            "id": entry["id"],
+            "from_id": zalo.page_id(entry["from"]),
+            "from_name": entry["name"],
+            "is_bot": entry["from"] == bot,
+            "date": entry["date"],
+            "edited": False,
+            "text": entry["text"],
+            "entities": [],
+            "buttons": [],
+        }
+        for entry in zapi.timeline(zalo_id)[-MESSAGES_SHOWN:]
+    ]

@@ -1,11 +1,13 @@
-// The chibot sandbox page: a small chat client for the fake Telegram server (render.js draws).
-// Every piece of text is put in the page with textContent or text nodes, never as HTML.
+// The chibot sandbox page: a small chat client for the fake Telegram and Zalo servers (render.js
+// draws). Every piece of text is put in the page with textContent or text nodes, never as HTML.
+// People and chats are Telegram's numeric ids, or "zalo:<id>" strings on the Zalo side.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const R = window.ChibotRender;
-  const { timeFormat, dayFormat, dayKey, el, initials, colorClass, renderMessage } = R;
+  const C = window.ChibotChats;
+  const { dayFormat, dayKey, el, renderMessage } = R;
   const state = {
     bot: null,
     people: [],
@@ -13,14 +15,13 @@
     chats: [],
     chatId: null,
     commands: [],
-    clock: null,
-    clockDelta: 0,
     maxText: 4096,
     rendered: "",
     stick: false,
     pinned: true,
   };
   let composer = null;
+  let clock = null;
   // -- helpers ---------------------------------------------------------------------------------
 
   async function api(path, options) {
@@ -72,6 +73,16 @@
     };
   }
 
+  // A select's or storage's value back to an id: a number for Telegram, "zalo:…" as it is.
+  function parseId(value) {
+    const text = String(value);
+    return /^-?\d+$/.test(text) ? Number(text) : text;
+  }
+
+  function query(params) {
+    return Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&");
+  }
+
   function person(id) {
     return state.people.find((p) => p.id === id) || null;
   }
@@ -79,6 +90,12 @@
   function currentChat() {
     return state.chats.find((c) => c.id === state.chatId) || null;
   }
+
+  function maxText() {
+    const chat = currentChat();
+    return (chat && chat.max_text) || state.maxText;
+  }
+
 
   function renderMessages(messages) {
     const box = $("messages");
@@ -136,47 +153,22 @@
     const list = $("chat-list");
     list.replaceChildren();
     for (const chat of state.chats) {
-      const item = el("li", `chat-item${chat.id === state.chatId ? " active" : ""}`);
-      item.dataset.chatId = String(chat.id);
-      item.tabIndex = 0;
-      item.setAttribute("role", "button");
-      const avatar = el("div", `avatar ${chat.type === "private" ? "bot" : colorClass(chat.id)}`,
-        chat.type === "private" ? "★" : initials(chat.title));
-      item.appendChild(avatar);
-      const body = el("div", "chat-body");
-      const top = el("div", "chat-top");
-      top.appendChild(el("span", "chat-name", chat.type === "private" ? `${chat.title} (bot)` : chat.title));
-      if (chat.date) top.appendChild(el("time", "chat-time", timeFormat.format(new Date(chat.date * 1000))));
-      body.appendChild(top);
-      const preview = el("div", "chat-preview");
-      if (chat.preview_from) preview.appendChild(el("span", "preview-from", `${chat.preview_from}: `));
-      preview.appendChild(document.createTextNode(chat.preview || "Chưa có tin nhắn"));
-      body.appendChild(preview);
-      item.appendChild(body);
-      const key = `${state.me}:${chat.id}`;
-      if (chat.id !== state.chatId && chat.last_id > (seen[key] || 0)) item.appendChild(el("span", "badge", "mới"));
-      item.addEventListener("click", () => openChat(chat.id));
-      item.addEventListener("keydown", (event) => { if (event.key === "Enter") openChat(chat.id); });
-      list.appendChild(item);
+      const unseen = chat.id !== state.chatId && chat.last_id > (seen[`${state.me}:${chat.id}`] || 0);
+      list.appendChild(C.chatItem(chat, chat.id === state.chatId, unseen, openChat));
     }
   }
 
   function renderHeader() {
     const chat = currentChat();
-    const avatar = $("chat-avatar");
     if (!chat) return;
-    avatar.className = `avatar ${chat.type === "private" ? "bot" : colorClass(chat.id)}`;
-    avatar.textContent = chat.type === "private" ? "★" : initials(chat.title);
-    $("chat-title").textContent = chat.type === "private" ? chat.title : chat.title;
-    $("chat-sub").textContent = chat.type === "private"
-      ? `bot · @${state.bot.username}`
-      : `nhóm · ${chat.members} thành viên`;
+    C.renderHeader(chat, state.bot.username);
+    C.applyChannel(chat, maxText(), composer);
   }
 
   async function loadChats() {
     if (state.me === null) return;
     const me = state.me;
-    const chats = await api(`/api/chats?user=${me}`);
+    const chats = await api(`/api/chats?${query({ user: me })}`);
     // The person may have been switched while this was on its way: drop a stale answer.
     if (me !== state.me) return;
     state.chats = chats;
@@ -192,7 +184,7 @@
     if (state.chatId === null) return;
     const me = state.me;
     const chatId = state.chatId;
-    const messages = await api(`/api/messages?user=${me}&chat=${chatId}`);
+    const messages = await api(`/api/messages?${query({ user: me, chat: chatId })}`);
     if (me !== state.me || chatId !== state.chatId) return;
     const chat = currentChat();
     if (chat) seen[`${me}:${chatId}`] = chat.last_id;
@@ -204,7 +196,7 @@
     if (state.chatId === null) return;
     const me = state.me;
     const chatId = state.chatId;
-    const commands = await api(`/api/commands?user=${me}&chat=${chatId}`);
+    const commands = await api(`/api/commands?${query({ user: me, chat: chatId })}`);
     if (me === state.me && chatId === state.chatId) state.commands = commands;
   }
 
@@ -236,41 +228,17 @@
     await openChat(state.chatId);
   }
 
-  // -- people and the clock --------------------------------------------------------------------
+  // -- people ----------------------------------------------------------------------------------
 
-  function fillPeople(select, chosen) {
+  function fillPeople(select, chosen, channel) {
     select.replaceChildren();
     for (const p of state.people) {
+      if (channel && p.channel !== channel) continue;
       const option = el("option", "", `${p.name} — ${p.label}`);
       option.value = String(p.id);
       select.appendChild(option);
     }
     if (chosen !== null) select.value = String(chosen);
-  }
-
-  function renderClock() {
-    const clock = state.clock;
-    if (!clock) return;
-    const now = new Date((Date.now() / 1000 + state.clockDelta) * 1000);
-    $("clock-now").textContent = `${timeFormat.format(now)} · ${dayFormat.format(now)}`;
-    const hours = Math.round(clock.offset_seconds / 3600);
-    const days = Math.floor(hours / 24);
-    const rest = hours % 24;
-    const parts = [];
-    if (days) parts.push(`${days} ngày`);
-    if (rest) parts.push(`${rest} giờ`);
-    $("clock-offset").textContent = parts.length ? `(nhanh hơn giờ thật ${parts.join(" ")})` : "(đúng giờ thật)";
-    const next = $("to-next");
-    next.disabled = !clock.next;
-    next.title = clock.next
-      ? `Đến ${clock.next.label} lúc ${timeFormat.format(new Date(clock.next.at * 1000))} ${dayFormat.format(new Date(clock.next.at * 1000))}`
-      : "Chưa có mục nào được lên lịch (nhắc họp, hỏi tiến độ, bản tổng hợp)";
-  }
-
-  function applyClock(clock) {
-    state.clock = clock;
-    state.clockDelta = clock.now - Date.now() / 1000;
-    renderClock();
   }
 
   async function loadState() {
@@ -279,7 +247,7 @@
     state.people = data.people;
     state.maxText = data.max_text;
     $("notice").textContent = data.notice;
-    applyClock(data.clock);
+    clock.apply(data.clock);
     return data;
   }
 
@@ -289,19 +257,6 @@
       fillPeople($("person"), state.me);
     } catch (err) {
       fail(err);
-    }
-  }
-
-  async function moveClock(action, button) {
-    button.disabled = true;
-    try {
-      applyClock(await post("/api/clock", { action }));
-      toast(action === "hour" ? "Đã tua thêm 1 giờ." : action === "day" ? "Đã tua thêm 1 ngày." : "Đã tua đến mục kế tiếp.");
-    } catch (err) {
-      fail(err);
-    } finally {
-      button.disabled = false;
-      renderClock();
     }
   }
 
@@ -344,10 +299,13 @@
   function openDeepLink(token, hint) {
     pendingToken = token;
     const wanted = String(hint || "").normalize("NFC").toLocaleLowerCase("vi");
-    const named = state.people.find((p) => p.name.normalize("NFC").toLocaleLowerCase("vi") === wanted);
-    const outsider = (prefix) => state.people.find((p) => p.id !== state.me && p.label.startsWith(prefix));
-    const chosen = named || outsider("người mới") || outsider("có trong danh sách") || person(state.me);
-    fillPeople($("link-person"), chosen ? chosen.id : state.me);
+    const telegram = state.people.filter((p) => p.channel !== "zalo");
+    const named = telegram.find((p) => p.name.normalize("NFC").toLocaleLowerCase("vi") === wanted);
+    const outsider = (prefix) => telegram.find((p) => p.id !== state.me && p.label.startsWith(prefix));
+    const self = telegram.find((p) => p.id === state.me) || telegram[0];
+    const chosen = named || outsider("người mới") || outsider("có trong danh sách") || self;
+    // A t.me link opens Telegram: only Telegram users can open it.
+    fillPeople($("link-person"), chosen ? chosen.id : null, "telegram");
     $("link-dialog").showModal();
   }
 
@@ -356,7 +314,7 @@
     const token = pendingToken;
     pendingToken = null;
     if (dialog.returnValue !== "open" || !token) return;
-    const userId = Number($("link-person").value);
+    const userId = parseId($("link-person").value);
     await setMe(userId);
     await sendText(`/start ${token}`);
   }
@@ -409,19 +367,16 @@
       send: sendText,
       upload,
       commands: () => state.commands,
-      maxText: () => state.maxText,
+      maxText,
       fail,
     });
-    $("person").addEventListener("change", (event) => setMe(Number(event.target.value)).catch(fail));
-    $("plus-hour").addEventListener("click", (event) => moveClock("hour", event.currentTarget));
-    $("plus-day").addEventListener("click", (event) => moveClock("day", event.currentTarget));
-    $("to-next").addEventListener("click", (event) => moveClock("next", event.currentTarget));
+    $("person").addEventListener("change", (event) => setMe(parseId(event.target.value)).catch(fail));
+    clock = window.ChibotClock.create({ post, toast, fail });
     $("link-dialog").addEventListener("close", () => linkDialogClosed().catch(fail));
     $("messages").addEventListener("scroll", () => {
       const box = $("messages");
       state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     });
-    setInterval(renderClock, 1000);
   }
 
   async function start() {
@@ -442,7 +397,7 @@
       const data = await loadState();
       let chosen = data.default_person;
       try {
-        const stored = Number(localStorage.getItem("chibot-sandbox-person"));
+        const stored = parseId(localStorage.getItem("chibot-sandbox-person"));
         if (person(stored)) chosen = stored;
       } catch (err) {
         // No storage: act as the secretary.

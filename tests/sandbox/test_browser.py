@@ -1,4 +1,5 @@
-"""The sandbox page in Debian's headless Chromium: a secretary invites, a newcomer joins."""
+"""The sandbox page in Debian's headless Chromium: a secretary invites, a newcomer joins, a
+member on Zalo answers a notice by typing its number."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 from sqlmodel import select
 
-from bot.models import Member
+from bot.models import Member, Rsvp, RsvpAnswer
 from sandbox.runtime import Sandbox
 from sandbox.seed import GROUP_ID, MEETING_TOPIC, NEWCOMER, SECRETARY
+from sandbox.seed_zalo import MAI
+from sandbox.zalo import page_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACT = REPO / "test-artifacts" / "sandbox.png"
+ZALO_ARTIFACT = REPO / "test-artifacts" / "sandbox-zalo.png"
 #: The README's picture: `python -m tests.sandbox.test_browser` regenerates it.
 DOCS_SCREENSHOT = REPO / "docs" / "sandbox.png"
 CHROMIUM_ARGS = [
@@ -30,6 +34,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MEMBER_ID = 7_100_000_009  # Đỗ Minh Khoa, probationary
+MAI_ID = page_id(MAI.user_id)  # Lê Thị Mai, on Zalo
+#: What the bot answers an attending RSVP (msgid "Noted: you will attend. Thank you, comrade.").
+ATTENDING = "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
+ZALO_BLUE = "rgb(0, 104, 255)"
 TOPIC = "Phòng chống diễn biến hòa bình trên không gian mạng"
 
 pytestmark = [
@@ -39,14 +47,6 @@ pytestmark = [
     ),
     pytest.mark.timeout(90),
 ]
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    running = Sandbox(tmp_path / "data", port=0)
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ async def test_secretary_invites_and_the_newcomer_joins_in_the_browser(
     )
     await text.fill("/dangvien")
     await text.press("Enter")
-    await expect(last_in(page)).to_contain_text("11 đồng chí, 10 đã tham gia")
+    await expect(last_in(page)).to_contain_text("12 đồng chí, 11 đã tham gia")
     await expect(last_in(page).locator(".inline-button").first).to_have_text("1. Nguyễn Văn Bình")
     await text.fill("/")
     menu = sandbox.api.commands("all_private_chats", "vi")
@@ -216,6 +216,68 @@ async def test_secretary_schedules_a_meeting_and_the_clock_brings_a_reminder(
     await expect(page.locator("#clock-offset")).to_contain_text("nhanh hơn giờ thật")
     assert errors == []
     assert await page.locator("body").get_attribute("data-errors") is None
+
+
+async def test_zalo_member_answers_the_notice_by_typing_its_number(
+    sandbox: Sandbox, browser: Browser
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(sandbox.url)
+    await expect(page.locator("body")).to_have_attribute("data-ready", "1")
+
+    # Lê Thị Mai is in the switcher as a Zalo user; her one chat is the bot on Zalo.
+    option = page.locator(f"#person option[value='{MAI_ID}']")
+    await expect(option).to_have_text(f"{MAI.full_name} — Đảng viên · Zalo")
+    await page.locator("#person").select_option(MAI_ID)
+    chat = page.locator(f".chat-item[data-chat-id='{MAI_ID}']")
+    await expect(page.locator(".chat-item")).to_have_count(1)
+    await expect(chat.locator(".channel-badge")).to_have_text("Zalo")
+    await chat.click()
+    await expect(chat).to_have_class(re.compile(r"\bactive\b"))
+    await expect(chat).to_have_css("background-color", ZALO_BLUE)
+    await expect(page.locator("#chat-title")).to_contain_text("Zalo")
+    await expect(page.locator("#chat-sub")).to_contain_text("gõ số")
+    await expect(page.locator("#chat")).to_have_class(re.compile(r"\bzalo\b"))
+    await expect(page.locator(".attach")).to_be_hidden()
+
+    # The meeting notice, as plain text with numbered choices and no buttons.
+    notice = page.locator("#messages .message.in", has_text="Thông báo sinh hoạt").last
+    await expect(notice).to_contain_text(MEETING_TOPIC)
+    await expect(notice).to_contain_text("1. ✅ Tham dự")
+    await expect(notice).to_contain_text("2. 🙏 Vắng có lý do")
+    await expect(page.locator("#messages .inline-button")).to_have_count(0)
+
+    # She types "1" and sends; the bot confirms in her Zalo chat, live.
+    text = page.locator("#text")
+    await expect(text).to_have_attribute("maxlength", "2000")
+    mine = page.locator("#messages .message.out")
+    await expect(mine).to_have_count(2)  # the join code and "1" that confirmed it
+    await text.fill("1")
+    await page.locator("#send").click()
+    await expect(mine).to_have_count(3)
+    await expect(mine.last.locator(".text")).to_have_text("1")
+    await expect(last_in(page)).to_contain_text(ATTENDING)
+    assert sandbox.db is not None
+    with sandbox.db.session() as session:
+        mai = session.exec(select(Member).where(Member.full_name == MAI.full_name)).one()
+        [rsvp] = session.exec(select(Rsvp).where(Rsvp.member_id == mai.id)).all()
+    assert rsvp.answer == RsvpAnswer.ATTENDING
+
+    # Back on Telegram, the page looks like Telegram again.
+    await page.locator("#person").select_option(str(SECRETARY.user_id))
+    await expect(page.locator(f".chat-item[data-chat-id='{GROUP_ID}']")).to_be_visible()
+    await expect(page.locator("#chat")).not_to_have_class(re.compile(r"\bzalo\b"))
+    await expect(page.locator(".channel-badge")).to_have_count(0)
+    await expect(text).to_have_attribute("maxlength", "4096")
+    await page.locator("#person").select_option(MAI_ID)
+    await expect(last_in(page)).to_contain_text(ATTENDING)
+    assert errors == []
+    assert await page.locator("body").get_attribute("data-errors") is None
+
+    ZALO_ARTIFACT.parent.mkdir(exist_ok=True)
+    await page.screenshot(path=ZALO_ARTIFACT)
 
 
 async def docs_screenshot(data_dir: Path) -> None:

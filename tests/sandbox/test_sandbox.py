@@ -1,4 +1,7 @@
-"""The sandbox without a browser: seeding, restarts, reset, the lock, the port, the page's API."""
+"""The sandbox without a browser: seeding, restarts, reset, the lock, the port, the page's API.
+
+The Zalo side of the page has its own tests in test_zalo.py.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,8 @@ import json
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -18,6 +19,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.models import (
+    Account,
     AuditEntry,
     FlowState,
     Meeting,
@@ -26,27 +28,17 @@ from bot.models import (
     Member,
     MemberStatus,
     Organisation,
+    Reachability,
     Role,
+    RsvpAnswer,
 )
 from sandbox import seed
 from sandbox.runtime import AlreadyRunning, PortInUse, Sandbox
 from sandbox.seed import DEPUTY, GROUP_ID, NEWCOMER, SECRETARY
+from sandbox.seed_zalo import MAI
+from tests.sandbox.helpers import ATTENDING, roster, rsvps, send, send_zalo, zalo_marks
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    running = Sandbox(tmp_path / "data", port=0)
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def run_sandbox(*args: str) -> tuple[int, str]:
@@ -65,29 +57,6 @@ async def run_sandbox(*args: str) -> tuple[int, str]:
     return process.returncode, stderr.decode()
 
 
-def roster(sandbox: Sandbox) -> dict[str, Member]:
-    assert sandbox.db is not None
-    with sandbox.db.session() as session:
-        rows = session.exec(select(Member).where(col(Member.removed_at).is_(None))).all()
-    return {m.full_name: m for m in rows}
-
-
-async def send(
-    sandbox: Sandbox, http: aiohttp.ClientSession, user: int, chat: int, text: str
-) -> dict[str, Any]:
-    """Sends through the page's API and returns the bot's next message in that chat."""
-    since = time.monotonic()
-    async with http.post(
-        f"{sandbox.url}/api/send", json={"user": user, "chat": chat, "text": text}
-    ) as response:
-        assert response.status == 200, await response.text()
-    call = await sandbox.api.next_call(
-        "sendMessage", where=lambda c: c.params["chat_id"] == chat and c.at >= since
-    )
-    assert call.result is not None, call.error
-    return call.result  # type: ignore[no-any-return]
-
-
 async def test_seed_builds_the_demo_cell_through_the_bot(sandbox: Sandbox) -> None:
     assert sandbox.db is not None
     with sandbox.db.session() as session:
@@ -103,13 +72,13 @@ async def test_seed_builds_the_demo_cell_through_the_bot(sandbox: Sandbox) -> No
     members = roster(sandbox)
     assert members[SECRETARY.full_name].role == Role.SECRETARY
     assert members[DEPUTY.full_name].role == Role.DEPUTY
-    assert len([m for m in members.values() if m.role == Role.MEMBER]) == 8
+    assert len([m for m in members.values() if m.role == Role.MEMBER]) == 9
     assert members["Đỗ Minh Khoa"].status == MemberStatus.PROBATIONARY
     assert members["Ngô Văn Thành"].status == MemberStatus.EXEMPT
     assert members["Ngô Văn Thành"].person_id is None
     assert NEWCOMER.full_name not in members
     joined = [m for m in members.values() if m.person_id is not None]
-    assert len(joined) == 9
+    assert len(joined) == 10
 
     in_group = sandbox.api.messages_in(GROUP_ID)
     assert "đồng chí Nguyễn Văn Bình là bí thư" in in_group[0]["text"]
@@ -138,6 +107,9 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
     data = tmp_path / "data"
     first = Sandbox(data, port=0)
     await first.start()
+    async with aiohttp.ClientSession() as http:
+        assert await send_zalo(first, http, "1") == ATTENDING
+    handled = zalo_marks(first)
     await first.advance(timedelta(days=1))
     await first.stop()
 
@@ -145,18 +117,42 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
     await again.start()
     try:
         assert again.clock.offset == timedelta(days=1)
-        assert len(roster(again)) == 10
+        assert len(roster(again)) == 11
         async with aiohttp.ClientSession() as http:
             # Update ids continue after the last handled one, so nothing is skipped as seen.
             reply = await send(again, http, SECRETARY.user_id, SECRETARY.user_id, "/dangvien")
         assert "Danh sách đảng viên" in reply["text"]
-        assert "10 đồng chí, 9 đã tham gia" in reply["text"]
+        assert "11 đồng chí, 10 đã tham gia" in reply["text"]
         assert again.db is not None
         with again.db.session() as session:
             assert len(session.exec(select(Meeting)).all()) == 1
+
+        # Lê Thị Mai is still a member on Zalo with her answer; nothing of hers was handled or
+        # sent again (no second join, no second notice), and the bot may still write to her.
+        mai = roster(again)[MAI.full_name]
+        assert mai.person_id is not None
+        assert [r.answer for r in rsvps(again, mai)] == [RsvpAnswer.ATTENDING]
+        assert zalo_marks(again) == handled
+        assert again.zalo.messages_to(MAI.user_id) == []
+        # Before she writes again, the next reminder reaches her (Zalo remembers she wrote).
+        assert await again.advance_to_next()
+        [reminder] = again.zalo.messages_to(MAI.user_id)
+        assert reminder.startswith("⏰ Nhắc lịch")
+        with again.db.session() as session:
+            account = session.exec(select(Account).where(Account.external_id == MAI.user_id)).one()
+        assert account.reachability == Reachability.OK
+        async with aiohttp.ClientSession() as http:
+            # A new message gets a fresh id: handled, not skipped as one seen before.
+            meetings = await send_zalo(again, http, "/lichhop")
+        assert seed.MEETING_TOPIC in meetings
+        assert zalo_marks(again) == handled + 1
+        offset = again.clock.offset
     finally:
         await again.stop()
-    assert json.loads((data / "clock.json").read_text())["offset_seconds"] == 86400
+    assert offset > timedelta(days=1)
+    assert (
+        json.loads((data / "clock.json").read_text())["offset_seconds"] == offset.total_seconds()
+    )
 
 
 async def test_reset_forgets_everything_and_seeds_again(tmp_path: Path) -> None:
@@ -177,7 +173,7 @@ async def test_reset_forgets_everything_and_seeds_again(tmp_path: Path) -> None:
     try:
         assert fresh.clock.offset == timedelta()
         assert "Người Thừa" not in roster(fresh)
-        assert len(roster(fresh)) == 10
+        assert len(roster(fresh)) == 11
     finally:
         await fresh.stop()
 
@@ -195,7 +191,7 @@ async def test_a_second_sandbox_on_the_same_data_is_refused(sandbox: Sandbox) ->
     assert code == 2, stderr
     assert "Một sandbox khác đang chạy" in stderr
     # The running sandbox is untouched.
-    assert len(roster(sandbox)) == 10
+    assert len(roster(sandbox)) == 11
 
 
 async def test_a_port_in_use_gives_a_clear_error(tmp_path: Path) -> None:
@@ -352,6 +348,11 @@ async def test_clock_moves_and_runs_the_real_tick(
     reminder = sandbox.api.last_message(member)
     assert reminder is not None
     assert reminder["text"].startswith("⏰ Nhắc lịch: còn 3 ngày")
+    # The same tick serves both channels: Lê Thị Mai gets hers on Zalo, as plain text.
+    on_zalo = sandbox.zalo.last_message(MAI.user_id)
+    assert on_zalo is not None
+    assert on_zalo.startswith("⏰ Nhắc lịch: còn 3 ngày")
+    assert seed.MEETING_TOPIC in on_zalo
     assert shown["next"]["at"] > first_reminder.due_at.timestamp()
 
     # 31 days on, the tick has closed the abandoned form and every reminder is done.
