@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import translator
 from bot.render import role_label, status_label
-from bot.services import members, orgs, outbox
+from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
 from bot.services.roster_files import RosterFileError, parse_roster
 
@@ -116,7 +116,7 @@ def _org_add(args: argparse.Namespace, settings: Settings, db: Database, out: Te
 def _org_list(settings: Settings, db: Database, out: TextIO) -> int:
     with db.session() as session:
         tree = orgs.org_tree(session=session)
-        use = outbox.quota_use(
+        use = quota.quota_use(
             session=session,
             channel="zalo",
             quota=settings.zalo_monthly_quota,

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.flows.registry import build_engine
 from bot.ratelimit import RateLimiter
-from bot.services import outbox, schedule
+from bot.services import quota, schedule
 from handlers.telegram import TelegramAdapter
 from handlers.zalo import ZaloAdapter
 from jobs.dispatcher import Dispatcher, Sender
@@ -153,7 +153,7 @@ class Runtime:
         """Warns the operator in the log, once a day, when 80% of Zalo's monthly budget is used."""
         now = self.core.clock.now()
         with self.db.session() as session:
-            use = outbox.quota_use(
+            use = quota.quota_use(
                 session=session, channel="zalo", quota=self.settings.zalo_monthly_quota, now=now
             )
         if use.nearly_used and now.date() != self._quota_warned_on:

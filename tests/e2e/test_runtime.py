@@ -13,7 +13,7 @@ from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus
-from bot.services import outbox
+from bot.services import outbox, quota
 from chibot.cli import main
 from chibot.runtime import Runtime
 from fake_zalo import FakeZalo
@@ -80,7 +80,7 @@ async def test_messages_refused_for_the_quota_are_recorded_and_counted(
             await runtime.stop()
         with db.session() as session:
             statuses = sorted(row.status for row in session.exec(select(OutboxMessage)).all())
-            use = outbox.quota_use(
+            use = quota.quota_use(
                 session=session, channel="zalo", quota=3, now=runtime.core.clock.now()
             )
         db.dispose()

@@ -5,7 +5,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import Account, OutboxMessage, OutboxStatus, PendingChoice, Priority, Reachability
-from bot.services import outbox
+from bot.services import outbox, quota
 from bot.services.outbox import TELEGRAM_TEXT_LIMIT, Delivery
 from bot.ui import Button, FileOut
 from tests import factories
@@ -359,9 +359,9 @@ def test_quota_use_counts_this_months_zalo_deliveries(db: Database, now: datetim
         r.status, r.sent_at = OutboxStatus.SENT, last_month
         row(session, "z4").status = OutboxStatus.QUOTA
     with db.session() as session:
-        use = outbox.quota_use(session=session, channel="zalo", quota=5, now=now)
-        below = outbox.quota_use(session=session, channel="zalo", quota=10, now=now)
-        calm = outbox.quota_use(session=session, channel="telegram", quota=10, now=now)
+        use = quota.quota_use(session=session, channel="zalo", quota=5, now=now)
+        below = quota.quota_use(session=session, channel="zalo", quota=10, now=now)
+        calm = quota.quota_use(session=session, channel="telegram", quota=10, now=now)
     assert (use.sent, use.refused, use.quota) == (4, 1, 5)
     assert use.nearly_used
     # Under 80%, but the provider already refused one: that is worth a warning too.
