@@ -28,15 +28,22 @@ async def add_people(
     status: str = "chính thức",
 ) -> dict[str, str]:
     """Runs /moi → add people; returns the personal token of each name."""
+    done = await invite_screen(bot, secretary, names, role, status)
+    tokens = LINK.findall(done["text"])
+    assert len(tokens) == len(names), done["text"]
+    return dict(zip(names, tokens, strict=True))
+
+
+async def invite_screen(
+    bot: Bot, secretary: FakeUser, names: list[str], role: str, status: str
+) -> dict[str, Any]:
+    """Runs /moi → add people on Telegram; returns the final screen with the invites."""
     menu = await bot.say(secretary, "/moi")
     await bot.tap_edit(secretary, menu, "➕ Thêm người và tạo link mời riêng")
     role_prompt = await bot.say(secretary, "\n".join(names))
     status_prompt = await bot.tap_edit(secretary, role_prompt, role)
     confirm = await bot.tap_edit(secretary, status_prompt, status)
-    done = await bot.tap_edit(secretary, confirm, "✅ Xác nhận")
-    tokens = LINK.findall(done["text"])
-    assert len(tokens) == len(names), done["text"]
-    return dict(zip(names, tokens, strict=True))
+    return await bot.tap_edit(secretary, confirm, "✅ Xác nhận")
 
 
 async def join(bot: Bot, user: FakeUser, token: str) -> dict[str, Any]:

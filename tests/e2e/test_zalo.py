@@ -472,14 +472,14 @@ async def test_webhook_mode_checks_the_secret(
 # --- one person on both channels ----------------------------------------------------------------
 
 
-async def test_joined_on_both_gets_one_copy_on_the_channel_joined_last(
+async def _lan_on_both_apps(
     both: Bot, zalo_api: FakeZalo
-) -> None:
+) -> tuple[FakeUser, FakeUser, FakeZaloUser]:
+    """Lan joins on Telegram, then the same roster entry from Zalo with a fresh invite."""
     secretary, _ = await linked_cell(both)
     codes = await invite_people(both, secretary, [LAN])
     lan_tg = both.api.add_user("Lan")
     await join(both, lan_tg, codes[LAN].token)
-    # A fresh invite for the same roster entry, used from Zalo: the same person.
     fresh, text = await invite_again(both, secretary, joined_label(LAN))
     assert "Zalo: " in text
     lan_zalo = zalo_api.add_user("Lan Zalo")
@@ -487,6 +487,30 @@ async def test_joined_on_both_gets_one_copy_on_the_channel_joined_last(
     assert LAN in prompt
     done = await say_zalo(both, zalo_api, lan_zalo, "1")
     assert LAN in done
+    return secretary, lan_tg, lan_zalo
+
+
+async def _notices_after_scheduling(
+    both: Bot, zalo_api: FakeZalo, secretary: FakeUser, lan_tg: FakeUser, lan_zalo: FakeZaloUser
+) -> tuple[list[str], list[str]]:
+    """Schedules a meeting on Telegram; returns the notices Lan got on Zalo and on Telegram."""
+    set_clock(both, HANOI_SUNDAY_10AM)
+    preview = await schedule_on_telegram(both, secretary)
+    await both.tap_edit(secretary, preview, "✅ Xác nhận")
+    await both.settle()
+    on_zalo = [t for t in _texts(zalo_api, lan_zalo) if NOTICE in t]
+    on_telegram = [
+        m.get("text", "")
+        for m in both.api.messages_in(both.api.private_chat(lan_tg))
+        if NOTICE in m.get("text", "")
+    ]
+    return on_zalo, on_telegram
+
+
+async def test_joined_on_both_gets_one_copy_on_the_channel_joined_last(
+    both: Bot, zalo_api: FakeZalo
+) -> None:
+    secretary, lan_tg, lan_zalo = await _lan_on_both_apps(both, zalo_api)
     person = _telegram_person(both, lan_tg.id)
     assert person is not None
     assert _zalo_person(both, lan_zalo) == person
@@ -494,17 +518,9 @@ async def test_joined_on_both_gets_one_copy_on_the_channel_joined_last(
     with both.db.session() as session:
         assert len(session.exec(select(Person)).all()) == 2  # the secretary and Lan
 
-    set_clock(both, HANOI_SUNDAY_10AM)
-    preview = await schedule_on_telegram(both, secretary)
-    await both.tap_edit(secretary, preview, "✅ Xác nhận")
-    await both.settle()
-
-    on_zalo = [t for t in _texts(zalo_api, lan_zalo) if NOTICE in t]
-    on_telegram = [
-        m.get("text", "")
-        for m in both.api.messages_in(both.api.private_chat(lan_tg))
-        if NOTICE in m.get("text", "")
-    ]
+    on_zalo, on_telegram = await _notices_after_scheduling(
+        both, zalo_api, secretary, lan_tg, lan_zalo
+    )
     assert len(on_zalo) == 1
     assert on_telegram == []
     with both.db.session() as session:
@@ -520,14 +536,7 @@ async def test_joined_on_both_gets_one_copy_on_the_channel_joined_last(
 async def test_a_person_on_both_apps_chooses_where_notices_go(
     both: Bot, zalo_api: FakeZalo
 ) -> None:
-    secretary, _ = await linked_cell(both)
-    codes = await invite_people(both, secretary, [LAN])
-    lan_tg = both.api.add_user("Lan")
-    await join(both, lan_tg, codes[LAN].token)
-    fresh, _ = await invite_again(both, secretary, joined_label(LAN))
-    lan_zalo = zalo_api.add_user("Lan Zalo")
-    await say_zalo(both, zalo_api, lan_zalo, f"/start {fresh.code}")
-    await say_zalo(both, zalo_api, lan_zalo, "1")
+    secretary, lan_tg, lan_zalo = await _lan_on_both_apps(both, zalo_api)
 
     # Joined Zalo last: notices go there until she chooses; the choice is offered with /ngonngu.
     screens = await replies_zalo(both, zalo_api, lan_zalo, "/ngonngu")
@@ -538,16 +547,9 @@ async def test_a_person_on_both_apps_chooses_where_notices_go(
     done = await say_zalo(both, zalo_api, lan_zalo, "1")
     assert done == "Xong: từ nay thông báo sẽ gửi cho đồng chí qua Telegram."
 
-    set_clock(both, HANOI_SUNDAY_10AM)
-    preview = await schedule_on_telegram(both, secretary)
-    await both.tap_edit(secretary, preview, "✅ Xác nhận")
-    await both.settle()
-    on_zalo = [t for t in _texts(zalo_api, lan_zalo) if NOTICE in t]
-    on_telegram = [
-        m.get("text", "")
-        for m in both.api.messages_in(both.api.private_chat(lan_tg))
-        if NOTICE in m.get("text", "")
-    ]
+    on_zalo, on_telegram = await _notices_after_scheduling(
+        both, zalo_api, secretary, lan_tg, lan_zalo
+    )
     assert on_zalo == []
     assert len(on_telegram) == 1
 

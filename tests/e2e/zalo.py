@@ -15,7 +15,7 @@ from bot.i18n import translator
 from fake_telegram import FakeTelegram, FakeUser
 from fake_zalo import FakeZalo, FakeZaloUser
 from tests.e2e.conftest import Bot, launch, zalo_overrides
-from tests.e2e.flows import LINK
+from tests.e2e.flows import LINK, invite_screen
 
 ZALO_LIMIT = 2000
 # Sunday 22/11/2026 10:00 in Hà Nội: "thứ 5 tuần sau" is Thursday 26/11.
@@ -53,12 +53,7 @@ async def invite_people(
     status: str = "chính thức",
 ) -> dict[str, Invitation]:
     """Runs /moi → add people on Telegram; returns each name's link token and Zalo code."""
-    menu = await bot.say(secretary, "/moi")
-    await bot.tap_edit(secretary, menu, "➕ Thêm người và tạo link mời riêng")
-    role_prompt = await bot.say(secretary, "\n".join(names))
-    status_prompt = await bot.tap_edit(secretary, role_prompt, role)
-    confirm = await bot.tap_edit(secretary, status_prompt, status)
-    done = await bot.tap_edit(secretary, confirm, "✅ Xác nhận")
+    done = await invite_screen(bot, secretary, names, role, status)
     found = invitations(done["text"])
     assert sorted(found) == sorted(names), done["text"]
     return found
