@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from fake_common.control import add_calls_route, guard, json_response
+
 if TYPE_CHECKING:
     from fake_telegram.server import FakeTelegram
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    body = json.dumps(data, ensure_ascii=False).encode()
-    return web.Response(body=body, status=status, content_type="application/json")
 
 
 def add_control_routes(app: web.Application, api: FakeTelegram) -> None:
@@ -33,16 +29,6 @@ def add_control_routes(app: web.Application, api: FakeTelegram) -> None:
             raise web.HTTPBadRequest(text="JSON object expected")
         return data
 
-    def guard(handler: Any) -> Any:
-        async def wrapped(request: web.Request) -> web.StreamResponse:
-            try:
-                response: web.StreamResponse = await handler(request)
-            except (KeyError, LookupError, ValueError, TypeError) as exc:
-                return _json({"ok": False, "error": f"{type(exc).__name__}: {exc}"}, 400)
-            return response
-
-        return wrapped
-
     async def users(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         user = api.add_user(
@@ -51,7 +37,7 @@ def add_control_routes(app: web.Application, api: FakeTelegram) -> None:
             data.get("username"),
             data.get("language_code"),
         )
-        return _json(user.to_dict())
+        return json_response(user.to_dict())
 
     async def groups(request: web.Request) -> web.StreamResponse:
         data = await body(request)
@@ -64,14 +50,14 @@ def add_control_routes(app: web.Application, api: FakeTelegram) -> None:
             supergroup=bool(data.get("supergroup")),
             bot_is_admin=bool(data.get("bot_is_admin")),
         )
-        return _json(chat.to_dict())
+        return json_response(chat.to_dict())
 
     async def send(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         user = api.world.user_state(int(data["user_id"])).user
         chat_id = data.get("chat_id")
         message = await api.user_sends(user, data["text"], int(chat_id) if chat_id else None)
-        return _json(message)
+        return json_response(message)
 
     async def tap(request: web.Request) -> web.StreamResponse:
         data = await body(request)
@@ -81,23 +67,14 @@ def add_control_routes(app: web.Application, api: FakeTelegram) -> None:
             callback_id = await api.user_taps(user, message, data=str(data["data"]))
         else:
             callback_id = await api.user_taps(user, message, str(data["button"]))
-        return _json({"callback_query_id": callback_id})
+        return json_response({"callback_query_id": callback_id})
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        return _json(api.messages_in(int(request.query["chat_id"])))
-
-    async def calls(request: web.Request) -> web.StreamResponse:
-        since = int(request.query.get("since", "0"))
-        return _json(
-            [
-                {"method": c.method, "params": c.params, "result": c.result, "error": c.error}
-                for c in api.calls[since:]
-            ]
-        )
+        return json_response(api.messages_in(int(request.query["chat_id"])))
 
     app.router.add_post("/_fake/users", guard(users))
     app.router.add_post("/_fake/groups", guard(groups))
     app.router.add_post("/_fake/send", guard(send))
     app.router.add_post("/_fake/tap", guard(tap))
     app.router.add_get("/_fake/messages", guard(messages))
-    app.router.add_get("/_fake/calls", guard(calls))
+    add_calls_route(app, api)

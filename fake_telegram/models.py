@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-JSON = dict[str, Any]
+from fake_common.models import JSON as JSON
+from fake_common.models import ApiError as ApiError
+from fake_common.models import BaseCall
+from fake_common.models import bad_request as bad_request
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,7 @@ class FakeChat:
         return data
 
 
-@dataclass
-class Call:
+class Call(BaseCall):
     """One Bot API request the fake server received.
 
     Attributes:
@@ -98,23 +100,9 @@ class Call:
         params: The request parameters; JSON-string parameters are decoded, chat_id, message_id,
             user_id (and similar) are ints when numeric, booleans are bools. An uploaded file
             appears as {"upload": file name, "size": bytes, "mime_type": ...}.
-        result: The `result` returned to the client, None when the request failed.
-        error: The error envelope returned (or, for injected "timeout"/"drop" faults, a
-            description of the fault), None on success.
-        at: `time.monotonic()` when the request was answered.
+
+    `result`, `error`, `at` and `ok` are described in BaseCall.
     """
-
-    method: str
-    params: JSON
-    result: Any = None
-    error: JSON | None = None
-    at: float = 0.0
-    consumed: bool = field(default=False, repr=False, compare=False)
-
-    @property
-    def ok(self) -> bool:
-        """Whether the request succeeded."""
-        return self.error is None
 
     @property
     def chat_id(self) -> int | str | None:
@@ -138,35 +126,6 @@ class RateLimits:
     private_per_second: float = 1.0
     group_per_minute: float = 20.0
     private_burst: float = 3.0
-
-
-class ApiError(Exception):
-    """A Bot API error answer: `{"ok": false, "error_code": ..., "description": ...}`."""
-
-    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
-        """Creates the error.
-
-        Args:
-            code: The HTTP status and `error_code`.
-            description: The `description`, e.g. "Bad Request: chat not found".
-            parameters: The optional `parameters` object (retry_after, migrate_to_chat_id).
-        """
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-    def envelope(self) -> JSON:
-        """Returns the JSON error envelope Telegram would answer with."""
-        data: JSON = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def bad_request(description: str, parameters: JSON | None = None) -> ApiError:
-    """Returns a 400 error whose description is prefixed with "Bad Request: "."""
-    return ApiError(400, f"Bad Request: {description}", parameters)
 
 
 def forbidden(description: str) -> ApiError:

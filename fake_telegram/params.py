@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fake_common.params import json_object
 from fake_telegram.models import JSON, Upload, bad_request
 
 METHODS = (
@@ -78,12 +79,11 @@ async def read_params(request: web.Request) -> tuple[JSON, dict[str, Upload]]:
     uploads: dict[str, Upload] = {}
     if request.can_read_body:
         if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise bad_request("can't parse JSON encoded request body") from None
-            if not isinstance(body, dict):
-                raise bad_request("JSON object expected as request body")
+            body = await json_object(
+                request,
+                "can't parse JSON encoded request body",
+                "JSON object expected as request body",
+            )
             raw.update(body)
         else:
             form = await request.post()

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
-import sys
 
+from fake_common.runner import base_parser, serve_until_stopped
 from fake_zalo.models import RateLimits
 from fake_zalo.server import FakeZalo
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parses the command line."""
-    parser = argparse.ArgumentParser(prog="python -m fake_zalo", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8082, help="0 picks a free port")
-    parser.add_argument("--token", default="1234567890:fake-zalo-token")
+    parser = base_parser("fake_zalo", __doc__, 8082, "1234567890:fake-zalo-token")
     parser.add_argument("--bot-name", default="chibot")
     parser.add_argument(
         "--monthly-quota", type=int, default=None, help="sends allowed (default: unlimited)"
@@ -36,18 +31,7 @@ async def serve(args: argparse.Namespace) -> None:
         RateLimits() if args.rate_limits else None,
         webhook_body=args.webhook_body,
     )
-    url = await api.start(args.host, args.port)
-    sys.stdout.write(f"{url}\n")
-    sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await api.stop()
+    await serve_until_stopped(api, args.host, args.port)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from fake_common.control import add_calls_route, guard, json_response
+
 if TYPE_CHECKING:
     from fake_zalo.server import FakeZalo
-
-_Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    body = json.dumps(data, ensure_ascii=False).encode()
-    return web.Response(body=body, status=status, content_type="application/json")
 
 
 def add_control_routes(app: web.Application, api: FakeZalo) -> None:
@@ -35,25 +28,16 @@ def add_control_routes(app: web.Application, api: FakeZalo) -> None:
             raise TypeError("a JSON object is expected")
         return data
 
-    def guard(handler: _Route) -> _Route:
-        async def wrapped(request: web.Request) -> web.StreamResponse:
-            try:
-                return await handler(request)
-            except (KeyError, LookupError, ValueError, TypeError) as exc:
-                return _json({"ok": False, "error": f"{type(exc).__name__}: {exc}"}, 400)
-
-        return wrapped
-
     async def users(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         user_id = data.get("user_id")
         user = api.add_user(str(data["display_name"]), None if user_id is None else str(user_id))
-        return _json(user.to_dict())
+        return json_response(user.to_dict())
 
     async def send(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         user = api.world.user_state(str(data["user_id"])).user
-        return _json(await api.user_sends(user, str(data["text"])))
+        return json_response(await api.user_sends(user, str(data["text"])))
 
     async def block(request: web.Request) -> web.StreamResponse:
         data = await body(request)
@@ -62,22 +46,13 @@ def add_control_routes(app: web.Application, api: FakeZalo) -> None:
             api.user_blocks(user)
         else:
             api.user_unblocks(user)
-        return _json({"blocked": api.is_blocked(user)})
+        return json_response({"blocked": api.is_blocked(user)})
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        return _json(api.sent_messages(request.query["chat_id"]))
-
-    async def calls(request: web.Request) -> web.StreamResponse:
-        since = int(request.query.get("since", "0"))
-        return _json(
-            [
-                {"method": c.method, "params": c.params, "result": c.result, "error": c.error}
-                for c in api.calls[since:]
-            ]
-        )
+        return json_response(api.sent_messages(request.query["chat_id"]))
 
     app.router.add_post("/_fake/users", guard(users))
     app.router.add_post("/_fake/send", guard(send))
     app.router.add_post("/_fake/block", guard(block))
     app.router.add_get("/_fake/messages", guard(messages))
-    app.router.add_get("/_fake/calls", guard(calls))
+    add_calls_route(app, api)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from fake_common import faults
 from fake_zalo.models import (
-    JSON,
     ApiError,
     FakeZaloGroup,
     FakeZaloUser,
@@ -19,23 +19,18 @@ DEFAULT_DELAYS = {"slow": 1.0, "timeout": 30.0}
 
 
 @dataclass
-class Fault:
+class Fault(faults.Fault):
     """One injected fault and how many more requests it applies to.
 
     Attributes:
         kind: One of FAULT_KINDS.
         remaining: Requests still to be affected.
-        chat_id: Only requests with this chat_id are affected (None: all).
+        chat_id: Only requests with this chat_id (a string) are affected (None: all).
         retry_after: The retry_after of "429" faults.
         delay: Seconds "slow" faults wait (then answer normally) and "timeout" faults hold.
         status: The HTTP status of "5xx" faults.
     """
 
-    kind: str
-    remaining: int
-    chat_id: str | None
-    retry_after: int
-    delay: float
     status: int
 
     def error(self, quota: int | None) -> ApiError | None:
@@ -49,12 +44,8 @@ class Fault:
         return None
 
 
-class FaultBook:
-    """The faults waiting for requests, per method."""
-
-    def __init__(self) -> None:
-        """Creates an empty book."""
-        self._faults: dict[str, list[Fault]] = {}
+class FaultBook(faults.FaultBook[Fault]):
+    """The faults waiting for requests, per method (names as requested: case-sensitive)."""
 
     def add(
         self,
@@ -78,23 +69,4 @@ class FaultBook:
             chat_id = chat_id.id
         seconds = DEFAULT_DELAYS.get(kind, 0.0) if delay is None else max(0.0, float(delay))
         fault = Fault(kind, count, chat_id, max(1, int(retry_after)), seconds, status)
-        self._faults.setdefault(method, []).append(fault)
-        return fault
-
-    def clear(self) -> None:
-        """Removes every fault that has not fired yet."""
-        self._faults.clear()
-
-    def take(self, method: str, params: JSON) -> Fault | None:
-        """The first fault that applies to this request (counting it down), if any."""
-        faults = self._faults.get(method)
-        if not faults:
-            return None
-        chat_id = params.get("chat_id")
-        for fault in faults:
-            if fault.chat_id is None or fault.chat_id == chat_id:
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    faults.remove(fault)
-                return fault
-        return None
+        return self.put(method, fault)

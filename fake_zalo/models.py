@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-JSON = dict[str, Any]
+from fake_common.models import JSON as JSON
+from fake_common.models import ApiError as ApiError
+from fake_common.models import BaseCall
+from fake_common.models import bad_request as bad_request
 
 PRIVATE = "PRIVATE"
 GROUP = "GROUP"
@@ -48,30 +50,15 @@ class FakeZaloGroup:
     name: str
 
 
-@dataclass
-class Call:
+class Call(BaseCall):
     """One Bot API request the fake server received.
 
     Attributes:
         method: The method name exactly as requested, e.g. "sendMessage".
         params: The request parameters (query string and body merged; chat_id always a string).
-        result: The `result` returned to the client, None when the request failed.
-        error: The error envelope returned (or, for injected "timeout"/"drop" faults, a
-            description of the fault), None on success.
-        at: `time.monotonic()` when the request was answered.
+
+    `result`, `error`, `at` and `ok` are described in BaseCall.
     """
-
-    method: str
-    params: JSON
-    result: Any = None
-    error: JSON | None = None
-    at: float = 0.0
-    consumed: bool = field(default=False, repr=False, compare=False)
-
-    @property
-    def ok(self) -> bool:
-        """Whether the request succeeded."""
-        return self.error is None
 
     @property
     def chat_id(self) -> str | None:
@@ -126,35 +113,6 @@ class RateLimits:
     per_chat_per_second: float = 1.0
     per_chat_burst: float = 3.0
     global_per_second: float = 30.0
-
-
-class ApiError(Exception):
-    """A Bot API error answer: `{"ok": false, "error_code": ..., "description": ...}`."""
-
-    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
-        """Creates the error.
-
-        Args:
-            code: The HTTP status and `error_code`.
-            description: The `description`.
-            parameters: The optional `parameters` object (e.g. retry_after).
-        """
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-    def envelope(self) -> JSON:
-        """Returns the JSON error envelope the API answers with."""
-        data: JSON = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def bad_request(description: str) -> ApiError:
-    """Returns a 400 error whose description is prefixed with "Bad Request: "."""
-    return ApiError(400, f"Bad Request: {description}")
 
 
 def too_many_requests(retry_after: int) -> ApiError:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fake_zalo.models import JSON, bad_request
+from fake_common.params import json_object
+from fake_zalo.models import JSON
 
 
 async def read_params(request: web.Request) -> JSON:
@@ -20,12 +21,9 @@ async def read_params(request: web.Request) -> JSON:
     params: JSON = dict(request.query)
     if request.can_read_body:
         if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise bad_request("the JSON body does not parse") from None
-            if not isinstance(body, dict):
-                raise bad_request("the JSON body must be an object")
+            body = await json_object(
+                request, "the JSON body does not parse", "the JSON body must be an object"
+            )
             params.update(body)
         else:
             form = await request.post()

@@ -29,16 +29,11 @@ setWebhook and deleteWebhook answer like getWebhookInfo: `{"url": ..., "updated_
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from fake_zalo.calls import CallLog
+from fake_common.server import Answer, FakeServer
 from fake_zalo.control import add_control_routes
 from fake_zalo.events import EventQueue, WebhookBody
 from fake_zalo.faults import Fault, FaultBook
@@ -47,6 +42,7 @@ from fake_zalo.methods import SEND_METHODS, BotApi
 from fake_zalo.models import (
     JSON,
     ApiError,
+    Call,
     FakeZaloGroup,
     FakeZaloUser,
     RateLimits,
@@ -58,7 +54,6 @@ from fake_zalo.users import UserSimulator
 
 QUEUE_METHODS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo"})
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
-log = logging.getLogger(__name__)
 
 
 def _bot_id(token: str) -> str:
@@ -66,13 +61,21 @@ def _bot_id(token: str) -> str:
     return prefix if prefix and prefix != token else "1000000001"
 
 
-class FakeZalo(UserSimulator, CallLog):
+class FakeZalo(UserSimulator, FakeServer[Call, Fault]):
     """A fake Zalo Bot API server on 127.0.0.1 that the bot talks to over real HTTP.
 
     Simulate people with `add_user`, `user_sends`, `user_sends_image`, …; observe the bot with
     `next_call`, `calls`, `messages_to`; break things with `inject_fault`, `monthly_quota`,
     `rate_limits` and `replay_last_event`.
     """
+
+    _LABEL = "FakeZalo"
+    _PACKAGE = "fake_zalo"
+    _MAX_REQUEST_BYTES = MAX_REQUEST_BYTES
+    _SLOWED_METHODS = SEND_METHODS
+    _TIMEOUT_NOTE = "injected timeout: held {delay}s, then dropped; not performed"
+    _DROP_NOTE = "injected drop: connection closed without an answer; not performed"
+    _faults: FaultBook  # FakeServer's fault book, with Zalo's validating `add`
 
     def __init__(
         self,
@@ -112,114 +115,38 @@ class FakeZalo(UserSimulator, CallLog):
             webhook_retry_delay=webhook_retry_delay,
         )
         UserSimulator.__init__(self, world, queue)
-        CallLog.__init__(self)
-        self.token = token
+        FakeServer.__init__(self, token, Call, FaultBook())
         self.rate_limits = rate_limits
         self._api = BotApi(world, monthly_quota, RateLimiter(rate_limits) if rate_limits else None)
-        self._faults = FaultBook()
-        self._latency = 0.0
-        self._rate_limited = 0
         self._quota_refused = 0
-        self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-        self.port = 0
 
-    # -- lifecycle -----------------------------------------------------------------------------
+    # -- what FakeServer asks of a server ------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Starts serving; port 0 picks a free port.
-
-        Returns:
-            The base URL, e.g. "http://127.0.0.1:41234" (also in `url`); the bot's API base is
-            f"{url}/bot{token}/".
-        """
-        if self._runner is not None:
-            raise RuntimeError("FakeZalo is already started")
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+    def _add_routes(self, app: web.Application) -> None:
         add_control_routes(app, self)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-        self.url = f"http://{host}:{self.port}"
-        return self.url
 
-    async def stop(self) -> None:
-        """Stops promptly: held long polls get 408, held faults end, the webhook stops."""
-        runner, self._runner = self._runner, None
-        self._closing.set()
+    async def _close_queue(self) -> None:
+        """Held long polls get 408, the webhook stops."""
         await self.queue.close()
-        if runner is not None:
-            await runner.cleanup()
 
-    async def __aenter__(self) -> FakeZalo:
-        """Starts on 127.0.0.1 with a free port."""
-        await self.start()
-        return self
+    async def _accept(self, method: str, request: web.Request) -> tuple[JSON, Answer]:
+        params = await read_params(request)
+        if method not in self._api.handlers and method not in QUEUE_METHODS:
+            raise ApiError(404, "Not Found")
+        return params, lambda: self._dispatch(method, params, request)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stops the server."""
-        await self.stop()
+    def _fault_error(self, fault: Fault) -> ApiError | None:
+        return fault.error(self._api.monthly_quota)
 
-    # -- HTTP ----------------------------------------------------------------------------------
+    def _count_refusal(self, error: ApiError) -> None:
+        """Counts a 429 as rate limited (with retry_after) or as quota refused (without)."""
+        if error.code == 429:
+            if error.parameters and "retry_after" in error.parameters:
+                self._rate_limited += 1
+            else:
+                self._quota_refused += 1
 
-    @staticmethod
-    def _json(data: Any, status: int = 200) -> web.Response:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        return web.Response(body=body, status=status, content_type="application/json")
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleeps, but wakes at once when the server stops."""
-        if seconds > 0 and not self._closing.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), seconds)
-
-    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        method = request.match_info["method"]
-        params: JSON = {}
-        try:
-            if request.match_info["token"] != self.token:
-                raise ApiError(401, "Unauthorized")
-            params = await read_params(request)
-            if method not in self._api.handlers and method not in QUEUE_METHODS:
-                raise ApiError(404, "Not Found")
-            fault = self._faults.take(method, params)
-            if fault is not None and await self._apply_fault(fault, method, params):
-                if request.transport is not None:
-                    request.transport.close()
-                return web.Response(status=500)
-            if self._latency and method in SEND_METHODS:
-                await self._pause(self._latency)
-            result = await self._dispatch(method, params, request)
-        except ApiError as exc:
-            if exc.code == 429:
-                if exc.parameters and "retry_after" in exc.parameters:
-                    self._rate_limited += 1
-                else:
-                    self._quota_refused += 1
-            envelope = exc.envelope()
-            self._record(method, params, None, envelope)
-            return self._json(envelope, exc.code)
-        except Exception as exc:  # a bug in the fake: answer like a broken server, loudly
-            log.exception("fake_zalo failed on %s %s", method, params)
-            envelope = {
-                "ok": False,
-                "error_code": 500,
-                "description": f"Internal Server Error: fake_zalo bug: {exc!r}",
-            }
-            self._record(method, params, None, envelope)
-            return self._json(envelope, 500)
-        self._record(method, params, result, None)
-        return self._json({"ok": True, "result": result})
+    # -- requests ------------------------------------------------------------------------------
 
     async def _dispatch(self, method: str, params: JSON, request: web.Request) -> Any:
         if method == "getUpdates":
@@ -237,7 +164,7 @@ class FakeZalo(UserSimulator, CallLog):
             return self.queue.webhook_info()
         return self._api.handlers[method](params)
 
-    # -- faults, latency, quota ----------------------------------------------------------------
+    # -- faults and quota ----------------------------------------------------------------------
 
     def inject_fault(
         self,
@@ -267,32 +194,6 @@ class FakeZalo(UserSimulator, CallLog):
         """
         self._faults.add(method, kind, count, chat_id, retry_after, delay, status)
 
-    def clear_faults(self) -> None:
-        """Removes all injected faults that have not fired yet."""
-        self._faults.clear()
-
-    def set_latency(self, seconds: float) -> None:
-        """Delays every sendMessage/sendPhoto answer by `seconds` (0 restores full speed)."""
-        self._latency = max(0.0, float(seconds))
-
-    async def _apply_fault(self, fault: Fault, method: str, params: JSON) -> bool:
-        """Raises the fault's ApiError, waits, or returns True when the connection must drop."""
-        error = fault.error(self._api.monthly_quota)
-        if error is not None:
-            raise error
-        if fault.kind == "slow":
-            await self._pause(fault.delay)
-            return False
-        description = (
-            f"injected timeout: held {fault.delay}s, then dropped; not performed"
-            if fault.kind == "timeout"
-            else "injected drop: connection closed without an answer; not performed"
-        )
-        self._record(method, params, None, {"fault": fault.kind, "description": description})
-        if fault.kind == "timeout":
-            await self._pause(fault.delay)
-        return True
-
     @property
     def monthly_quota(self) -> int | None:
         """Successful sends allowed before 429 "Quota exceeded" (None: unlimited); settable."""
@@ -315,11 +216,6 @@ class FakeZalo(UserSimulator, CallLog):
     def quota_refused_count(self) -> int:
         """How many 429 "Quota exceeded" answers were given (injected ones included)."""
         return self._quota_refused
-
-    @property
-    def rate_limited_count(self) -> int:
-        """How many 429 "Too Many Requests" answers were given (injected ones included)."""
-        return self._rate_limited
 
     # -- webhook -------------------------------------------------------------------------------
 
