@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run sandbox test lint typecheck catalog browser i18n bench clean
+.PHONY: install run sandbox test lint typecheck catalog browser postgres i18n bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,7 +35,11 @@ catalog: install
 browser:
 	sh scripts/install-browser.sh
 
-test: lint typecheck catalog browser
+# The tests start a throw-away PostgreSQL cluster; this installs Debian's server when it is missing.
+postgres:
+	sh scripts/install-postgres.sh
+
+test: lint typecheck catalog browser postgres
 	$(BIN)/pytest
 
 # Re-extract messages after changing user-facing text, then translate the new vi entries.

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30.0, alias="CHIBOT_TICK_SECONDS")
     retry_base_seconds: float = Field(default=2.0, alias="CHIBOT_RETRY_BASE_SECONDS")
     max_attempts: int = Field(default=8, alias="CHIBOT_MAX_ATTEMPTS")
+    # Sent rows keep their delivery record for good; their payloads are dropped after this.
+    outbox_retention_days: int = Field(default=90, alias="CHIBOT_OUTBOX_RETENTION_DAYS")
+    # `host:port` for /metrics and /healthz when not in webhook mode (off when unset).
+    metrics_listen: str | None = Field(default=None, alias="CHIBOT_METRICS_LISTEN")
     # Zalo Bot Platform: `<bot_id>:<secret>`; without it the bot does not use Zalo.
     zalo_bot_token: str | None = Field(default=None, alias="ZALO_BOT_TOKEN")
     zalo_api_url: str = Field(default=ZALO_API_URL, alias="CHIBOT_ZALO_API_URL")

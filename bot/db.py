@@ -32,14 +32,45 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Per process: enough for the database threads, the dispatchers and /healthz at once, and few
+# enough that several processes stay well under PostgreSQL's default max_connections (100).
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 5
+PG_POOL_TIMEOUT = 30
+# Reconnect before a firewall or the server drops an idle connection (pre-ping catches the rest).
+PG_POOL_RECYCLE = 1800
+PG_CONNECT_TIMEOUT = 10
+
+# SQLAlchemy keeps an INSERT's rowcount only on request (psycopg forgets it when the cursor
+# closes, sqlite3 does not); rowcount() below counts inserted rows on every backend.
+_EXECUTION_OPTIONS = {"preserve_rowcount": True}
+
+
 def make_engine(url: str) -> Engine:
-    """Creates an engine; SQLite connections get WAL, a busy timeout and foreign keys."""
+    """Creates an engine: SQLite gets WAL, a busy timeout and foreign keys; others a pool."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=NullPool)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            poolclass=NullPool,
+            execution_options=_EXECUTION_OPTIONS,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT, "application_name": "chibot"}
+    return create_engine(
+        url,
+        connect_args=connect_args,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
+        pool_timeout=PG_POOL_TIMEOUT,
+        pool_recycle=PG_POOL_RECYCLE,
+        pool_pre_ping=True,
+        execution_options=_EXECUTION_OPTIONS,
+    )
 
 
 class Database:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database
@@ -18,6 +20,7 @@ from bot.render import role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
 from bot.services.roster_files import RosterFileError, parse_roster
+from chibot import ops
 
 log = logging.getLogger("chibot")
 
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         "without TELEGRAM_BOT_TOKEN, the sandbox",
     )
     _sandbox_options(run)
+    run.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="migrate the database schema first (PostgreSQL; SQLite always upgrades itself)",
+    )
     _sandbox_options(
         sub.add_parser(
             "sandbox",
@@ -61,7 +69,15 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument(
+        "action", choices=["upgrade"], help="upgrade: migrate the schema to this version"
+    )
+    backup = sub.add_parser(
+        "backup", help="write a consistent backup of the database (safe while the bot runs)"
+    )
+    backup.add_argument("file", type=Path, help="where to write it (replaced if it exists)")
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", type=Path, help="a file written by `chibot backup`")
     org = sub.add_parser("org", help="organisations (đảng bộ, chi bộ)")
     org_sub = org.add_subparsers(dest="org_command", required=True)
     add = org_sub.add_parser("add", help="create an organisation and print its setup code")
@@ -219,6 +235,86 @@ def _members_import(
     return 0
 
 
+OLD_SCHEMA = (
+    "The database schema is older than this version of chibot. "
+    "Run `chibot db upgrade` (or start with `chibot run --upgrade`)."
+)
+NEWER_SCHEMA = (
+    "The database schema ({current}) is newer than this version of chibot knows "
+    "(head {heads}): a newer chibot migrated it. Run that version, or restore a backup."
+)
+
+
+def _revisions(revisions: tuple[str, ...]) -> str:
+    return ", ".join(revisions) or "empty"
+
+
+def _upgrade(db: Database, out: TextIO) -> int:
+    done = ops.upgrade(db)
+    if done.before == done.after:
+        _print(out, f"Database is up to date (schema revision {_revisions(done.after)}).")
+    else:
+        _print(
+            out,
+            f"Database upgraded from schema revision {_revisions(done.before)} "
+            f"to {_revisions(done.after)}.",
+        )
+    return 0
+
+
+def _check_schema(db: Database, out: TextIO) -> int:
+    """Returns 0 when the schema is at head, else explains and returns 2."""
+    found = ops.schema(db)
+    if found.state == ops.SchemaState.CURRENT:
+        return 0
+    if found.state == ops.SchemaState.OLDER:
+        _print(out, OLD_SCHEMA)
+    else:
+        _print(
+            out,
+            NEWER_SCHEMA.format(current=_revisions(found.current), heads=_revisions(found.heads)),
+        )
+    return 2
+
+
+def _prepare_schema(args: argparse.Namespace, db: Database, out: TextIO) -> int:
+    """SQLite upgrades itself (one process owns it); PostgreSQL only when asked, under a lock."""
+    if args.command == "db":
+        return _upgrade(db, out)
+    if not ops.is_postgresql(db.url):
+        ops.upgrade(db)
+        return 0
+    if args.command == "run" and args.upgrade:
+        return _upgrade(db, out)
+    return _check_schema(db, out)
+
+
+def _backup_or_restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    url = settings.database_url
+    try:
+        if args.command == "backup":
+            done = ops.backup(url, args.file)
+        else:
+            done = ops.restore(url, args.file)
+    except ops.NotEmpty as exc:
+        _print(out, f"Error: {exc}")
+        return 2
+    except ops.OpsError as exc:
+        _print(out, f"Error: {exc}")
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        _print(out, f"Error: {args.command} failed: {_one_line(exc)}")
+        return 1
+    _print(out, done.message)
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
 def _run(settings: Settings, db: Database) -> int:
     from chibot.runtime import Runtime
 
@@ -242,14 +338,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 "Neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set: starting the sandbox.",
             )
         return _sandbox(args)
+    if args.command in {"backup", "restore"}:
+        return _backup_or_restore(args, settings, out)
     db = Database(settings.database_url)
-    db.upgrade()
     try:
+        try:
+            prepared = _prepare_schema(args, db, out)
+        except SQLAlchemyError as exc:
+            _print(out, f"Error: the database at {ops.safe_url(db.url)}: {_one_line(exc)}")
+            return 1
+        if prepared or args.command == "db":
+            return prepared
         if args.command == "run":
             return _run(settings, db)
-        if args.command == "db":
-            _print(out, "Database is up to date.")
-            return 0
         if args.command == "org":
             if args.org_command == "add":
                 return _org_add(args, settings, db, out)

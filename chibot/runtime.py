@@ -1,24 +1,42 @@
-"""The runtime: database, outbox dispatchers (one per channel), the tick, and the adapters."""
+"""The runtime: database, outbox dispatchers (one per channel), the tick, and the adapters.
+
+Several processes may run on one database. Each handles the updates it receives (once each,
+by the processed-update row). Exactly one of them, the leader, drains the outbox and runs the
+tick: it holds the `leader` lease, renewing it every `leader_renew_seconds`; when it dies, the
+lease expires after `leader_expire_seconds` and another process takes over, queueing again the
+rows the dead one had claimed. Every database call runs in a bounded pool of worker threads,
+never on the event loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
+from typing import ParamSpec, TypeVar
 
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.actions import build_actions
 from bot.actions.core import Core
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, alembic_config
 from bot.flows.registry import build_engine
 from bot.ratelimit import RateLimiter
-from bot.services import quota, schedule
+from bot.services import leases, outbox, quota, schedule
+from bot.services.schedule import TickReport
+from chibot.metrics import Metrics, serve_metrics
 from handlers.telegram import TelegramAdapter
 from handlers.zalo import ZaloAdapter
 from jobs.dispatcher import Dispatcher, Sender
@@ -26,6 +44,49 @@ from jobs.dispatcher import Dispatcher, Sender
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ProcessSettings(BaseSettings):
+    """How the processes of one deployment share the work (environment and `.env`; every
+    value has a default that suits production; tests shorten the timings)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # The leader renews its lease this often, and a lease not renewed for this long expires.
+    leader_renew_seconds: float = Field(default=2.0, gt=0, alias="CHIBOT_LEADER_RENEW_SECONDS")
+    leader_expire_seconds: float = Field(default=10.0, gt=0, alias="CHIBOT_LEADER_EXPIRE_SECONDS")
+    # A claimed outbox row is this process's for this long, renewed with the lease while its
+    # send is in flight; a dead process's claims expire after it and are sent again.
+    claim_lease_seconds: float = Field(default=15.0, gt=0, alias="CHIBOT_CLAIM_LEASE_SECONDS")
+    # The leader looks for rows other processes queued this often when it has nothing to do.
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, alias="CHIBOT_OUTBOX_POLL_SECONDS")
+    # Worker threads for database work (turns, claims, the tick).
+    db_threads: int = Field(default=8, ge=1, alias="CHIBOT_DB_THREADS")
+
+    @model_validator(mode="after")
+    def _renew_before_expiry(self) -> ProcessSettings:
+        if self.leader_renew_seconds * 2 > self.leader_expire_seconds:
+            raise ValueError(
+                "CHIBOT_LEADER_EXPIRE_SECONDS must be at least twice CHIBOT_LEADER_RENEW_SECONDS"
+            )
+        return self
+
+
+def schema_is_current(db: Database) -> bool:
+    """Tells whether the database is at this version's newest migration (`chibot run` on
+    PostgreSQL refuses to start otherwise, unless asked to upgrade)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
 
 
 def _host_port(listen: str) -> tuple[str, int]:
@@ -37,11 +98,24 @@ class Runtime:
     """Everything `chibot run` runs, in one process; tests and the sandbox start the same."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        db: Database | None = None,
+        process: ProcessSettings | None = None,
+        process_id: str | None = None,
+        lease_clock: Clock | None = None,
     ) -> None:
         if not settings.has_channel:
             raise ValueError("neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
         self.settings = settings
+        self.process = process or ProcessSettings()
+        # Who this process is in leases and claims: new at every start.
+        self.process_id = process_id or uuid.uuid4().hex
+        # Leases and claims measure whether a process is alive: real time, not the bot's
+        # clock (which tests and the sandbox move forward).
+        self.lease_clock = lease_clock or SystemClock()
         self.db = db or Database(settings.database_url)
         self.core = Core(
             settings=settings,
@@ -52,23 +126,150 @@ class Runtime:
         )
         self.actions = build_actions()
         self.telegram = (
-            TelegramAdapter(core=self.core, actions=self.actions, settings=settings)
+            TelegramAdapter(
+                core=self.core, actions=self.actions, settings=settings, offload=self.run_db
+            )
             if settings.telegram_bot_token
             else None
         )
         self.zalo = (
-            ZaloAdapter(core=self.core, actions=self.actions, settings=settings)
+            ZaloAdapter(
+                core=self.core, actions=self.actions, settings=settings, offload=self.run_db
+            )
             if settings.zalo_bot_token
             else None
         )
         self.dispatchers: dict[str, Dispatcher] = {}
         self.scheduler: AsyncIOScheduler | None = None
+        self.is_leader = False
+        self.metrics = Metrics(
+            self.db,
+            now=self.core.clock.now,
+            leader=self._leader_name,
+            channels=[
+                name
+                for name, token in (
+                    ("telegram", settings.telegram_bot_token),
+                    ("zalo", settings.zalo_bot_token),
+                )
+                if token
+            ],
+        )
+        self._metrics_runner: web.AppRunner | None = None
+        self._lead_until = 0.0  # loop time until which this process surely still leads
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor: ThreadPoolExecutor | None = None
         self._quota_warned_on: date | None = None
+        self._stopped = False
+
+    # --- database work off the event loop ------------------------------------------------
+
+    async def run_db(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Runs blocking (database) work in the runtime's bounded pool of worker threads."""
+        if self._executor is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def wake(self) -> None:
-        """Tells every dispatcher that rows may be due."""
+        """Tells this process's dispatchers that rows may be due; safe from any thread (turns
+        run in worker threads). Rows queued on a follower are found by the leader's poll."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake_dispatchers()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._wake_dispatchers)
+
+    def _wake_dispatchers(self) -> None:
         for dispatcher in self.dispatchers.values():
             dispatcher.wake()
+
+    # --- leadership -------------------------------------------------------------------------
+
+    def _may_send(self) -> bool:
+        """True while this process surely still holds the leader lease (a dispatcher claims
+        nothing once a heartbeat is overdue, before another process could take over)."""
+        loop = self._loop
+        return self.is_leader and loop is not None and loop.time() < self._lead_until
+
+    def _sending(self) -> list[int]:
+        return [i for dispatcher in self.dispatchers.values() for i in dispatcher.sending()]
+
+    def _beat(self, sending: list[int]) -> bool:
+        """One heartbeat, one transaction: take or renew the leader lease, renew the claims
+        of the rows being sent, and (leading) queue again the rows of expired claims."""
+        now = self.lease_clock.now()
+        process = self.process
+        with self.db.session() as session:
+            leading = leases.acquire(
+                session=session,
+                name=leases.LEADER,
+                holder=self.process_id,
+                now=now,
+                ttl=timedelta(seconds=process.leader_expire_seconds),
+            )
+            outbox.extend_claims(
+                session=session,
+                holder=self.process_id,
+                ids=sending,
+                until=now + timedelta(seconds=process.claim_lease_seconds),
+            )
+            if leading:
+                released = outbox.release_stale_claims(session=session, now=now)
+                if released:
+                    log.warning("re-queued %d messages a stopped process left", released)
+        return leading
+
+    async def heartbeat(self) -> bool:
+        """Runs one heartbeat now and starts or stops leading accordingly; True if leading."""
+        assert self._loop is not None
+        started = self._loop.time()
+        try:
+            leading = await self.run_db(self._beat, self._sending())
+        except Exception:
+            log.exception("leader heartbeat failed")
+            leading = False
+        if leading:
+            # Sure for the lease's length from when we asked, less one renewal of margin.
+            process = self.process
+            self._lead_until = (
+                started + process.leader_expire_seconds - process.leader_renew_seconds
+            )
+            if not self.is_leader:
+                self.is_leader = True
+                self.metrics.set_leader(True)
+                log.info("process %s leads: it sends and runs the tick", self.process_id)
+                for dispatcher in self.dispatchers.values():
+                    await dispatcher.start()
+        elif self.is_leader:
+            self.is_leader = False
+            self.metrics.set_leader(False)
+            log.warning("process %s no longer leads", self.process_id)
+            for dispatcher in self.dispatchers.values():
+                await dispatcher.pause()
+        return leading
+
+    def _leader_name(self) -> str | None:
+        """Returns which process leads now (for /healthz; blocking, run off the loop)."""
+        with self.db.session() as session:
+            return leases.holder_of(
+                session=session, name=leases.LEADER, now=self.lease_clock.now()
+            )
+
+    async def _keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(self.process.leader_renew_seconds)
+            await self.heartbeat()
+
+    # --- start and stop ---------------------------------------------------------------------
 
     def _dispatcher(self, channel: str, send: Sender, limiter: RateLimiter) -> Dispatcher:
         return Dispatcher(
@@ -79,11 +280,22 @@ class Runtime:
             limiter=limiter,
             retry_base=timedelta(seconds=self.settings.retry_base_seconds),
             max_attempts=self.settings.max_attempts,
+            holder=self.process_id,
+            claim_lease=timedelta(seconds=self.process.claim_lease_seconds),
+            lease_clock=self.lease_clock,
+            offload=self.run_db,
+            may_send=self._may_send,
+            idle_poll=self.process.outbox_poll_seconds,
         )
 
     async def start(self, *, poll_timeout: int = 10) -> None:
-        """Connects the adapters, starts the dispatchers and the tick, then starts receiving."""
+        """Connects the adapters, takes the lead if nobody holds it (then starts the
+        dispatchers), starts the heartbeat and the tick, then starts receiving."""
         settings = self.settings
+        self._loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.process.db_threads, thread_name_prefix="chibot-db"
+        )
         if self.telegram is not None:
             self.core.bot_username = await self.telegram.initialize()
             self.dispatchers["telegram"] = self._dispatcher(
@@ -106,8 +318,8 @@ class Runtime:
                     group_per_minute=settings.rate_group_per_minute,
                 ),
             )
-        for dispatcher in self.dispatchers.values():
-            await dispatcher.start()
+        await self.heartbeat()
+        self._heartbeat = asyncio.create_task(self._keep_beating(), name="leader-heartbeat")
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(
             self.tick,
@@ -138,16 +350,37 @@ class Runtime:
                 )
         if self.zalo is not None:
             await self.zalo.start_receiving(poll_timeout=poll_timeout)
+        if settings.metrics_listen:
+            self._metrics_runner = await serve_metrics(self.metrics, settings.metrics_listen)
 
-    async def tick(self) -> None:
-        """Runs the due chores at the injected clock's time and wakes the dispatchers."""
-        with self.db.session() as session:
-            report = schedule.run_due(session=session, now=self.core.clock.now())
-        if report.released_claims or report.expired_flows:
+    async def tick(self) -> TickReport | None:
+        """Runs the due chores at the injected clock's time and wakes the dispatchers; only
+        the leader does (None on the others). Running them twice is harmless, so a leader
+        whose heartbeat is merely late still ticks."""
+        if not self.is_leader:
+            return None
+        with self.metrics.tick_timer():
+            report = await self.run_db(self.run_chores, self._sending())
+        if report.released_claims or report.expired_flows or report.purged_payloads:
             log.info("tick: %s", report)
         if self.zalo is not None:
-            self._watch_zalo_quota()
+            await self.run_db(self._watch_zalo_quota)
         self.wake()
+        return report
+
+    def run_chores(self, sending: list[int] | None = None) -> TickReport:
+        """The tick's work in one transaction (blocking; safe if two processes ran it);
+        `sending` are this process's rows in flight."""
+        with self.db.session() as session:
+            return schedule.run_due(
+                session=session,
+                now=self.core.clock.now(),
+                retention=timedelta(days=self.settings.outbox_retention_days),
+                lease_now=self.lease_clock.now(),
+                holder=self.process_id,
+                sending=sending or [],
+                claim_lease=timedelta(seconds=self.process.claim_lease_seconds),
+            )
 
     def _watch_zalo_quota(self) -> None:
         """Warns the operator in the log, once a day, when 80% of Zalo's monthly budget is used."""
@@ -167,12 +400,19 @@ class Runtime:
             )
 
     async def drain(self, within: float = 30.0) -> None:
-        """Waits until no channel has a due message left (tests, the sandbox)."""
+        """Waits until no channel has a due message left, whoever sends it (tests, the sandbox)."""
         for dispatcher in self.dispatchers.values():
             await dispatcher.drain(within)
 
     async def stop(self) -> None:
-        """Stops receiving, the tick and the dispatchers (rows in flight are retried later)."""
+        """Stops receiving, the tick and the dispatchers (rows in flight are retried later),
+        and hands the lead over at once."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._metrics_runner is not None:
+            await self._metrics_runner.cleanup()
+            self._metrics_runner = None
         if self.zalo is not None:
             await self.zalo.stop()
         if self.telegram is not None:
@@ -180,9 +420,53 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
         for dispatcher in self.dispatchers.values():
             await dispatcher.stop()
         self.dispatchers.clear()
+        if self.is_leader:
+            self.is_leader = False
+            try:
+                await self.run_db(self._release_lead)
+            except Exception:
+                log.exception("could not hand the lead over; it expires on its own")
+        await self._close_pool()
+
+    def _release_lead(self) -> None:
+        with self.db.session() as session:
+            leases.release(session=session, name=leases.LEADER, holder=self.process_id)
+
+    async def _close_pool(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True)
+
+    async def abandon(self) -> None:
+        """Stops at once as a crash would: claims and the lead are left to expire (tests of
+        the takeover). Only the connections are closed."""
+        self._stopped = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        for dispatcher in self.dispatchers.values():
+            dispatcher.abandon()
+        self.dispatchers.clear()
+        self.is_leader = False
+        if self._metrics_runner is not None:
+            await self._metrics_runner.cleanup()
+            self._metrics_runner = None
+        if self.zalo is not None:
+            await self.zalo.stop()
+        if self.telegram is not None:
+            await self.telegram.stop()
+        await self._close_pool()
 
     async def serve(self) -> None:
         """Runs until SIGINT or SIGTERM."""
@@ -192,7 +476,7 @@ class Runtime:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stopping.set)
         await self.start()
-        log.info("chibot is running")
+        log.info("chibot is running (process %s)", self.process_id)
         try:
             await stopping.wait()
         finally:

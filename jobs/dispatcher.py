@@ -1,4 +1,8 @@
-"""The outbox dispatcher: drains due rows within the channel's rate limits, interactive first."""
+"""The outbox dispatcher: drains due rows within the channel's rate limits, interactive first.
+
+Only the leader process runs its dispatchers (see chibot.runtime), so the limits hold for the
+whole deployment. Every database call runs in a worker thread (`offload`), never on the loop.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.actions.turns import Offload
 from bot.clock import Clock
 from bot.db import Database
 from bot.models import OutboxMessage, Priority
@@ -19,8 +25,20 @@ log = logging.getLogger(__name__)
 
 Sender = Callable[[OutboxMessage], Awaitable[Delivery]]
 
-CANDIDATES_PER_QUERY = 50
 IDLE_POLL_SECONDS = 1.0
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What the loop may claim now (computed on the loop, claimed in a worker thread)."""
+
+    limit: int
+    bulk_limit: int
+    exclude: frozenset[str]
 
 
 class Dispatcher:
@@ -37,6 +55,12 @@ class Dispatcher:
         retry_base: timedelta,
         max_attempts: int,
         max_bulk_in_flight: int = 12,
+        holder: str = "",
+        claim_lease: timedelta = outbox.CLAIM_LEASE,
+        lease_clock: Clock | None = None,
+        offload: Offload = asyncio.to_thread,
+        may_send: Callable[[], bool] = _always,
+        idle_poll: float = IDLE_POLL_SECONDS,
     ) -> None:
         self._db = db
         self.channel = channel
@@ -46,127 +70,205 @@ class Dispatcher:
         self._retry_base = retry_base
         self._max_attempts = max_attempts
         self._max_bulk = max_bulk_in_flight
+        # Who claims (this process's id) and how long a claim holds between heartbeats.
+        self.holder = holder
+        self._claim_lease = claim_lease
+        # Claims measure liveness in real time, whatever the bot's clock (tests move it).
+        self._lease_clock = lease_clock or clock
+        self._offload = offload
+        # False while this process is not sure it still leads: then nothing new is claimed.
+        self._may_send = may_send
+        # Rows other processes queue wake nobody here: the loop looks this often when idle.
+        self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
-        self._sends: set[asyncio.Task[None]] = set()
+        self._sends: dict[asyncio.Task[None], int] = {}
         self._chats_in_flight: set[str] = set()
         self._bulk_in_flight = 0
+        # True from a claim until its sends are tasks: claimed rows are neither due nor sends.
+        self._claiming = False
+        # Checked by the loop too: Python 3.11's wait_for can swallow a cancellation.
+        self._halted = False
+
+    @property
+    def running(self) -> bool:
+        """Tells whether the loop is claiming rows."""
+        return self._loop_task is not None
+
+    @property
+    def busy(self) -> bool:
+        """Tells whether rows are claimed or being sent."""
+        return bool(self._sends) or self._claiming
+
+    def sending(self) -> list[int]:
+        """Returns the ids of the rows being sent (their claims must be renewed)."""
+        return list(self._sends.values())
 
     def wake(self) -> None:
-        """Tells the loop new rows may be due (called after every enqueue in this process)."""
+        """Tells the loop new rows may be due (called on the loop after an enqueue)."""
         self._wake.set()
 
     async def start(self) -> None:
-        """Puts rows a crashed run left half-sent back in the queue, then starts the loop."""
-        with self._db.session() as session:
-            released = outbox.release_stale_claims(
-                session=session,
-                claimed_before=self._clock.now() + timedelta(days=3650),
-                channel=self.channel,
-            )
+        """Queues again the rows a dead process left half-sent (claims whose lease expired,
+        never those a live process holds), then starts the loop."""
+        if self._loop_task is not None:
+            return
+        self._halted = False
+        released = await self._offload(self._release_stale)
         if released:
-            log.warning("re-queued %d messages left in flight by an earlier run", released)
-        self._loop_task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+            log.warning("re-queued %d %s messages a stopped process left", released, self.channel)
+        self._loop_task = asyncio.create_task(self._run(), name=f"outbox-{self.channel}")
 
-    async def stop(self) -> None:
-        """Stops taking new rows and waits briefly for sends in flight."""
+    def _release_stale(self) -> int:
+        with self._db.session() as session:
+            return outbox.release_stale_claims(
+                session=session, now=self._lease_clock.now(), channel=self.channel
+            )
+
+    async def pause(self) -> None:
+        """Stops claiming new rows; sends in flight finish on their own."""
+        self._halted = True
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
+
+    async def stop(self) -> None:
+        """Stops taking new rows and waits briefly for sends in flight."""
+        await self.pause()
         if self._sends:
-            await asyncio.wait(self._sends, timeout=10)
+            await asyncio.wait(list(self._sends), timeout=10)
+
+    def abandon(self) -> None:
+        """Drops everything at once, recording nothing, as a crash would (tests of takeover)."""
+        self._halted = True
+        for task in [self._loop_task, *self._sends]:
+            if task is not None:
+                task.cancel()
+        self._loop_task = None
 
     async def drain(self, within: float = 30.0) -> None:
         """Waits until nothing is pending and due (tests and the CLI use this)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while loop.time() < deadline:
-            with self._db.session() as session:
-                due = outbox.due_candidates(
+            due = await self._offload(self._any_due)
+            if not due and not self.busy:
+                return
+            self.wake()
+            await asyncio.sleep(0.02)
+        raise TimeoutError("outbox did not drain")
+
+    def _any_due(self) -> bool:
+        with self._db.session() as session:
+            return bool(
+                outbox.due_candidates(
                     session=session,
                     channel=self.channel,
                     now=self._clock.now(),
                     exclude_chats=(),
                     limit=1,
                 )
-            if not due and not self._sends:
-                return
-            self.wake()
-            await asyncio.sleep(0.02)
-        raise TimeoutError("outbox did not drain")
+            )
+
+    async def _idle(self, seconds: float) -> None:
+        # Not wait_for: on Python 3.11 it returns instead of raising when cancelled just as
+        # the event is set, and a stop would then never end.
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({woken}, timeout=seconds)
+        finally:
+            woken.cancel()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._halted:
             # Cleared before looking, so a wake() during the query is not lost.
             self._wake.clear()
+            if not self._may_send():
+                await self._idle(self._idle_poll)
+                continue
+            wait = self._limiter.overall_wait(loop.time())
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            ask = self._ask(loop.time())
+            self._claiming = True
             try:
-                picked = self._pick(loop.time())
+                picked = await self._offload(self._claim, ask)
             except Exception:
                 log.exception("outbox query failed; retrying shortly")
-                await asyncio.sleep(1)
-                continue
+                picked = None
+            finally:
+                # A claim cut short by a stop leaves its rows to expire and be sent again.
+                self._claiming = False
             if picked is None:
-                await asyncio.sleep(self._limiter.overall_wait(loop.time()))
+                await asyncio.sleep(1)
                 continue
             if not picked:
                 # Sleep until woken, or until a chat held back by its limit may receive again.
                 soonest = self._limiter.soonest_ready(loop.time())
-                idle = IDLE_POLL_SECONDS if soonest is None else min(soonest, IDLE_POLL_SECONDS)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle)
+                idle = self._idle_poll if soonest is None else min(soonest, self._idle_poll)
+                await self._idle(idle)
                 continue
             for row in picked:
                 self._limiter.take(row.chat_id, row.is_group, loop.time())
                 self._chats_in_flight.add(row.chat_id)
                 if row.priority > Priority.INTERACTIVE:
                     self._bulk_in_flight += 1
+                assert row.id is not None
                 task = asyncio.create_task(self._deliver(row))
-                self._sends.add(task)
-                task.add_done_callback(self._sends.discard)
+                self._sends[task] = row.id
+                task.add_done_callback(self._forget)
 
-    def _pick(self, mono: float) -> list[OutboxMessage] | None:
-        """Claims the rows to send now; None means wait for the overall limit."""
-        wait = self._limiter.overall_wait(mono)
-        if wait > 0:
-            return None
-        tokens = max(1, int(self._limiter.overall.tokens))
-        exclude = set(self._limiter.busy_chats(mono)) | self._chats_in_flight
-        now = self._clock.now()
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._sends.pop(task, None)
+
+    def _ask(self, mono: float) -> _Ask:
+        return _Ask(
+            limit=max(1, int(self._limiter.overall.tokens)),
+            bulk_limit=max(0, self._max_bulk - self._bulk_in_flight),
+            exclude=frozenset(self._limiter.busy_chats(mono)) | frozenset(self._chats_in_flight),
+        )
+
+    def _claim(self, ask: _Ask) -> list[OutboxMessage]:
+        """Claims the rows to send now: one statement (see outbox.claim_due)."""
         with self._db.session() as session:
-            candidates = outbox.due_candidates(
+            return outbox.claim_due(
                 session=session,
                 channel=self.channel,
-                now=now,
-                exclude_chats=exclude,
-                limit=CANDIDATES_PER_QUERY,
+                now=self._clock.now(),
+                holder=self.holder,
+                lease_until=self._lease_clock.now() + self._claim_lease,
+                limit=ask.limit,
+                bulk_limit=ask.bulk_limit,
+                exclude_chats=ask.exclude,
             )
-            chosen: list[OutboxMessage] = []
-            chats: set[str] = set()
-            bulk = self._bulk_in_flight
-            for row in candidates:
-                if row.chat_id in chats:
-                    continue
-                if row.priority > Priority.INTERACTIVE:
-                    if bulk >= self._max_bulk:
-                        continue
-                    bulk += 1
-                chats.add(row.chat_id)
-                chosen.append(row)
-                if len(chosen) >= tokens:
-                    break
-            ids = [row.id for row in chosen if row.id is not None]
-            claimed = set(outbox.claim(session=session, ids=ids, now=now))
-        return [row for row in chosen if row.id in claimed]
+
+    def _attach(self, row: OutboxMessage) -> OutboxMessage:
+        with self._db.session() as session:
+            return outbox.with_attachment(session=session, row=row)
+
+    def _record(self, row_id: int, delivery: Delivery) -> None:
+        with self._db.session() as session:
+            outbox.record_delivery(
+                session=session,
+                row_id=row_id,
+                delivery=delivery,
+                now=self._clock.now(),
+                retry_base=self._retry_base,
+                max_attempts=self._max_attempts,
+                holder=self.holder or None,
+            )
 
     async def _deliver(self, row: OutboxMessage) -> None:
         try:
             if "stored_file_id" in row.payload:
-                with self._db.session() as session:
-                    row = outbox.with_attachment(session=session, row=row)
+                row = await self._offload(self._attach, row)
             delivery = await self._send(row)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             log.exception("sending outbox row %s failed unexpectedly", row.id)
             delivery = Delivery(kind="retry", error=repr(exc))
@@ -179,15 +281,9 @@ class Dispatcher:
             self._limiter.pause_chat(row.chat_id, delivery.retry_after, loop.time())
         assert row.id is not None
         try:
-            with self._db.session() as session:
-                outbox.record_delivery(
-                    session=session,
-                    row_id=row.id,
-                    delivery=delivery,
-                    now=self._clock.now(),
-                    retry_base=self._retry_base,
-                    max_attempts=self._max_attempts,
-                )
+            await self._offload(self._record, row.id, delivery)
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("could not record delivery of outbox row %s", row.id)
         if delivery.kind != "sent":

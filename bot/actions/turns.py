@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import ParamSpec, Protocol, TypeVar
 
 from sqlmodel import Session
 
@@ -23,6 +25,19 @@ from bot.ui import Screen
 log = logging.getLogger(__name__)
 
 TOAST_LIMIT = 200  # Telegram's limit for a callback answer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Offload(Protocol):
+    """Runs a blocking call (a turn's transaction) in a worker thread and awaits its result,
+    so a slow or locked database never blocks the event loop (`asyncio.to_thread`, or the
+    runtime's bounded pool). Adapters call `handle` and `report_failure` through it."""
+
+    def __call__(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+        """Returns an awaitable of `fn(*args, **kwargs)` run in a worker thread."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,9 @@ def _error_reply(turn: Turn, error: DomainError) -> Reply:
 
 def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     """Acts on an incoming event once: effects, replies and the processed mark commit together.
+
+    Blocking (it runs the turn's transaction): adapters call it through an `Offload`, and
+    `core.wake` must be safe to call from that worker thread.
 
     A domain error rolls the effects back; the explanation is then queued in a transaction of
     its own, so a redelivered update is answered once and changes nothing.

@@ -55,7 +55,9 @@ def _notify_committee(ctx: FlowContext, org: Organisation, key: str, build: Any)
     if not person_ids:
         return
     accounts = people.addresses(session=ctx.session, person_ids=person_ids)
-    persons = ctx.session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()
+    persons = ctx.session.exec(
+        select(Person).where(col(Person.id).in_(person_ids)).order_by(col(Person.id))
+    ).all()
     for person in persons:
         account = accounts.get(person.id) if person.id is not None else None
         if account is None:

@@ -10,6 +10,7 @@ from bot.models.base import UTCDateTime
 from bot.models.conversations import FlowState, PendingChoice
 from bot.models.files import FileCopy, StoredFile
 from bot.models.invites import Invite, InviteKind, JoinRequest, JoinRequestStatus
+from bot.models.leases import Lease
 from bot.models.meetings import (
     Attendance,
     AttendanceStatus,
@@ -44,6 +45,7 @@ __all__ = [
     "InviteKind",
     "JoinRequest",
     "JoinRequestStatus",
+    "Lease",
     "Meeting",
     "MeetingDocument",
     "MeetingKind",

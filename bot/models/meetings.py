@@ -57,7 +57,11 @@ class MeetingSeries(SQLModel, table=True):
 class Meeting(SQLModel, table=True):
     """One meeting of a cell; `version` grows with every edit (optimistic concurrency)."""
 
-    __table_args__ = (Index("ix_meeting_org_start", "org_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meeting_org_start", "org_id", "starts_at"),
+        # One occurrence of a series per start: a second process extending it does nothing.
+        UniqueConstraint("series_id", "starts_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")

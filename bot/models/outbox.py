@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.models.base import _enum, _utc
@@ -36,7 +36,26 @@ class Priority:
 class OutboxMessage(SQLModel, table=True):
     """One outgoing message (or edit); the dedupe key makes enqueueing idempotent."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "next_attempt_at", "id"),
+        # The dispatcher's pick walks only pending rows, already in its order (no sort).
+        Index(
+            "ix_outbox_pending",
+            "channel",
+            "priority",
+            "id",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Sent rows whose payload the retention purge has not emptied yet.
+        Index(
+            "ix_outbox_unpurged",
+            "sent_at",
+            sqlite_where=text("purged_at IS NULL AND sent_at IS NOT NULL"),
+            postgresql_where=text("purged_at IS NULL AND sent_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(unique=True, max_length=200)
@@ -50,12 +69,18 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     claimed_at: datetime | None = _utc(nullable=True)
+    # The process (a uuid per runtime) that claimed the row, and until when the claim holds
+    # unless renewed; an expired claim belongs to a dead process and is queued again.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = _utc(nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
     provider_message_id: str | None = Field(default=None, max_length=64)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(nullable=True)
+    # When the retention purge emptied the payload (the ledger row itself stays).
+    purged_at: datetime | None = _utc(nullable=True)
 
 
 class ProcessedUpdate(SQLModel, table=True):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.datetext import DateTextError, parse_day
 from bot.models import Meeting, MeetingStatus, MeetingTask, Member, Person
@@ -137,5 +137,12 @@ def record(
 
 
 def tasks_of(*, session: Session, meeting_id: int) -> list[MeetingTask]:
-    """Returns the tasks assigned at a meeting."""
-    return list(session.exec(select(MeetingTask).where(MeetingTask.meeting_id == meeting_id)))
+    """Returns the tasks assigned at a meeting, in the order they were given."""
+    # Without ORDER BY, PostgreSQL returns rows in storage order, which an update changes.
+    return list(
+        session.exec(
+            select(MeetingTask)
+            .where(MeetingTask.meeting_id == meeting_id)
+            .order_by(col(MeetingTask.id))
+        )
+    )

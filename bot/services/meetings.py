@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.models import (
@@ -342,8 +343,28 @@ def upcoming(*, session: Session, org_id: int, now: datetime, limit: int = 10) -
     return [m for m in rows if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
 
 
+def add_occurrence(*, session: Session, meeting: Meeting) -> Meeting | None:
+    """Inserts a series' next meeting unless that series already has one at that start (a
+    concurrent tick made it): then nothing happens and None is returned. One statement; on
+    PostgreSQL a racing insert waits for the other transaction, then does nothing."""
+    table = Meeting.__table__  # type: ignore[attr-defined]
+    values = {column.name: getattr(meeting, column.name) for column in table.columns}
+    values.pop("id")
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["series_id", "starts_at"])
+        .returning(table.c.id)
+    )
+    new_id = session.execute(stmt).scalar_one_or_none()
+    return None if new_id is None else session.get(Meeting, new_id)
+
+
 def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
-    """Creates the next occurrence of every monthly series whose latest meeting has started."""
+    """Creates the next occurrence of every monthly series whose latest meeting has started;
+    safe in two processes at once: an occurrence is created once."""
     created: list[Meeting] = []
     for series in session.exec(select(MeetingSeries).where(col(MeetingSeries.ended_at).is_(None))):
         latest = session.exec(
@@ -364,23 +385,26 @@ def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
         month_start = datetime(year, month, 1, tzinfo=tz) - timedelta(seconds=1)
         starts = next_occurrence(series, month_start, tz)
         template = series.template
-        meeting = Meeting(
-            org_id=series.org_id,
-            series_id=series.id,
-            kind=MeetingKind(template.get("kind", "regular")),
-            topic=template.get("topic", ""),
-            starts_at=starts,
-            duration_minutes=int(template.get("duration_minutes", 90)),
-            place=template.get("place", ""),
-            chair_member_id=template.get("chair_member_id"),
-            presenter_member_id=template.get("presenter_member_id"),
-            agenda=list(template.get("agenda", [])),
-            reminder_offsets=list(template.get("reminder_offsets", DEFAULT_OFFSETS)),
-            created_at=now,
-            updated_at=now,
+        meeting = add_occurrence(
+            session=session,
+            meeting=Meeting(
+                org_id=series.org_id,
+                series_id=series.id,
+                kind=MeetingKind(template.get("kind", "regular")),
+                topic=template.get("topic", ""),
+                starts_at=starts,
+                duration_minutes=int(template.get("duration_minutes", 90)),
+                place=template.get("place", ""),
+                chair_member_id=template.get("chair_member_id"),
+                presenter_member_id=template.get("presenter_member_id"),
+                agenda=list(template.get("agenda", [])),
+                reminder_offsets=list(template.get("reminder_offsets", DEFAULT_OFFSETS)),
+                created_at=now,
+                updated_at=now,
+            ),
         )
-        session.add(meeting)
-        session.flush()
+        if meeting is None:
+            continue
         sync_reminders(session=session, meeting=meeting, now=now)
         created.append(meeting)
     return created

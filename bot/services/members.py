@@ -335,5 +335,6 @@ def committee_people(*, session: Session, org_id: int) -> list[tuple[Member, Per
             col(Member.removed_at).is_(None),
             col(Member.role).in_(list(COMMITTEE_ROLES)),
         )
+        .order_by(col(Member.id))
     ).all()
     return [(m, p) for m, p in rows]

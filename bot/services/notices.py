@@ -50,6 +50,7 @@ def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Re
         select(Member, Person)
         .join(Person, col(Person.id) == col(Member.person_id))
         .where(col(Member.org_id).in_(ids), col(Member.removed_at).is_(None))
+        .order_by(col(Member.id))
     ).all()
     wanted = [
         (member, person)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BindParameter, bindparam, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.channels import PROFILES
@@ -51,21 +52,29 @@ def ensure_account(
     name = clean_line(display_name)[:255]
     found = _account_and_person(session, channel, external_id)
     if found is None:
-        person = Person(display_name=name, created_at=now)
-        session.add(person)
-        session.flush()
-        assert person.id is not None
-        account = Account(
-            person_id=person.id,
-            channel=channel,
-            external_id=external_id,
-            username=username,
-            created_at=now,
-            last_seen_at=now,
-        )
-        session.add(account)
-        session.flush()
-        return person, account
+        try:
+            # A savepoint: if a concurrent turn of the same account inserted it first, only
+            # this insert is undone (no orphan person) and that account is read below.
+            with session.begin_nested():
+                person = Person(display_name=name, created_at=now)
+                session.add(person)
+                session.flush()
+                assert person.id is not None
+                account = Account(
+                    person_id=person.id,
+                    channel=channel,
+                    external_id=external_id,
+                    username=username,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+                session.add(account)
+                session.flush()
+            return person, account
+        except IntegrityError:
+            found = _account_and_person(session, channel, external_id)
+            if found is None:
+                raise
     account, person = found
     if name and person.display_name != name:
         person.display_name = name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,8 +14,8 @@ from bot.models import FlowState
 from bot.services import meetings, outbox, reminders, updates
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
-# A row 'sending' this long belongs to a process that died mid-send; someone must retry it.
-STALE_CLAIM = timedelta(minutes=5)
+# Sent messages keep their text this long; then only the ledger row (who, when, the id) stays.
+OUTBOX_RETENTION = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,44 @@ class TickReport:
     expired_flows: int
     new_occurrences: int
     reminders: reminders.ReminderReport
+    purged_payloads: int = 0
 
 
-def run_due(*, session: Session, now: datetime) -> TickReport:
-    """Runs every chore that is due at `now`; running it twice changes nothing more."""
-    released = outbox.release_stale_claims(session=session, claimed_before=now - STALE_CLAIM)
+def run_due(
+    *,
+    session: Session,
+    now: datetime,
+    retention: timedelta = OUTBOX_RETENTION,
+    lease_now: datetime | None = None,
+    holder: str | None = None,
+    sending: Collection[int] = (),
+    claim_lease: timedelta = outbox.CLAIM_LEASE,
+) -> TickReport:
+    """Runs every chore that is due at `now`; running it twice, or in two processes at once,
+    changes nothing more.
+
+    Claims are judged on the lease clock (`lease_now`, real time; `now` by default). `sending`
+    are the rows the calling process (`holder`) has in flight: their claims are renewed first.
+    """
+    lease_now = lease_now or now
+    if holder is not None:
+        outbox.extend_claims(
+            session=session, holder=holder, ids=sending, until=lease_now + claim_lease
+        )
+    # A claim whose lease ran out belongs to a process that died mid-send: someone must retry.
+    released = outbox.release_stale_claims(session=session, now=lease_now)
     forgotten = updates.forget_old(session=session, now=now)
     expired = session.execute(
         delete(FlowState).where(col(FlowState.updated_at) < now - FLOW_IDLE_LIMIT)
     )
     occurrences = meetings.extend_series(session=session, now=now)
+    due = reminders.send_due(session=session, now=now)
+    purged = outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,
         expired_flows=rowcount(expired),
         new_occurrences=len(occurrences),
-        reminders=reminders.send_due(session=session, now=now),
+        reminders=due,
+        purged_payloads=purged,
     )

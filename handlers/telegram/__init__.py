@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -20,7 +21,7 @@ from telegram.ext import (
 
 from bot.actions.core import Core
 from bot.actions.registry import ActionRegistry
-from bot.actions.turns import handle, report_failure
+from bot.actions.turns import Offload, handle, report_failure
 from bot.config import Settings
 from bot.models import Reachability
 from bot.services import orgs, people
@@ -37,11 +38,20 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 class TelegramAdapter:
     """Receives Telegram updates (polling or webhook) and hands them to the core."""
 
-    def __init__(self, *, core: Core, actions: ActionRegistry, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        core: Core,
+        actions: ActionRegistry,
+        settings: Settings,
+        offload: Offload = asyncio.to_thread,
+    ) -> None:
         assert settings.telegram_bot_token
         self.core = core
         self.actions = actions
         self.settings = settings
+        # Every turn's transaction runs in a worker thread, never on the event loop.
+        self.offload = offload
         timeout = settings.http_timeout
         self.application: TelegramApp = (
             ApplicationBuilder()
@@ -133,13 +143,17 @@ class TelegramAdapter:
         admin = await self._is_group_admin(update)
         incoming = incoming_of(update, bot_username=self.core.bot_username, is_group_admin=admin)
         if incoming is not None:
-            handle(self.core, self.actions, incoming)
+            await self.offload(handle, self.core, self.actions, incoming)
 
     async def button(self, update: Update, _: Any) -> None:
         """Hands a tap to the core, then answers it (clients spin until answered)."""
         query = update.callback_query
         incoming = incoming_of(update, bot_username=self.core.bot_username)
-        handled = handle(self.core, self.actions, incoming) if incoming is not None else None
+        handled = (
+            await self.offload(handle, self.core, self.actions, incoming)
+            if incoming is not None
+            else None
+        )
         if query is None:
             return
         try:
@@ -155,15 +169,18 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None or message.migrate_to_chat_id is None:
             return
-        with self.core.db.session() as session:
-            org = orgs.follow_migration(
-                session=session,
-                channel=CHANNEL,
-                old_chat_id=str(message.chat_id),
-                new_chat_id=str(message.migrate_to_chat_id),
-            )
-        if org is not None:
-            log.info("cell %s moved to chat %s", org.name, message.migrate_to_chat_id)
+        old, new = str(message.chat_id), str(message.migrate_to_chat_id)
+
+        def follow() -> str | None:
+            with self.core.db.session() as session:
+                org = orgs.follow_migration(
+                    session=session, channel=CHANNEL, old_chat_id=old, new_chat_id=new
+                )
+                return None if org is None else org.name
+
+        name = await self.offload(follow)
+        if name is not None:
+            log.info("cell %s moved to chat %s", name, new)
 
     async def my_chat_member(self, update: Update, _: Any) -> None:
         """Records at once when a person blocks or unblocks the bot (Telegram tells us)."""
@@ -172,13 +189,18 @@ class TelegramAdapter:
             return
         status = change.new_chat_member.status
         blocked = status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
-        with self.core.db.session() as session:
-            people.mark_reachability(
-                session=session,
-                channel=CHANNEL,
-                external_id=str(change.from_user.id),
-                reachability=Reachability.BLOCKED if blocked else Reachability.OK,
-            )
+        external_id = str(change.from_user.id)
+
+        def mark() -> None:
+            with self.core.db.session() as session:
+                people.mark_reachability(
+                    session=session,
+                    channel=CHANNEL,
+                    external_id=external_id,
+                    reachability=Reachability.BLOCKED if blocked else Reachability.OK,
+                )
+
+        await self.offload(mark)
 
     async def error(self, update: object, context: Any) -> None:
         """Logs the error, then tells the person that nothing was changed."""
@@ -187,4 +209,4 @@ class TelegramAdapter:
             return
         incoming = incoming_of(update, bot_username=self.core.bot_username)
         if incoming is not None:
-            report_failure(self.core, incoming)
+            await self.offload(report_failure, self.core, incoming)

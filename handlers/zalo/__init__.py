@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.actions.core import Core
 from bot.actions.registry import ActionRegistry
-from bot.actions.turns import handle, report_failure
+from bot.actions.turns import Offload, handle, report_failure
 from bot.config import Settings
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 from handlers.zalo.sender import ZaloSender
@@ -29,11 +29,20 @@ MAX_BACKOFF = 60.0
 class ZaloAdapter:
     """Receives Zalo events and hands them to the core; one event per getUpdates call."""
 
-    def __init__(self, *, core: Core, actions: ActionRegistry, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        core: Core,
+        actions: ActionRegistry,
+        settings: Settings,
+        offload: Offload = asyncio.to_thread,
+    ) -> None:
         assert settings.zalo_bot_token
         self.core = core
         self.actions = actions
         self.settings = settings
+        # Every turn's transaction runs in a worker thread, never on the event loop.
+        self.offload = offload
         self.client = ZaloClient(
             base_url=settings.zalo_api_url,
             token=settings.zalo_bot_token,
@@ -102,7 +111,7 @@ class ZaloAdapter:
                 continue
             backoff = 1.0
             if event is not None:
-                self.receive(event)
+                await self.receive(event)
 
     async def _webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.zalo_webhook_secret or ""
@@ -115,10 +124,10 @@ class ZaloAdapter:
             return web.json_response({"ok": False, "description": "bad body"}, status=400)
         event = event_of(body)
         if event is not None:
-            self.receive(event)
+            await self.receive(event)
         return web.json_response({"ok": True})
 
-    def receive(self, event: dict[str, Any]) -> None:
+    async def receive(self, event: dict[str, Any]) -> None:
         """Hands one event to the core (a replayed event is acted on once)."""
         incoming = incoming_of(event)
         if incoming is None or incoming.update_id in self._recent:
@@ -127,7 +136,7 @@ class ZaloAdapter:
         if len(self._recent) > RECENT_EVENTS:
             self._recent.popitem(last=False)
         try:
-            handle(self.core, self.actions, incoming)
+            await self.offload(handle, self.core, self.actions, incoming)
         except Exception:
             log.exception("error while handling a Zalo event")
-            report_failure(self.core, incoming)
+            await self.offload(report_failure, self.core, incoming)

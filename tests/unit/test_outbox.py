@@ -1,3 +1,4 @@
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from bot.services import outbox, quota
 from bot.services.outbox import TELEGRAM_TEXT_LIMIT, Delivery
 from bot.ui import Button, FileOut
 from tests import factories
+from tests.statements import count_statements
 
 BASE = timedelta(seconds=10)
 
@@ -310,24 +312,362 @@ def test_migrated_delivery_moves_row_to_new_chat(db: Database, now: datetime) ->
         assert session.get(type(cell.org), cell.org.id).group_chat_id == "-100321"
 
 
-def test_release_stale_claims(db: Database, now: datetime) -> None:
+def test_claim_records_its_holder_and_lease(db: Database, now: datetime) -> None:
     with db.session() as session:
-        enqueue(session, "old", now)
-        enqueue(session, "fresh", now)
+        enqueue(session, "a", now)
+        enqueue(session, "b", now, chat="1002")
+        ids = [row(session, "a").id, row(session, "b").id]
+        assert (
+            outbox.claim(
+                session=session,
+                ids=ids,
+                now=now,
+                holder="p1",
+                lease_until=now + timedelta(seconds=15),
+            )
+            == ids
+        )
+    with db.session() as session:
+        claimed = [row(session, key) for key in ("a", "b")]
+    assert {(r.status, r.claimed_by, r.claimed_at, r.lease_until) for r in claimed} == {
+        (OutboxStatus.SENDING, "p1", now, now + timedelta(seconds=15))
+    }
+
+
+def test_release_requeues_only_expired_claims(db: Database, now: datetime) -> None:
+    lease = timedelta(seconds=15)
+    with db.session() as session:
+        for key in ("dead", "alive", "unowned"):
+            enqueue(session, key, now, chat=key)
+        # A process that died 20 s ago; one that renewed its claim a moment ago; a claim made
+        # before claims had holders.
         outbox.claim(
-            session=session, ids=[row(session, "old").id], now=now - timedelta(minutes=10)
+            session=session,
+            ids=[row(session, "dead").id],
+            now=now - timedelta(seconds=20),
+            holder="dead",
+            lease_until=now - timedelta(seconds=20) + lease,
         )
-        outbox.claim(session=session, ids=[row(session, "fresh").id], now=now)
-    with db.session() as session:
-        released = outbox.release_stale_claims(
-            session=session, claimed_before=now - timedelta(minutes=5)
+        outbox.claim(
+            session=session,
+            ids=[row(session, "alive").id],
+            now=now - timedelta(seconds=1),
+            holder="alive",
+            lease_until=now - timedelta(seconds=1) + lease,
         )
-    assert released == 1
+        outbox.claim(
+            session=session, ids=[row(session, "unowned").id], now=now - timedelta(minutes=6)
+        )
     with db.session() as session:
-        assert row(session, "old").status == OutboxStatus.PENDING
-        assert row(session, "fresh").status == OutboxStatus.SENDING
+        assert outbox.release_stale_claims(session=session, now=now) == 2
+    with db.session() as session:
+        assert {k: row(session, k).status for k in ("dead", "alive", "unowned")} == {
+            "dead": OutboxStatus.PENDING,
+            "alive": OutboxStatus.SENDING,
+            "unowned": OutboxStatus.PENDING,
+        }
+        dead = row(session, "dead")
+        assert (dead.claimed_by, dead.lease_until, dead.attempts) == (None, None, 1)
         due = outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=5)
-        assert [r.dedupe_key for r in due] == ["old"]
+        assert sorted(r.dedupe_key for r in due) == ["dead", "unowned"]
+    with db.session() as session:
+        # A live claim stays however often anyone asks, until its lease runs out.
+        assert outbox.release_stale_claims(session=session, now=now) == 0
+        until = now - timedelta(seconds=1) + lease
+        assert outbox.release_stale_claims(session=session, now=until) == 0
+        later = until + timedelta(milliseconds=1)
+        assert outbox.release_stale_claims(session=session, now=later, channel="zalo") == 0
+        assert outbox.release_stale_claims(session=session, now=later) == 1
+
+
+def test_a_holder_renews_the_claims_it_is_sending(db: Database, now: datetime) -> None:
+    lease = timedelta(seconds=15)
+    with db.session() as session:
+        for key in ("p1-a", "p1-b", "p1-cut", "p2"):
+            enqueue(session, key, now, chat=key)
+        ids = {key: row(session, key).id for key in ("p1-a", "p1-b", "p1-cut", "p2")}
+        outbox.claim(
+            session=session,
+            ids=[ids["p1-a"], ids["p1-b"], ids["p1-cut"]],
+            now=now,
+            holder="p1",
+            lease_until=now + lease,
+        )
+        outbox.claim(
+            session=session, ids=[ids["p2"]], now=now, holder="p2", lease_until=now + lease
+        )
+    renewed_until = now + timedelta(seconds=40)
+    with db.session() as session:
+        # p1 still sends a and b; its claim on "cut" was cut short (it stopped meanwhile), and
+        # p2's row is not p1's to renew.
+        assert (
+            outbox.extend_claims(
+                session=session,
+                holder="p1",
+                ids=[ids["p1-a"], ids["p1-b"], ids["p2"]],
+                until=renewed_until,
+            )
+            == 2
+        )
+        assert outbox.extend_claims(session=session, holder="p1", ids=[], until=now) == 0
+    with db.session() as session:
+        assert outbox.release_stale_claims(session=session, now=now + timedelta(seconds=30)) == 2
+        assert {k: row(session, k).status for k in ids} == {
+            "p1-a": OutboxStatus.SENDING,
+            "p1-b": OutboxStatus.SENDING,
+            "p1-cut": OutboxStatus.PENDING,
+            "p2": OutboxStatus.PENDING,
+        }
+        assert row(session, "p1-a").lease_until == renewed_until
+
+
+def test_a_row_claimed_again_by_another_process_is_left_to_it(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        enqueue(session, "m", now)
+        row_id = row(session, "m").id
+        outbox.claim(session=session, ids=[row_id], now=now, holder="slow")
+    with db.session() as session:
+        # "slow" stalled past its lease; the row went back and "fast" claimed it.
+        outbox.release_stale_claims(session=session, now=now + timedelta(minutes=10))
+        outbox.claim(session=session, ids=[row_id], now=now + timedelta(minutes=10), holder="fast")
+    with db.session() as session:
+        outbox.record_delivery(
+            session=session,
+            row_id=row_id,
+            delivery=Delivery("retry", error="timeout"),
+            now=now,
+            retry_base=BASE,
+            max_attempts=3,
+            holder="slow",
+        )
+    with db.session() as session:
+        assert (row(session, "m").status, row(session, "m").claimed_by) == (
+            OutboxStatus.SENDING,
+            "fast",
+        )
+        outbox.record_delivery(
+            session=session,
+            row_id=row_id,
+            delivery=Delivery("sent", provider_message_id="9"),
+            now=now,
+            retry_base=BASE,
+            max_attempts=3,
+            holder="fast",
+        )
+    with db.session() as session:
+        sent = row(session, "m")
+        assert (sent.status, sent.claimed_by, sent.lease_until) == (
+            OutboxStatus.SENT,
+            "fast",
+            None,
+        )
+
+
+def claim_due(session: Session, now: datetime, **kwargs) -> list[str]:
+    kwargs.setdefault("holder", "p1")
+    kwargs.setdefault("lease_until", now + timedelta(seconds=15))
+    kwargs.setdefault("limit", 30)
+    return [r.dedupe_key for r in outbox.claim_due(session=session, now=now, **kwargs)]
+
+
+def test_claim_due_takes_one_row_per_chat_interactive_first(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        enqueue(session, "bulk-1", now, chat="1", priority=Priority.BULK)
+        enqueue(session, "bulk-1b", now, chat="1", priority=Priority.BULK)
+        enqueue(session, "notice-2", now, chat="2")
+        enqueue(session, "reply-2", now, chat="2", priority=Priority.INTERACTIVE)
+        enqueue(session, "later-3", now + timedelta(minutes=1), chat="3")
+        enqueue(session, "busy-4", now, chat="4", priority=Priority.INTERACTIVE)
+        enqueue(session, "zalo-5", now, chat="5", channel="zalo")
+    with db.session() as session:
+        # Chat 2's reply goes before the notice queued earlier; a chat's second row waits.
+        assert claim_due(session, now, exclude_chats={"4"}, channel="telegram") == [
+            "reply-2",
+            "bulk-1",
+        ]
+        claimed = session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+        ).all()
+        assert {(r.claimed_by, r.lease_until, r.attempts) for r in claimed} == {
+            ("p1", now + timedelta(seconds=15), 1)
+        }
+    with db.session() as session:
+        assert claim_due(session, now, channel="telegram") == ["busy-4", "notice-2", "bulk-1b"]
+        assert claim_due(session, now, channel="telegram") == []
+        assert claim_due(session, now + timedelta(minutes=1), channel="telegram") == ["later-3"]
+        assert claim_due(session, now, channel="zalo") == ["zalo-5"]
+
+
+def test_claim_due_honours_the_limit_and_the_bulk_cap(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        for n in range(6):
+            enqueue(session, f"bulk-{n}", now, chat=f"b{n}", priority=Priority.BULK)
+        for n in range(3):
+            enqueue(session, f"reply-{n}", now, chat=f"r{n}", priority=Priority.INTERACTIVE)
+    with db.session() as session:
+        assert claim_due(session, now, limit=4, bulk_limit=2) == [
+            "reply-0",
+            "reply-1",
+            "reply-2",
+            "bulk-0",
+        ]
+        # No room for bulk sends: replies only, and there are none left.
+        assert claim_due(session, now, bulk_limit=0) == []
+        assert claim_due(session, now, bulk_limit=2) == ["bulk-1", "bulk-2"]
+        assert claim_due(session, now, limit=0) == []
+        assert claim_due(session, now) == ["bulk-3", "bulk-4", "bulk-5"]
+
+
+def test_claiming_is_one_statement_whatever_the_batch_or_backlog(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        rows = []
+        for n in range(400):
+            rows.extend(
+                outbox.message_rows(
+                    dedupe_key=f"bulk:{n}",
+                    chat_id=str(n),
+                    text="Thông báo",
+                    priority=Priority.BULK,
+                    is_group=False,
+                    now=now,
+                )
+            )
+        outbox.enqueue_many(session=session, rows=rows)
+    counts = []
+    for limit in (1, 5, 30):
+        with db.session() as session, count_statements(db) as counted:
+            assert len(claim_due(session, now, limit=limit)) == limit
+        counts.append(counted.count)
+    assert counts == [1, 1, 1]
+    assert "RETURNING" in counted.statements[0].upper()
+
+
+def test_two_claimers_never_get_the_same_row(db: Database, now: datetime) -> None:
+    total = 240
+    with db.session() as session:
+        rows = []
+        for n in range(total):
+            rows.extend(
+                outbox.message_rows(
+                    dedupe_key=f"bulk:{n}",
+                    chat_id=str(n % 120),
+                    text="Thông báo",
+                    priority=Priority.BULK,
+                    is_group=False,
+                    now=now,
+                )
+            )
+        outbox.enqueue_many(session=session, rows=rows)
+    got: dict[str, list[int]] = {"p1": [], "p2": []}
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def claimer(holder: str) -> None:
+        try:
+            start.wait()
+            while True:
+                with db.session() as session:
+                    batch = outbox.claim_due(
+                        session=session,
+                        now=now,
+                        holder=holder,
+                        lease_until=now + timedelta(seconds=15),
+                        limit=7,
+                    )
+                    # Sent at once: the chat may receive its next row.
+                    for r in batch:
+                        outbox.record_delivery(
+                            session=session,
+                            row_id=r.id,
+                            delivery=Delivery("sent"),
+                            now=now,
+                            retry_base=BASE,
+                            max_attempts=3,
+                            holder=holder,
+                        )
+                if not batch:
+                    return
+                got[holder].extend(r.id for r in batch)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=claimer, args=(h,)) for h in got]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    both = got["p1"] + got["p2"]
+    assert len(both) == total
+    assert len(set(both)) == total
+    with db.session() as session:
+        holders = {r.claimed_by for r in session.exec(select(OutboxMessage))}
+        assert outbox.status_counts(session=session, key_prefix="bulk:") == {
+            OutboxStatus.SENT: total
+        }
+    assert holders <= {"p1", "p2"}
+
+
+def test_sent_payloads_are_purged_after_the_retention(db: Database, now: datetime) -> None:
+    retention = timedelta(days=90)
+    ages = {"old": timedelta(days=91), "recent": timedelta(days=89)}
+    with db.session() as session:
+        for key in ("old", "recent", "failed", "pending"):
+            enqueue(session, key, now - timedelta(days=100), chat=key)
+        for key, age in ages.items():
+            outbox.claim(session=session, ids=[row(session, key).id], now=now - age)
+            deliver(
+                session, row(session, key).id, Delivery("sent", provider_message_id=key), now - age
+            )
+        outbox.claim(session=session, ids=[row(session, "failed").id], now=now - ages["old"])
+        deliver(
+            session, row(session, "failed").id, Delivery("failed", error="bad"), now - ages["old"]
+        )
+    with db.session() as session:
+        assert (
+            outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now) == 1
+        )
+    with db.session() as session:
+        old = row(session, "old")
+        # The ledger row stays: who, when, the provider's id; only the text is gone.
+        assert (old.payload, old.purged_at, old.status, old.provider_message_id) == (
+            {},
+            now,
+            OutboxStatus.SENT,
+            "old",
+        )
+        assert old.sent_at == now - ages["old"]
+        assert row(session, "recent").payload["text"] == "tin nhắn recent"
+        assert row(session, "failed").payload["text"] == "tin nhắn failed"
+        assert row(session, "pending").payload["text"] == "tin nhắn pending"
+        assert (
+            outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now) == 0
+        )
+        later = now + timedelta(days=2)
+        assert (
+            outbox.purge_sent_payloads(
+                session=session, sent_before=later - retention, now=later, batch=5
+            )
+            == 1
+        )
+        assert row(session, "recent").purged_at == later
+
+
+def test_a_large_purge_goes_in_batches(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        for n in range(7):
+            enqueue(session, f"m{n}", now, chat=str(n))
+            outbox.claim(session=session, ids=[row(session, f"m{n}").id], now=now)
+            deliver(session, row(session, f"m{n}").id, Delivery("sent"), now)
+    later = now + timedelta(days=1)
+    with db.session() as session:
+        purged = [
+            outbox.purge_sent_payloads(session=session, sent_before=later, now=later, batch=3)
+            for _ in range(4)
+        ]
+    assert purged == [3, 3, 1, 0]
 
 
 def test_status_counts_by_key_prefix(db: Database, now: datetime) -> None:

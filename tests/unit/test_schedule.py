@@ -1,3 +1,6 @@
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -6,8 +9,19 @@ from sqlmodel import Session, select
 from bot.db import Database
 from bot.flows.engine import Flow, FlowEngine, FlowKey, Step, StepKind
 from bot.i18n import translator
-from bot.models import FlowState, OutboxMessage, OutboxStatus
-from bot.services import outbox, schedule, updates
+from bot.models import (
+    Account,
+    FlowState,
+    Meeting,
+    MeetingKind,
+    MeetingReminder,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Recurrence,
+)
+from bot.services import meetings, outbox, people, schedule, updates
+from bot.services.outbox import Delivery
 from bot.ui import Screen
 from tests import factories
 
@@ -156,3 +170,251 @@ def test_later_tick_releases_what_became_stale(db: Database, now: datetime) -> N
         )
     with db.session() as session:
         assert statuses(session) == {"m": OutboxStatus.PENDING}
+
+
+def test_run_due_purges_old_payloads_and_renews_the_callers_claims_first(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        for key in ("old", "mine", "dead"):
+            outbox.enqueue_message(
+                session=session,
+                dedupe_key=key,
+                chat_id=key,
+                text=key,
+                now=now - timedelta(days=200),
+                is_group=False,
+            )
+        ids = {r.dedupe_key: r.id for r in session.exec(select(OutboxMessage))}
+        outbox.claim(session=session, ids=[ids["old"]], now=now - timedelta(days=100))
+        outbox.record_delivery(
+            session=session,
+            row_id=ids["old"],
+            delivery=Delivery("sent", provider_message_id="1"),
+            now=now - timedelta(days=100),
+            retry_base=timedelta(seconds=1),
+            max_attempts=3,
+        )
+        # Both claims look expired at `now` (the clock jumped since the last heartbeat), but
+        # the caller is still sending "mine".
+        claimed_at = now - timedelta(minutes=10)
+        outbox.claim(session=session, ids=[ids["mine"]], now=claimed_at, holder="me")
+        outbox.claim(session=session, ids=[ids["dead"]], now=claimed_at, holder="dead")
+
+    with db.session() as session:
+        report = schedule.run_due(
+            session=session,
+            now=now,
+            holder="me",
+            sending=[ids["mine"]],
+            claim_lease=timedelta(seconds=15),
+        )
+    assert (report.purged_payloads, report.released_claims) == (1, 1)
+    with db.session() as session:
+        assert statuses(session) == {
+            "old": OutboxStatus.SENT,
+            "mine": OutboxStatus.SENDING,
+            "dead": OutboxStatus.PENDING,
+        }
+        assert session.get(OutboxMessage, ids["mine"]).lease_until == now + timedelta(seconds=15)
+        old = session.get(OutboxMessage, ids["old"])
+        assert (old.payload, old.provider_message_id) == ({}, "1")
+    with db.session() as session:
+        short = schedule.run_due(session=session, now=now, retention=timedelta(days=400))
+        assert short.purged_payloads == 0
+
+
+# --- several processes at once ------------------------------------------------------------------
+
+
+def _in_threads(*jobs: Callable[[], object]) -> list[object]:
+    """Runs the jobs at once, each in its own thread; returns their results in order."""
+    results: list[object] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = jobs[index]()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results
+
+
+def _monthly_series(db: Database, now: datetime) -> tuple[int, datetime]:
+    start = now + timedelta(days=1)
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        factories.joined_member(session, cell, "Trần Thị Lan", now)
+        draft = meetings.MeetingDraft(
+            kind=MeetingKind.REGULAR,
+            starts_at=start,
+            topic="Sinh hoạt thường kỳ",
+            recurrence=Recurrence.MONTHLY_DAY,
+        )
+        first = meetings.create_meeting(
+            session=session, org_id=cell.org.id, draft=draft, actor=cell.secretary, now=now
+        )
+        assert first.series_id is not None
+        return first.series_id, start
+
+
+def test_extend_series_in_two_sessions_at_once_creates_one_meeting(
+    db: Database, now: datetime
+) -> None:
+    series_id, start = _monthly_series(db, now)
+    first_has_inserted = threading.Event()
+
+    def first() -> int:
+        with db.session() as session:
+            made = meetings.extend_series(session=session, now=start)
+            first_has_inserted.set()
+            # The other process extends the series while this transaction is still open: on
+            # PostgreSQL its insert waits for this one, then does nothing.
+            time.sleep(0.5)
+            return len(made)
+
+    def second() -> int:
+        first_has_inserted.wait(10)
+        with db.session() as session:
+            return len(meetings.extend_series(session=session, now=start))
+
+    assert sorted(_in_threads(first, second)) == [0, 1]  # type: ignore[type-var]
+    with db.session() as session:
+        starts = session.exec(
+            select(Meeting.starts_at).where(Meeting.series_id == series_id)
+        ).all()
+        assert len(starts) == 2
+        assert len(set(starts)) == 2
+        reminders = session.exec(select(MeetingReminder)).all()
+        # The new meeting's reminders were derived once (3 offsets and the start).
+        assert len([r for r in reminders if r.due_at > start]) == 4
+
+
+def test_an_occurrence_that_exists_is_not_added_again(db: Database, now: datetime) -> None:
+    series_id, start = _monthly_series(db, now)
+    with db.session() as session:
+        [made] = meetings.extend_series(session=session, now=start)
+        twin = Meeting(
+            org_id=made.org_id,
+            series_id=series_id,
+            starts_at=made.starts_at,
+            topic="Bản sao",
+            created_at=now,
+            updated_at=now,
+        )
+        # What a second process's insert finds once the first committed: nothing to do.
+        assert meetings.add_occurrence(session=session, meeting=twin) is None
+        twin.starts_at = made.starts_at + timedelta(days=31)
+        added = meetings.add_occurrence(session=session, meeting=twin)
+        assert added is not None
+        assert (added.topic, added.series_id) == ("Bản sao", series_id)
+
+
+def test_the_tick_in_two_processes_at_once_enqueues_each_reminder_once(
+    db: Database, now: datetime
+) -> None:
+    _, start = _monthly_series(db, now)
+    due = start - timedelta(hours=2)
+
+    def tick() -> schedule.TickReport:
+        with db.session() as session:
+            return schedule.run_due(session=session, now=due)
+
+    reports = _in_threads(tick, tick)
+    with db.session() as session:
+        keys = [
+            r.dedupe_key
+            for r in session.exec(select(OutboxMessage))
+            if r.dedupe_key.startswith("reminder:")
+        ]
+    assert len(keys) == len(set(keys)) > 0
+    assert sum(r.reminders.rows for r in reports) == len(keys)  # type: ignore[attr-defined]
+
+
+def _ensure(db: Database, now: datetime, external_id: str, hold: float = 0.0) -> int:
+    with db.session() as session:
+        _, account = people.ensure_account(
+            session=session,
+            channel="telegram",
+            external_id=external_id,
+            display_name="Lê Văn Tám",
+            username=None,
+            now=now,
+        )
+        time.sleep(hold)
+        assert account.id is not None
+        return account.id
+
+
+def test_a_new_account_seen_by_two_turns_at_once_is_created_once(
+    db: Database, now: datetime
+) -> None:
+    first_has_inserted = threading.Event()
+
+    def first() -> int:
+        with db.session() as session:
+            _, account = people.ensure_account(
+                session=session,
+                channel="telegram",
+                external_id="4242",
+                display_name="Lê Văn Tám",
+                username=None,
+                now=now,
+            )
+            first_has_inserted.set()
+            time.sleep(0.5)
+            assert account.id is not None
+            return account.id
+
+    def second() -> int:
+        first_has_inserted.wait(10)
+        return _ensure(db, now, "4242")
+
+    ids = _in_threads(first, second)
+    assert ids[0] == ids[1]
+    with db.session() as session:
+        assert len(session.exec(select(Account)).all()) == 1
+        assert len(session.exec(select(Person)).all()) == 1
+
+
+def test_a_turn_that_loses_the_insert_race_reads_the_winners_account(
+    db: Database, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    winner = _ensure(db, now, "777")
+    real = people._account_and_person
+    calls = {"n": 0}
+
+    def stale_first_read(*args: object) -> object:
+        # The first read happens before the other turn commits: it sees no account.
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(people, "_account_and_person", stale_first_read)
+    with db.session() as session:
+        person, account = people.ensure_account(
+            session=session,
+            channel="telegram",
+            external_id="777",
+            display_name="Lê Văn Tám (mới)",
+            username="tam",
+            now=now + timedelta(minutes=1),
+        )
+        # The rest of the turn's transaction goes on.
+        outbox.enqueue_message(
+            session=session, dedupe_key="after", chat_id="777", text="x", now=now, is_group=False
+        )
+    assert calls["n"] == 2
+    assert account.id == winner
+    with db.session() as session:
+        assert len(session.exec(select(Person)).all()) == 1
+        stored = session.get(Account, winner)
+        assert (stored.username, stored.last_seen_at) == ("tam", now + timedelta(minutes=1))
+        assert session.get(Person, person.id).display_name == "Lê Văn Tám (mới)"
+        assert list(statuses(session)) == ["after"]
