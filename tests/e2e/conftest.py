@@ -1,11 +1,14 @@
-"""End-to-end harness: the real application polling a fake Telegram Bot API over HTTP."""
+"""End-to-end harness: the real application polling a fake Telegram Bot API over HTTP.
+
+The runtime runs on each backend (`[sqlite]`, `[postgres]`): its database comes from the
+`database_url` fixture (tests/conftest.py), a fresh copy of a migrated template.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +24,10 @@ TOKEN = "123456:TESTTOKEN"
 BOT_USERNAME = "chibot_test_bot"
 
 
-def make_settings(api: FakeTelegram, db_path: Path, **overrides: Any) -> Settings:
+def make_settings(api: FakeTelegram, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "CHIBOT_DATABASE_URL": f"sqlite:///{db_path}",
+        "CHIBOT_DATABASE_URL": database_url,
         "CHIBOT_TELEGRAM_API_URL": api.url,
         "CHIBOT_TICK_SECONDS": 3600,
         "CHIBOT_RETRY_BASE_SECONDS": 0.2,
@@ -45,13 +48,15 @@ class Bot:
     db: Database
     clock: OffsetClock
     runtime: Runtime
-    db_path: Path
+    database_url: str
     stopped: bool = False
 
     async def stop(self) -> None:
+        """Stops the runtime and closes its pooled connections (the database stays usable)."""
         if not self.stopped:
             self.stopped = True
             await self.runtime.stop()
+            self.db.dispose()
 
     async def settle(self) -> None:
         """Waits until every queued message has been handed to the fake server."""
@@ -114,14 +119,17 @@ class Bot:
         return code
 
 
-async def launch(api: FakeTelegram, db_path: Path, clock: OffsetClock, **overrides: Any) -> Bot:
-    settings = make_settings(api, db_path, **overrides)
+async def launch(
+    api: FakeTelegram, database_url: str, clock: OffsetClock, **overrides: Any
+) -> Bot:
+    """Starts the runtime on a database (migrating it if needed), as `chibot run` does."""
+    settings = make_settings(api, database_url, **overrides)
     db = Database(settings.database_url)
     db.upgrade()
     runtime = Runtime(settings, clock=clock, db=db)
     await runtime.start(poll_timeout=1)
     assert runtime.core.bot_username == BOT_USERNAME
-    return Bot(api=api, db=db, clock=clock, runtime=runtime, db_path=db_path)
+    return Bot(api=api, db=db, clock=clock, runtime=runtime, database_url=database_url)
 
 
 @pytest.fixture
@@ -132,8 +140,8 @@ async def api() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(api: FakeTelegram, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await launch(api, tmp_path / "e2e.db", OffsetClock())
+async def bot(api: FakeTelegram, database_url: str) -> AsyncIterator[Bot]:
+    running = await launch(api, database_url, OffsetClock())
     yield running
     await running.stop()
     running.db.dispose()
@@ -166,9 +174,9 @@ async def zalo_api() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def both(api: FakeTelegram, zalo_api: Any, tmp_path: Path) -> AsyncIterator[Bot]:
+async def both(api: FakeTelegram, zalo_api: Any, database_url: str) -> AsyncIterator[Bot]:
     """The runtime with both tokens: Telegram (secretary, group) and Zalo (members) at once."""
-    running = await launch(api, tmp_path / "e2e.db", OffsetClock(), **zalo_overrides(zalo_api))
+    running = await launch(api, database_url, OffsetClock(), **zalo_overrides(zalo_api))
     assert running.runtime.zalo is not None
     yield running
     await running.stop()

@@ -61,7 +61,7 @@ async def test_language_switch_is_remembered_across_restart(chat: Chat) -> None:
 
     await chat.bot.stop()
     restarted = await launch(
-        chat.api, chat.bot.db_path, chat.bot.clock, **zalo_overrides(chat.zapi)
+        chat.api, chat.bot.database_url, chat.bot.clock, **zalo_overrides(chat.zapi)
     )
     again = Chat(restarted, chat.zapi, chat.channel)
     try:

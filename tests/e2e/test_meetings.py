@@ -307,14 +307,14 @@ async def test_restart_between_scheduling_and_reminder_sends_it_exactly_once(
     bot = chat.bot
     both_channels = zalo_overrides(chat.zapi)
     await bot.stop()
-    restarted = await launch(bot.api, bot.db_path, bot.clock, **both_channels)
+    restarted = await launch(bot.api, bot.database_url, bot.clock, **both_channels)
     try:
         set_clock(restarted, meeting.starts_at - timedelta(days=3, minutes=-1))
         await restarted.tick()
         await restarted.tick()
     finally:
         await restarted.stop()
-    third = await launch(bot.api, bot.db_path, bot.clock, **both_channels)
+    third = await launch(bot.api, bot.database_url, bot.clock, **both_channels)
     try:
         await third.tick()
     finally:

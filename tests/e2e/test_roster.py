@@ -206,7 +206,7 @@ async def test_stale_button_after_restart_and_form_resumes(chat: Chat) -> None:
 
     bot = chat.bot
     await bot.stop()
-    restarted = await launch(bot.api, bot.db_path, bot.clock, **zalo_overrides(chat.zapi))
+    restarted = await launch(bot.api, bot.database_url, bot.clock, **zalo_overrides(chat.zapi))
     again = Chat(restarted, chat.zapi, chat.channel)
     try:
         if again.telegram:

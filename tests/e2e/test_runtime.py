@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
-from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlmodel import select
 
@@ -20,11 +21,11 @@ from fake_zalo import FakeZalo
 from tests.e2e.conftest import ZALO_TOKEN
 
 
-def _zalo_only(zapi: FakeZalo, db_path: Path, **more: object) -> Settings:
+def _zalo_only(zapi: FakeZalo, database_url: str, **more: object) -> Settings:
     values: dict[str, object] = {
         "ZALO_BOT_TOKEN": ZALO_TOKEN,
         "CHIBOT_ZALO_API_URL": zapi.url,
-        "CHIBOT_DATABASE_URL": f"sqlite:///{db_path}",
+        "CHIBOT_DATABASE_URL": database_url,
         "CHIBOT_TICK_SECONDS": 3600,
         "CHIBOT_RETRY_BASE_SECONDS": 0.2,
         "CHIBOT_HTTP_TIMEOUT": 3,
@@ -33,9 +34,9 @@ def _zalo_only(zapi: FakeZalo, db_path: Path, **more: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-async def test_a_zalo_only_bot_runs_without_telegram(tmp_path: Path) -> None:
+async def test_a_zalo_only_bot_runs_without_telegram(database_url: str) -> None:
     async with FakeZalo(token=ZALO_TOKEN, bot_name="chibot") as zapi:
-        settings = _zalo_only(zapi, tmp_path / "z.db")
+        settings = _zalo_only(zapi, database_url)
         db = Database(settings.database_url)
         db.upgrade()
         runtime = Runtime(settings, clock=OffsetClock(), db=db)
@@ -59,11 +60,40 @@ async def test_a_zalo_only_bot_runs_without_telegram(tmp_path: Path) -> None:
             db.dispose()
 
 
+async def test_health_and_metrics_of_a_running_bot(database_url: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    async with FakeZalo(token=ZALO_TOKEN, bot_name="chibot") as zapi:
+        settings = _zalo_only(zapi, database_url, CHIBOT_METRICS_LISTEN=f"127.0.0.1:{port}")
+        db = Database(settings.database_url)
+        db.upgrade()
+        runtime = Runtime(settings, clock=OffsetClock(), db=db)
+        await runtime.start(poll_timeout=1)
+        try:
+            await runtime.heartbeat()
+            await runtime.tick()
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    health = await response.json()
+                    assert response.status == 200
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                    text = await response.text()
+        finally:
+            await runtime.stop()
+            db.dispose()
+    assert health["database_reachable"] is True
+    assert health["leader"] == runtime.process_id
+    assert "chibot_leader 1.0" in text
+    assert "chibot_tick_duration_seconds_count 1.0" in text
+    assert ZALO_TOKEN.split(":")[1] not in text
+
+
 async def test_messages_refused_for_the_quota_are_recorded_and_counted(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     async with FakeZalo(token=ZALO_TOKEN, bot_name="chibot", monthly_quota=2) as zapi:
-        settings = _zalo_only(zapi, tmp_path / "q.db", CHIBOT_ZALO_MONTHLY_QUOTA=3)
+        settings = _zalo_only(zapi, database_url, CHIBOT_ZALO_MONTHLY_QUOTA=3)
         db = Database(settings.database_url)
         db.upgrade()
         runtime = Runtime(settings, clock=OffsetClock(), db=db)
@@ -90,14 +120,14 @@ async def test_messages_refused_for_the_quota_are_recorded_and_counted(
 
 
 def test_org_list_warns_when_the_zalo_quota_is_nearly_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CHIBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("CHIBOT_DATABASE_URL", database_url)
     monkeypatch.setenv("ZALO_BOT_TOKEN", ZALO_TOKEN)
     monkeypatch.setenv("CHIBOT_ZALO_MONTHLY_QUOTA", "1")
     out = io.StringIO()
     assert main(["org", "add", "Chi bộ Văn phòng"], out=out) == 0
-    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    db = Database(database_url)
     with db.session() as session:
         outbox.enqueue_message(
             session=session,

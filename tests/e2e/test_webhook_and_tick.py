@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
-from pathlib import Path
 
 from sqlmodel import select
 
@@ -24,13 +23,13 @@ def _free_port() -> int:
 
 
 async def test_webhook_mode_receives_updates_with_the_secret(
-    api: FakeTelegram, tmp_path: Path
+    api: FakeTelegram, database_url: str
 ) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/telegram"
     settings = make_settings(
         api,
-        tmp_path / "hook.db",
+        database_url,
         CHIBOT_WEBHOOK_URL=url,
         CHIBOT_WEBHOOK_SECRET="bi-mat-123",
         CHIBOT_LISTEN=f"127.0.0.1:{port}",

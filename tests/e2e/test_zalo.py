@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 from sqlmodel import col, select
@@ -425,10 +424,10 @@ async def test_an_image_gets_a_clear_reply_and_a_replay_is_acted_on_once(
 
 
 async def test_webhook_mode_checks_the_secret(
-    api: FakeTelegram, zalo_api: FakeZalo, tmp_path: Path
+    api: FakeTelegram, zalo_api: FakeZalo, database_url: str
 ) -> None:
     secret = "zalo-webhook-secret-123"
-    bot, url = await launch_zalo_webhook(api, zalo_api, tmp_path / "hook.db", secret)
+    bot, url = await launch_zalo_webhook(api, zalo_api, database_url, secret)
     try:
         lan = zalo_api.add_user("Lan Zalo")
         reply = await say_zalo(bot, zalo_api, lan, "/start")

@@ -7,7 +7,6 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bot.clock import OffsetClock
@@ -125,14 +124,14 @@ def free_port() -> int:
 
 
 async def launch_zalo_webhook(
-    api: FakeTelegram, zapi: FakeZalo, db_path: Path, secret: str
+    api: FakeTelegram, zapi: FakeZalo, database_url: str, secret: str
 ) -> tuple[Bot, str]:
     """Starts the runtime with Zalo in webhook mode on a free port; returns it and the URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/zalo/hook"
     bot = await launch(
         api,
-        db_path,
+        database_url,
         OffsetClock(),
         **zalo_overrides(
             zapi,

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
+import os
 import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot.db import Database
+from bot.db import Database, alembic_config, make_engine
 from bot.models import Member, MemberStatus, Organisation, Role, SetupCode
 from bot.services.tokens import token_hash
+from chibot import cli, ops
 from chibot.cli import main
 
 
@@ -140,3 +153,174 @@ def test_import_refuses_unusable_files(db_url: str, tmp_path: Path) -> None:
     assert code == 1
     assert "No such file" in text
     assert _members(db_url) == []
+
+
+# --- The schema: `db upgrade` under a lock, `run` refusing an old schema ----------------------
+
+OLD_SCHEMA_MESSAGE = (
+    "The database schema is older than this version of chibot. "
+    "Run `chibot db upgrade` (or start with `chibot run --upgrade`)."
+)
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _revision(url: str) -> tuple[str, ...]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+
+
+def _lock_waiters(backend: str, url: str) -> int:
+    """How many processes wait for the migration lock right now."""
+    if backend == "postgres":
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                return int(
+                    connection.execute(
+                        text(
+                            "SELECT count(*) FROM pg_locks "
+                            "WHERE locktype = 'advisory' AND NOT granted AND database = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                        )
+                    ).scalar_one()
+                )
+        finally:
+            engine.dispose()
+    inode = Path(make_url(url).database or "").stat().st_ino
+    locks = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in locks if "-> FLOCK" in line and f":{inode} " in line)
+
+
+@contextlib.contextmanager
+def _holding_the_migration_lock(backend: str, url: str) -> Iterator[None]:
+    if backend == "postgres":
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ops.MIGRATION_LOCK_KEY})
+            yield
+        engine.dispose()  # closing the connection releases the lock
+        return
+    with Path(make_url(url).database or "").open("ab") as file:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def test_two_upgrades_at_once_take_turns(backend: str, empty_database_url: str) -> None:
+    env = {**os.environ, "CHIBOT_DATABASE_URL": empty_database_url}
+    if backend == "sqlite":
+        Path(make_url(empty_database_url).database or "").touch()
+    with _holding_the_migration_lock(backend, empty_database_url):
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "chibot", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        deadline = time.monotonic() + 60
+        while _lock_waiters(backend, empty_database_url) < 2:
+            assert time.monotonic() < deadline, "the upgrades never waited for the lock"
+            assert all(p.poll() is None for p in processes)
+            time.sleep(0.05)
+    # Released: both race for the lock now, and must take turns.
+    results = [p.communicate(timeout=120) for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], results
+    said = sorted(out.strip() for out, _ in results)
+    assert said == [
+        f"Database is up to date (schema revision {HEAD}).",
+        f"Database upgraded from schema revision empty to {HEAD}.",
+    ]
+    assert _revision(empty_database_url) == (HEAD,)
+
+
+def test_run_on_an_old_schema(
+    backend: str, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0001")
+    monkeypatch.setenv("CHIBOT_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    started: list[str] = []
+    monkeypatch.setattr(cli, "_run", lambda settings, db: started.append(db.url) or 0)
+
+    code, text_out = run("run")
+
+    if backend == "sqlite":  # one process owns SQLite: it upgrades itself
+        assert (code, text_out, started) == (0, "", [empty_database_url])
+        assert _revision(empty_database_url) == (HEAD,)
+        return
+    assert (code, text_out.strip(), started) == (2, OLD_SCHEMA_MESSAGE, [])
+    assert _revision(empty_database_url) == ("0001",)
+    code, text_out = run("org", "list")
+    assert (code, text_out.strip()) == (2, OLD_SCHEMA_MESSAGE)
+
+    code, text_out = run("run", "--upgrade")
+
+    assert code == 0
+    assert text_out.strip() == f"Database upgraded from schema revision 0001 to {HEAD}."
+    assert started == [empty_database_url]
+    assert _revision(empty_database_url) == (HEAD,)
+
+
+def test_run_refuses_an_old_postgresql_schema_without_upgrade(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No server needed: the revision check is replaced, and nothing else connects.
+    monkeypatch.setenv("CHIBOT_DATABASE_URL", "postgresql+psycopg://chibot@127.0.0.1:1/chibot")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    state = {"schema": ops.Schema(ops.SchemaState.OLDER, ("0003",), (HEAD,))}
+    upgrades: list[str] = []
+    started: list[str] = []
+    monkeypatch.setattr(ops, "schema", lambda db: state["schema"])
+    monkeypatch.setattr(
+        ops, "upgrade", lambda db: upgrades.append(db.url) or ops.Upgrade(("0003",), (HEAD,))
+    )
+    monkeypatch.setattr(cli, "_run", lambda settings, db: started.append(db.url) or 0)
+
+    assert run("run") == (2, OLD_SCHEMA_MESSAGE + "\n")
+    assert (upgrades, started) == ([], [])
+
+    state["schema"] = ops.Schema(ops.SchemaState.UNKNOWN, ("9999",), (HEAD,))
+    code, text_out = run("run")
+    assert code == 2
+    assert text_out.startswith("The database schema (9999) is newer than this version")
+    assert started == []
+
+    state["schema"] = ops.Schema(ops.SchemaState.CURRENT, (HEAD,), (HEAD,))
+    assert run("run") == (0, "")
+    assert (upgrades, len(started)) == ([], 1)
+
+    assert run("run", "--upgrade") == (
+        0,
+        f"Database upgraded from schema revision 0003 to {HEAD}.\n",
+    )
+    assert (len(upgrades), len(started)) == (1, 2)
+
+
+def test_db_upgrade_reports_what_it_did(db_url: str) -> None:
+    assert run("db", "upgrade") == (
+        0,
+        f"Database upgraded from schema revision empty to {HEAD}.\n",
+    )
+    assert run("db", "upgrade") == (0, f"Database is up to date (schema revision {HEAD}).\n")
+
+
+def test_an_unreachable_database_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = 1
+    monkeypatch.setenv(
+        "CHIBOT_DATABASE_URL", f"postgresql+psycopg://chibot:pw-s3cret@127.0.0.1:{port}/chibot"
+    )
+    code, text_out = run("db", "upgrade")
+    assert code == 1
+    assert text_out.count("\n") == 1
+    assert text_out.startswith(
+        "Error: the database at postgresql+psycopg://chibot:***@127.0.0.1:1/chibot: "
+    )
+    assert "pw-s3cret" not in text_out
