@@ -16,7 +16,7 @@ import functools
 import logging
 import signal
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
 from typing import ParamSpec, TypeVar
@@ -87,6 +87,19 @@ def schema_is_current(db: Database) -> bool:
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current == heads
+
+
+STOP_STEP_SECONDS = 15.0
+
+
+async def _bounded(what: str, step: Awaitable[None]) -> None:
+    """Awaits one step of stopping, giving up (with a log line naming it) if it hangs, so a
+    stuck part never keeps the process from stopping."""
+    try:
+        async with asyncio.timeout(STOP_STEP_SECONDS):
+            await step
+    except TimeoutError:
+        log.error("stopping %s took over %.0f s; going on without it", what, STOP_STEP_SECONDS)
 
 
 def _host_port(listen: str) -> tuple[str, int]:
@@ -414,9 +427,9 @@ class Runtime:
             await self._metrics_runner.cleanup()
             self._metrics_runner = None
         if self.zalo is not None:
-            await self.zalo.stop()
+            await _bounded("the Zalo adapter", self.zalo.stop())
         if self.telegram is not None:
-            await self.telegram.stop()
+            await _bounded("the Telegram adapter", self.telegram.stop())
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -425,8 +438,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
             self._heartbeat = None
-        for dispatcher in self.dispatchers.values():
-            await dispatcher.stop()
+        for channel, dispatcher in self.dispatchers.items():
+            await _bounded(f"the {channel} dispatcher", dispatcher.stop())
         self.dispatchers.clear()
         if self.is_leader:
             self.is_leader = False
