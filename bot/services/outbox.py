@@ -20,7 +20,6 @@ from bot.shaping import shape
 from bot.text import escape, split_message
 from bot.ui import FileOut, Keyboard
 
-TELEGRAM_TEXT_LIMIT = 4096
 # How long a claim holds when its holder does not renew it (the runtime renews its own).
 CLAIM_LEASE = timedelta(minutes=5)
 # How many due rows one claim looks at to find its batch (one per chat, bulk capped).

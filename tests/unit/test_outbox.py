@@ -4,10 +4,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.channels import TELEGRAM
 from bot.db import Database
 from bot.models import Account, OutboxMessage, OutboxStatus, PendingChoice, Priority, Reachability
 from bot.services import outbox, quota
-from bot.services.outbox import TELEGRAM_TEXT_LIMIT, Delivery
+from bot.services.outbox import Delivery
 from bot.ui import Button, FileOut
 from tests import factories
 from tests.statements import count_statements
@@ -55,7 +56,7 @@ def test_long_text_is_split_with_keyboard_on_last_part(db: Database, now: dateti
     with db.session() as session:
         rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
     assert [r.dedupe_key for r in rows] == ["report#0", "report#1", "report#2"]
-    assert all(len(r.payload["text"]) <= TELEGRAM_TEXT_LIMIT for r in rows)
+    assert all(len(r.payload["text"]) <= TELEGRAM.text_limit for r in rows)
     # Each part says where it stands, so a reader knows more follows.
     assert [r.payload["text"][-6:] for r in rows] == [" (1/3)", " (2/3)", " (3/3)"]
     assert "\n".join(r.payload["text"][:-6] for r in rows) == text
