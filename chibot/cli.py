@@ -20,7 +20,7 @@ from bot.render import role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
 from bot.services.roster_files import RosterFileError, parse_roster
-from chibot import ops
+from chibot import ops, schema
 
 log = logging.getLogger("chibot")
 
@@ -250,7 +250,7 @@ def _revisions(revisions: tuple[str, ...]) -> str:
 
 
 def _upgrade(db: Database, out: TextIO) -> int:
-    done = ops.upgrade(db)
+    done = schema.upgrade(db)
     if done.before == done.after:
         _print(out, f"Database is up to date (schema revision {_revisions(done.after)}).")
     else:
@@ -264,10 +264,10 @@ def _upgrade(db: Database, out: TextIO) -> int:
 
 def _check_schema(db: Database, out: TextIO) -> int:
     """Returns 0 when the schema is at head, else explains and returns 2."""
-    found = ops.schema(db)
-    if found.state == ops.SchemaState.CURRENT:
+    found = schema.schema(db)
+    if found.state == schema.SchemaState.CURRENT:
         return 0
-    if found.state == ops.SchemaState.OLDER:
+    if found.state == schema.SchemaState.OLDER:
         _print(out, OLD_SCHEMA)
     else:
         _print(
@@ -282,7 +282,7 @@ def _prepare_schema(args: argparse.Namespace, db: Database, out: TextIO) -> int:
     if args.command == "db":
         return _upgrade(db, out)
     if not ops.is_postgresql(db.url):
-        ops.upgrade(db)
+        schema.upgrade(db)
         return 0
     if args.command == "run" and args.upgrade:
         return _upgrade(db, out)

@@ -24,19 +24,18 @@ from typing import ParamSpec, TypeVar
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.actions import build_actions
 from bot.actions.core import Core
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import Database, alembic_config
+from bot.db import Database
 from bot.flows.registry import build_engine
 from bot.ratelimit import RateLimiter
-from bot.services import leases, outbox, quota, schedule
+from bot.services import delivery, leases, quota, schedule
 from bot.services.schedule import TickReport
 from chibot.metrics import Metrics, serve_metrics
+from chibot.process import ProcessSettings
 from handlers.telegram import TelegramAdapter
 from handlers.zalo import ZaloAdapter
 from jobs.dispatcher import Dispatcher, Sender
@@ -47,46 +46,6 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class ProcessSettings(BaseSettings):
-    """How the processes of one deployment share the work (environment and `.env`; every
-    value has a default that suits production; tests shorten the timings)."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
-
-    # The leader renews its lease this often, and a lease not renewed for this long expires.
-    leader_renew_seconds: float = Field(default=2.0, gt=0, alias="CHIBOT_LEADER_RENEW_SECONDS")
-    leader_expire_seconds: float = Field(default=10.0, gt=0, alias="CHIBOT_LEADER_EXPIRE_SECONDS")
-    # A claimed outbox row is this process's for this long, renewed with the lease while its
-    # send is in flight; a dead process's claims expire after it and are sent again.
-    claim_lease_seconds: float = Field(default=15.0, gt=0, alias="CHIBOT_CLAIM_LEASE_SECONDS")
-    # The leader looks for rows other processes queued this often when it has nothing to do.
-    outbox_poll_seconds: float = Field(default=0.5, gt=0, alias="CHIBOT_OUTBOX_POLL_SECONDS")
-    # Worker threads for database work (turns, claims, the tick).
-    db_threads: int = Field(default=8, ge=1, alias="CHIBOT_DB_THREADS")
-
-    @model_validator(mode="after")
-    def _renew_before_expiry(self) -> ProcessSettings:
-        if self.leader_renew_seconds * 2 > self.leader_expire_seconds:
-            raise ValueError(
-                "CHIBOT_LEADER_EXPIRE_SECONDS must be at least twice CHIBOT_LEADER_RENEW_SECONDS"
-            )
-        return self
-
-
-def schema_is_current(db: Database) -> bool:
-    """Tells whether the database is at this version's newest migration (`chibot run` on
-    PostgreSQL refuses to start otherwise, unless asked to upgrade)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    heads = set(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
 
 
 STOP_STEP_SECONDS = 15.0
@@ -229,14 +188,14 @@ class Runtime:
                 now=now,
                 ttl=timedelta(seconds=process.leader_expire_seconds),
             )
-            outbox.extend_claims(
+            delivery.extend_claims(
                 session=session,
                 holder=self.process_id,
                 ids=sending,
                 until=now + timedelta(seconds=process.claim_lease_seconds),
             )
             if leading:
-                released = outbox.release_stale_claims(session=session, now=now)
+                released = delivery.release_stale_claims(session=session, now=now)
                 if released:
                     log.warning("re-queued %d messages a stopped process left", released)
         return leading

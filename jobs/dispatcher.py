@@ -18,8 +18,8 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.models import OutboxMessage, Priority
 from bot.ratelimit import RateLimiter
-from bot.services import outbox
-from bot.services.outbox import Delivery
+from bot.services import delivery
+from bot.services.delivery import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Dispatcher:
         max_attempts: int,
         max_bulk_in_flight: int = 12,
         holder: str = "",
-        claim_lease: timedelta = outbox.CLAIM_LEASE,
+        claim_lease: timedelta = delivery.CLAIM_LEASE,
         lease_clock: Clock | None = None,
         offload: Offload = asyncio.to_thread,
         may_send: Callable[[], bool] = _always,
@@ -121,7 +121,7 @@ class Dispatcher:
 
     def _release_stale(self) -> int:
         with self._db.session() as session:
-            return outbox.release_stale_claims(
+            return delivery.release_stale_claims(
                 session=session, now=self._lease_clock.now(), channel=self.channel
             )
 
@@ -163,7 +163,7 @@ class Dispatcher:
     def _any_due(self) -> bool:
         with self._db.session() as session:
             return bool(
-                outbox.due_candidates(
+                delivery.due_candidates(
                     session=session,
                     channel=self.channel,
                     now=self._clock.now(),
@@ -233,9 +233,9 @@ class Dispatcher:
         )
 
     def _claim(self, ask: _Ask) -> list[OutboxMessage]:
-        """Claims the rows to send now: one statement (see outbox.claim_due)."""
+        """Claims the rows to send now: one statement (see delivery.claim_due)."""
         with self._db.session() as session:
-            return outbox.claim_due(
+            return delivery.claim_due(
                 session=session,
                 channel=self.channel,
                 now=self._clock.now(),
@@ -248,14 +248,14 @@ class Dispatcher:
 
     def _attach(self, row: OutboxMessage) -> OutboxMessage:
         with self._db.session() as session:
-            return outbox.with_attachment(session=session, row=row)
+            return delivery.with_attachment(session=session, row=row)
 
-    def _record(self, row_id: int, delivery: Delivery) -> None:
+    def _record(self, row_id: int, outcome: Delivery) -> None:
         with self._db.session() as session:
-            outbox.record_delivery(
+            delivery.record_delivery(
                 session=session,
                 row_id=row_id,
-                delivery=delivery,
+                delivery=outcome,
                 now=self._clock.now(),
                 retry_base=self._retry_base,
                 max_attempts=self._max_attempts,
@@ -266,26 +266,26 @@ class Dispatcher:
         try:
             if "stored_file_id" in row.payload:
                 row = await self._offload(self._attach, row)
-            delivery = await self._send(row)
+            outcome = await self._send(row)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("sending outbox row %s failed unexpectedly", row.id)
-            delivery = Delivery(kind="retry", error=repr(exc))
+            outcome = Delivery(kind="retry", error=repr(exc))
         finally:
             self._chats_in_flight.discard(row.chat_id)
             if row.priority > Priority.INTERACTIVE:
                 self._bulk_in_flight -= 1
-        if delivery.retry_after:
+        if outcome.retry_after:
             loop = asyncio.get_running_loop()
-            self._limiter.pause_chat(row.chat_id, delivery.retry_after, loop.time())
+            self._limiter.pause_chat(row.chat_id, outcome.retry_after, loop.time())
         assert row.id is not None
         try:
-            await self._offload(self._record, row.id, delivery)
+            await self._offload(self._record, row.id, outcome)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("could not record delivery of outbox row %s", row.id)
-        if delivery.kind != "sent":
-            log.info("outbox row %s: %s (%s)", row.id, delivery.kind, delivery.error)
+        if outcome.kind != "sent":
+            log.info("outbox row %s: %s (%s)", row.id, outcome.kind, outcome.error)
         self.wake()

@@ -16,7 +16,7 @@ from bot.render_meetings import (
     rsvp_keyboard,
     rsvp_label,
 )
-from bot.services import documents, meetings, members
+from bot.services import documents, meetings, members, rsvps
 from bot.services.errors import NotAllowed
 from bot.text import escape
 from bot.ui import Button, FileOut, Screen, choice
@@ -32,7 +32,7 @@ def _meeting_screen(turn: Turn, meeting: Meeting, org: Organisation, committee: 
     roster = members.active_members(session=turn.session, org_id=org.id or 0)
     names = names_of(roster)
     mine = members.membership_in(session=turn.session, person=turn.person, org_id=org.id or 0)
-    answers = meetings.rsvps(session=turn.session, meeting_id=meeting.id or 0)
+    answers = rsvps.by_member(session=turn.session, meeting_id=meeting.id or 0)
     answer = answers.get(mine.id or 0) if mine is not None else None
     text = meeting_card(turn.t, meeting, org, names)
     text += "\n" + turn.t.gettext(
@@ -41,7 +41,7 @@ def _meeting_screen(turn: Turn, meeting: Meeting, org: Organisation, committee: 
     docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
     if docs:
         read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
-        expected = len(meetings.expected_members(session=turn.session, org_id=org.id or 0))
+        expected = len(rsvps.expected_members(session=turn.session, org_id=org.id or 0))
         text += "\n" + turn.t.gettext("Documents:")
         for doc in docs:
             line = f"  📎 {escape(doc.file_name)}"
@@ -96,7 +96,7 @@ def upcoming(turn: Turn) -> Reply:
 def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
     """Records Tham dự, or Vắng có lý do and then asks the reason privately."""
     if verdict == "a":
-        meetings.answer_rsvp(
+        rsvps.answer_rsvp(
             session=turn.session,
             meeting_id=meeting_id,
             person=turn.person,
@@ -106,7 +106,7 @@ def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
         return Reply(toast=turn.t.gettext("Noted: you will attend. Thank you, comrade."))
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
     # Check now, so that a stranger or a late tap gets its answer before any form opens.
-    meetings.answer_rsvp(
+    rsvps.answer_rsvp(
         session=turn.session,
         meeting_id=meeting.id or 0,
         person=turn.person,
@@ -131,8 +131,8 @@ def answers(turn: Turn, meeting_id: int) -> Reply:
     """Shows the committee who answered what, with the reasons of excused absences."""
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
     members.require_committee(session=turn.session, person=turn.person, org_id=meeting.org_id)
-    roster = meetings.expected_members(session=turn.session, org_id=meeting.org_id)
-    found = meetings.rsvps(session=turn.session, meeting_id=meeting.id or 0)
+    roster = rsvps.expected_members(session=turn.session, org_id=meeting.org_id)
+    found = rsvps.by_member(session=turn.session, meeting_id=meeting.id or 0)
     text = answers_text(turn.t, meeting, roster, found)
     docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
     read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])

@@ -11,7 +11,7 @@ from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, Ste
 from bot.models import Meeting, Organisation, RsvpAnswer
 from bot.render import error_text
 from bot.render_meetings import cancel_text, change_text, kind_label, names_of, rsvp_keyboard
-from bot.services import meetings, members, notices
+from bot.services import meetings, members, notices, rsvps
 from bot.services.errors import InvalidInput, NotFound
 from bot.text import clean_line
 from bot.ui import Screen
@@ -54,9 +54,9 @@ def _parse_reason(ctx: FlowContext, text: str) -> Any:
     reason = clean_line(text)
     if not reason:
         raise InvalidAnswer(error_text(ctx.t, InvalidInput("reason_empty")))
-    if len(reason) > meetings.MAX_REASON:
+    if len(reason) > rsvps.MAX_REASON:
         raise InvalidAnswer(
-            error_text(ctx.t, InvalidInput("reason_too_long", limit=meetings.MAX_REASON))
+            error_text(ctx.t, InvalidInput("reason_too_long", limit=rsvps.MAX_REASON))
         )
     return reason
 
@@ -64,7 +64,7 @@ def _parse_reason(ctx: FlowContext, text: str) -> Any:
 def _complete_reason(ctx: FlowContext) -> Screen:
     chosen = str(ctx.answers["reason"])
     reason = _reason_labels(ctx).get(chosen, chosen)
-    meeting, _, _ = meetings.answer_rsvp(
+    meeting, _, _ = rsvps.answer_rsvp(
         session=ctx.session,
         meeting_id=int(ctx.params["meeting_id"]),
         person=ctx.person,

@@ -21,7 +21,7 @@ from bot.models import (
     Person,
     RsvpAnswer,
 )
-from bot.services import audit, meetings, members
+from bot.services import audit, meetings, members, rsvps
 from bot.services.errors import Conflict, NotAllowed
 
 QUALITY_BAR = 0.85
@@ -90,7 +90,7 @@ def roll_call(*, session: Session, meeting_id: int, person: Person, now: datetim
     _require_open(meeting, now)
     roster = members.active_members(session=session, org_id=meeting.org_id)
     marks = _marks(session, meeting_id)
-    answers = meetings.rsvps(session=session, meeting_id=meeting_id)
+    answers = rsvps.by_member(session=session, meeting_id=meeting_id)
     for member in roster:
         if member.id in marks or member.status not in {
             MemberStatus.FULL,

@@ -10,11 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.models import (
-    EXPECTED_STATUSES,
     Meeting,
     MeetingKind,
     MeetingReminder,
@@ -24,18 +22,15 @@ from bot.models import (
     Organisation,
     Person,
     Recurrence,
-    Rsvp,
-    RsvpAnswer,
 )
 from bot.services import audit, members
-from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.text import clean_line, fold
 
 DEFAULT_OFFSETS = [3 * 24 * 60, 24 * 60, 120]
 MAX_TOPIC = 500
 MAX_PLACE = 300
 MAX_AGENDA_LINES = 20
-MAX_REASON = 500
 
 
 @dataclass
@@ -341,130 +336,6 @@ def upcoming(*, session: Session, org_id: int, now: datetime, limit: int = 10) -
         .limit(limit)
     ).all()
     return [m for m in rows if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
-
-
-def add_occurrence(*, session: Session, meeting: Meeting) -> Meeting | None:
-    """Inserts a series' next meeting unless that series already has one at that start (a
-    concurrent tick made it): then nothing happens and None is returned. One statement; on
-    PostgreSQL a racing insert waits for the other transaction, then does nothing."""
-    table = Meeting.__table__  # type: ignore[attr-defined]
-    values = {column.name: getattr(meeting, column.name) for column in table.columns}
-    values.pop("id")
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["series_id", "starts_at"])
-        .returning(table.c.id)
-    )
-    new_id = session.execute(stmt).scalar_one_or_none()
-    return None if new_id is None else session.get(Meeting, new_id)
-
-
-def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
-    """Creates the next occurrence of every monthly series whose latest meeting has started;
-    safe in two processes at once: an occurrence is created once."""
-    created: list[Meeting] = []
-    for series in session.exec(select(MeetingSeries).where(col(MeetingSeries.ended_at).is_(None))):
-        latest = session.exec(
-            select(Meeting)
-            .where(Meeting.series_id == series.id)
-            .order_by(col(Meeting.starts_at).desc())
-        ).first()
-        if latest is None or latest.starts_at > now:
-            continue
-        org = session.get(Organisation, series.org_id)
-        if org is None:
-            continue
-        # One meeting a month: the next is in the month after the latest one's, even if that
-        # one was moved away from its usual day.
-        tz = ZoneInfo(org.timezone)
-        local = latest.starts_at.astimezone(tz)
-        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        month_start = datetime(year, month, 1, tzinfo=tz) - timedelta(seconds=1)
-        starts = next_occurrence(series, month_start, tz)
-        template = series.template
-        meeting = add_occurrence(
-            session=session,
-            meeting=Meeting(
-                org_id=series.org_id,
-                series_id=series.id,
-                kind=MeetingKind(template.get("kind", "regular")),
-                topic=template.get("topic", ""),
-                starts_at=starts,
-                duration_minutes=int(template.get("duration_minutes", 90)),
-                place=template.get("place", ""),
-                chair_member_id=template.get("chair_member_id"),
-                presenter_member_id=template.get("presenter_member_id"),
-                agenda=list(template.get("agenda", [])),
-                reminder_offsets=list(template.get("reminder_offsets", DEFAULT_OFFSETS)),
-                created_at=now,
-                updated_at=now,
-            ),
-        )
-        if meeting is None:
-            continue
-        sync_reminders(session=session, meeting=meeting, now=now)
-        created.append(meeting)
-    return created
-
-
-# --- RSVP ----------------------------------------------------------------------------------
-
-
-def answer_rsvp(
-    *,
-    session: Session,
-    meeting_id: int,
-    person: Person,
-    answer: RsvpAnswer,
-    now: datetime,
-    reason: str | None = None,
-) -> tuple[Meeting, Member, Rsvp]:
-    """Records a member's answer; open until the meeting starts."""
-    meeting = get_meeting(session=session, meeting_id=meeting_id)
-    member = members.membership_in(session=session, person=person, org_id=meeting.org_id)
-    if member is None:
-        raise NotAllowed("not_in_this_cell")
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise Conflict("meeting_cancelled")
-    if meeting.starts_at <= now:
-        raise Conflict("meeting_started")
-    if reason is not None:
-        reason = clean_line(reason)
-        if not reason:
-            raise InvalidInput("reason_empty")
-        if len(reason) > MAX_REASON:
-            raise InvalidInput("reason_too_long", limit=MAX_REASON)
-    rsvp = session.exec(
-        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member.id)
-    ).first()
-    if rsvp is None:
-        assert member.id is not None
-        rsvp = Rsvp(meeting_id=meeting_id, member_id=member.id, updated_at=now)
-    rsvp.answer = answer
-    rsvp.reason = reason if answer == RsvpAnswer.EXCUSED else None
-    rsvp.updated_at = now
-    session.add(rsvp)
-    session.flush()
-    return meeting, member, rsvp
-
-
-def rsvps(*, session: Session, meeting_id: int) -> dict[int, Rsvp]:
-    """Returns the answers of a meeting by member id."""
-    return {
-        r.member_id: r for r in session.exec(select(Rsvp).where(Rsvp.meeting_id == meeting_id))
-    }
-
-
-def expected_members(*, session: Session, org_id: int) -> list[Member]:
-    """Returns the members expected at meetings (not exempt, not attached elsewhere)."""
-    return [
-        m
-        for m in members.active_members(session=session, org_id=org_id)
-        if m.status in EXPECTED_STATUSES
-    ]
 
 
 _OFFSET_UNITS = {

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from bot.db import rowcount
 from bot.models import FlowState
-from bot.services import meetings, outbox, reminders, updates
+from bot.services import delivery, reminders, rollover, updates
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
 # Sent messages keep their text this long; then only the ledger row (who, when, the id) stays.
@@ -38,7 +38,7 @@ def run_due(
     lease_now: datetime | None = None,
     holder: str | None = None,
     sending: Collection[int] = (),
-    claim_lease: timedelta = outbox.CLAIM_LEASE,
+    claim_lease: timedelta = delivery.CLAIM_LEASE,
 ) -> TickReport:
     """Runs every chore that is due at `now`; running it twice, or in two processes at once,
     changes nothing more.
@@ -48,18 +48,18 @@ def run_due(
     """
     lease_now = lease_now or now
     if holder is not None:
-        outbox.extend_claims(
+        delivery.extend_claims(
             session=session, holder=holder, ids=sending, until=lease_now + claim_lease
         )
     # A claim whose lease ran out belongs to a process that died mid-send: someone must retry.
-    released = outbox.release_stale_claims(session=session, now=lease_now)
+    released = delivery.release_stale_claims(session=session, now=lease_now)
     forgotten = updates.forget_old(session=session, now=now)
     expired = session.execute(
         delete(FlowState).where(col(FlowState.updated_at) < now - FLOW_IDLE_LIMIT)
     )
-    occurrences = meetings.extend_series(session=session, now=now)
+    occurrences = rollover.extend_series(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
-    purged = outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
+    purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,

@@ -26,7 +26,7 @@ from telegram.error import (
 )
 
 from bot.models import OutboxMessage, Reachability
-from bot.services.outbox import Delivery
+from bot.services.delivery import Delivery
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")

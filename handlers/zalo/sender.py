@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.models import OutboxMessage, Reachability
-from bot.services.outbox import Delivery
+from bot.services.delivery import Delivery
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 
 log = logging.getLogger(__name__)

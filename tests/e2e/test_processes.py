@@ -33,7 +33,8 @@ from bot.models import (
     Role,
 )
 from bot.services import invites, leases, meetings, members, orgs, outbox, people
-from chibot.runtime import ProcessSettings, Runtime, schema_is_current
+from chibot.runtime import ProcessSettings, Runtime
+from chibot.schema import SchemaState, schema
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, make_settings
 
@@ -405,10 +406,10 @@ async def test_a_clean_stop_hands_the_lead_over_at_once(deployment: Deployment) 
 def test_schema_is_current_only_at_the_newest_migration(empty_database_url: str) -> None:
     db = Database(empty_database_url)
     try:
-        assert not schema_is_current(db)  # empty
+        assert schema(db).state != SchemaState.CURRENT  # empty
         command.upgrade(alembic_config(db.url), "0004")
-        assert not schema_is_current(db)  # older: `chibot run` refuses on PostgreSQL
+        assert schema(db).state != SchemaState.CURRENT  # older: `chibot run` refuses on PostgreSQL
         db.upgrade()
-        assert schema_is_current(db)
+        assert schema(db).state == SchemaState.CURRENT
     finally:
         db.dispose()

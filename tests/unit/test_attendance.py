@@ -17,7 +17,7 @@ from bot.models import (
     Role,
     RsvpAnswer,
 )
-from bot.services import attendance, audit, meetings, members
+from bot.services import attendance, audit, meetings, members, rsvps
 from bot.services.attendance import Figures
 from bot.services.errors import Conflict, NotAllowed
 from tests import factories
@@ -109,7 +109,7 @@ def test_roll_call_premarks_excused_answers_and_lists_others_apart(
         factories.joined_member(
             session, c, "Đỗ Quang Minh", now, status=MemberStatus.ATTACHED_ELSEWHERE
         )
-        rsvp = partial(meetings.answer_rsvp, session=session, meeting_id=meeting.id, now=now)
+        rsvp = partial(rsvps.answer_rsvp, session=session, meeting_id=meeting.id, now=now)
         rsvp(person=lan, answer=RsvpAnswer.EXCUSED, reason="Đi công tác Hải Phòng")
         rsvp(person=hung, answer=RsvpAnswer.ATTENDING)
     with db.session() as session:

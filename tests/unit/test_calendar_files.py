@@ -20,7 +20,7 @@ from bot.models import (
     Person,
     Recurrence,
 )
-from bot.services import meetings, orgs
+from bot.services import meetings, orgs, rollover
 from tests import factories
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -196,11 +196,11 @@ def test_extend_series_once_the_latest_has_started(db: Database, now: datetime) 
             reminder_offsets=[DAY, 60],
             recurrence=Recurrence.MONTHLY_DAY,
         )
-        assert meetings.extend_series(session=session, now=start - timedelta(minutes=1)) == []
+        assert rollover.extend_series(session=session, now=start - timedelta(minutes=1)) == []
     with db.session() as session:
-        [made] = meetings.extend_series(session=session, now=start)
-        assert meetings.extend_series(session=session, now=start) == []
-        assert meetings.extend_series(session=session, now=start + timedelta(days=3)) == []
+        [made] = rollover.extend_series(session=session, now=start)
+        assert rollover.extend_series(session=session, now=start) == []
+        assert rollover.extend_series(session=session, now=start + timedelta(days=3)) == []
         assert (made.series_id, made.starts_at) == (first.series_id, at(2027, 1, 31, 19, 0))
         assert (made.topic, made.place, made.reminder_offsets) == (
             "Tổng kết năm",
@@ -218,7 +218,7 @@ def test_extend_series_once_the_latest_has_started(db: Database, now: datetime) 
             (DAY, made.starts_at - timedelta(days=1)),
         ]
     with db.session() as session:
-        [feb] = meetings.extend_series(session=session, now=made.starts_at)
+        [feb] = rollover.extend_series(session=session, now=made.starts_at)
         assert feb.starts_at == at(2027, 2, 28, 19, 0)
         assert len(session.exec(select(Meeting)).all()) == 3
 
@@ -261,7 +261,7 @@ def test_monthly_meeting_keeps_local_time_across_dst(db: Database) -> None:
     starts = [first.starts_at]
     for _ in range(6):
         with db.session() as session:
-            [made] = meetings.extend_series(session=session, now=starts[-1])
+            [made] = rollover.extend_series(session=session, now=starts[-1])
         starts.append(made.starts_at)
     assert [s.astimezone(BERLIN).strftime("%d/%m@%H:%M") for s in starts] == words(
         "20/10@19:30 20/11@19:30 20/12@19:30 20/01@19:30 20/02@19:30 20/03@19:30 20/04@19:30"
@@ -284,6 +284,6 @@ def test_moving_an_occurrence_earlier_does_not_double_the_month(
         )
         moved = move(session, first, c.secretary, now, starts_at=at(2026, 12, 8, 19, 30))
     with db.session() as session:
-        [made] = meetings.extend_series(session=session, now=moved.starts_at)
+        [made] = rollover.extend_series(session=session, now=moved.starts_at)
     # The series is "monthly on the 10th": December already has its meeting (moved to the 8th).
     assert made.starts_at == at(2027, 1, 10, 19, 30)

@@ -24,7 +24,7 @@ from sqlmodel import select
 from bot.db import Database, alembic_config, make_engine
 from bot.models import Member, MemberStatus, Organisation, Role, SetupCode
 from bot.services.tokens import token_hash
-from chibot import cli, ops
+from chibot import cli, schema
 from chibot.cli import main
 
 
@@ -200,7 +200,9 @@ def _holding_the_migration_lock(backend: str, url: str) -> Iterator[None]:
     if backend == "postgres":
         engine = make_engine(url)
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ops.MIGRATION_LOCK_KEY})
+            connection.execute(
+                text("SELECT pg_advisory_lock(:k)"), {"k": schema.MIGRATION_LOCK_KEY}
+            )
             yield
         engine.dispose()  # closing the connection releases the lock
         return
@@ -275,25 +277,25 @@ def test_run_refuses_an_old_postgresql_schema_without_upgrade(
     # No server needed: the revision check is replaced, and nothing else connects.
     monkeypatch.setenv("CHIBOT_DATABASE_URL", "postgresql+psycopg://chibot@127.0.0.1:1/chibot")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
-    state = {"schema": ops.Schema(ops.SchemaState.OLDER, ("0003",), (HEAD,))}
+    state = {"schema": schema.Schema(schema.SchemaState.OLDER, ("0003",), (HEAD,))}
     upgrades: list[str] = []
     started: list[str] = []
-    monkeypatch.setattr(ops, "schema", lambda db: state["schema"])
+    monkeypatch.setattr(schema, "schema", lambda db: state["schema"])
     monkeypatch.setattr(
-        ops, "upgrade", lambda db: upgrades.append(db.url) or ops.Upgrade(("0003",), (HEAD,))
+        schema, "upgrade", lambda db: upgrades.append(db.url) or schema.Upgrade(("0003",), (HEAD,))
     )
     monkeypatch.setattr(cli, "_run", lambda settings, db: started.append(db.url) or 0)
 
     assert run("run") == (2, OLD_SCHEMA_MESSAGE + "\n")
     assert (upgrades, started) == ([], [])
 
-    state["schema"] = ops.Schema(ops.SchemaState.UNKNOWN, ("9999",), (HEAD,))
+    state["schema"] = schema.Schema(schema.SchemaState.UNKNOWN, ("9999",), (HEAD,))
     code, text_out = run("run")
     assert code == 2
     assert text_out.startswith("The database schema (9999) is newer than this version")
     assert started == []
 
-    state["schema"] = ops.Schema(ops.SchemaState.CURRENT, (HEAD,), (HEAD,))
+    state["schema"] = schema.Schema(schema.SchemaState.CURRENT, (HEAD,), (HEAD,))
     assert run("run") == (0, "")
     assert (upgrades, len(started)) == ([], 1)
 

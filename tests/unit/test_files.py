@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.models import FileCopy, OutboxMessage, StoredFile
-from bot.services import files, outbox
+from bot.services import delivery, files, outbox
 from bot.ui import FileOut
 
 ICS = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
@@ -39,22 +39,22 @@ def test_the_sender_gets_bytes_until_the_channel_has_an_id(db: Database, now: da
     _queue(db, now, "a", "1")
     with db.session() as session:
         row = session.exec(select(OutboxMessage)).one()
-        first = outbox.with_attachment(session=session, row=row)
+        first = delivery.with_attachment(session=session, row=row)
         assert first.payload["content"] == ICS
         assert "file_id" not in first.payload
-        outbox.claim(session=session, ids=[row.id or 0], now=now)
+        delivery.claim(session=session, ids=[row.id or 0], now=now)
     with db.session() as session:
-        outbox.record_delivery(
+        delivery.record_delivery(
             session=session,
             row_id=row.id or 0,
-            delivery=outbox.Delivery(kind="sent", provider_message_id="9", file_id="TG-FILE-1"),
+            delivery=delivery.Delivery(kind="sent", provider_message_id="9", file_id="TG-FILE-1"),
             now=now,
             retry_base=timedelta(seconds=1),
             max_attempts=3,
         )
     with db.session() as session:
         assert session.exec(select(FileCopy.provider_file_id)).all() == ["TG-FILE-1"]
-        again = outbox.with_attachment(session=session, row=row)
+        again = delivery.with_attachment(session=session, row=row)
         other = files.for_sending(
             session=session, file_id=row.payload["stored_file_id"], channel="zalo"
         )

@@ -43,7 +43,7 @@ from bot.models import (
     Rsvp,
     RsvpAnswer,
 )
-from bot.services import invites, meetings, members
+from bot.services import invites, meetings, members, rsvps
 from tests import factories
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -131,7 +131,7 @@ def rsvp_world(session: Session, now: datetime) -> World:
     world = meeting_world(session, now)
     person = session.get(Person, member(session, world.ids["lan"]).person_id)
     assert person is not None
-    meetings.answer_rsvp(
+    rsvps.answer_rsvp(
         session=session,
         meeting_id=world.ids["meeting"],
         person=person,

@@ -15,7 +15,7 @@ from bot.models import (
     Role,
     RsvpAnswer,
 )
-from bot.services import audit, meetings, reminders
+from bot.services import audit, meetings, reminders, rsvps
 from bot.services.errors import Conflict, InvalidInput, NotAllowed
 from tests import factories
 
@@ -210,7 +210,7 @@ def test_answer_rsvp_until_start_for_cell_members_only(db: Database, now: dateti
 
     def answer(p: Person, a: RsvpAnswer, t: datetime, reason: str | None = None):
         with db.session() as session:
-            return meetings.answer_rsvp(
+            return rsvps.answer_rsvp(
                 session=session, meeting_id=meeting.id, person=p, answer=a, now=t, reason=reason
             )
 
@@ -230,7 +230,7 @@ def test_answer_rsvp_until_start_for_cell_members_only(db: Database, now: dateti
         answer(lan, RsvpAnswer.EXCUSED, start, reason="Ốm")
     assert info.value.code == "meeting_started"
     with db.session() as session:
-        answers = meetings.rsvps(session=session, meeting_id=meeting.id)
+        answers = rsvps.by_member(session=session, meeting_id=meeting.id)
     assert [(a.member_id, a.answer) for a in answers.values()] == [
         (lan_member.id, RsvpAnswer.ATTENDING)
     ]

@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.models import OutboxMessage, Priority
-from bot.services import outbox
-from bot.services.outbox import Delivery
+from bot.services import delivery, outbox
+from bot.services.delivery import Delivery
 from chibot.metrics import Metrics, serve_metrics
 
 TOKEN = "987654321:AAHsecret-bot-token-never-shown"
@@ -62,8 +62,8 @@ def fill_outbox(db: Database, now: datetime) -> None:
     sending = add("reminder:1", now - timedelta(hours=2), Priority.NORMAL)
     sent = add("reminder:2", now - timedelta(hours=3), Priority.NORMAL)
     with db.session() as session:
-        assert outbox.claim(session=session, ids=[sending, sent], now=now) == [sending, sent]
-        outbox.record_delivery(
+        assert delivery.claim(session=session, ids=[sending, sent], now=now) == [sending, sent]
+        delivery.record_delivery(
             session=session,
             row_id=sent,
             delivery=Delivery(kind="sent", provider_message_id="77", error=f"ok {TOKEN}"),

@@ -8,9 +8,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.db import Database
 from bot.models import Member, MemberStatus, OutboxMessage, OutboxStatus, Role, SetupCode
-from bot.services import audit, members, orgs, outbox
+from bot.services import audit, delivery, members, orgs, outbox
+from bot.services.delivery import Delivery
 from bot.services.errors import Conflict, DomainError, InvalidInput, NotFound
-from bot.services.outbox import Delivery
 from bot.services.tokens import token_hash
 from tests import factories
 
@@ -219,8 +219,8 @@ def test_follow_migration_moves_group_and_pending_rows(db: Database, now: dateti
             session=session, dedupe_key="x", chat_id="42", text="x", now=now, is_group=False
         )
         sent = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "sent")).one()
-        outbox.claim(session=session, ids=[sent.id], now=now)
-        outbox.record_delivery(
+        delivery.claim(session=session, ids=[sent.id], now=now)
+        delivery.record_delivery(
             session=session,
             row_id=sent.id,
             delivery=Delivery("sent", provider_message_id="9"),

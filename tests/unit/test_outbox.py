@@ -7,8 +7,8 @@ from sqlmodel import Session, col, select
 from bot.channels import TELEGRAM
 from bot.db import Database
 from bot.models import Account, OutboxMessage, OutboxStatus, PendingChoice, Priority, Reachability
-from bot.services import outbox, quota
-from bot.services.outbox import Delivery
+from bot.services import delivery, outbox, quota
+from bot.services.delivery import Delivery
 from bot.ui import Button, FileOut
 from tests import factories
 from tests.statements import count_statements
@@ -26,11 +26,11 @@ def row(session: Session, key: str) -> OutboxMessage:
     return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
 
 
-def deliver(session: Session, row_id: int, delivery: Delivery, now: datetime, max_attempts=3):
-    return outbox.record_delivery(
+def deliver(session: Session, row_id: int, outcome: Delivery, now: datetime, max_attempts=3):
+    return delivery.record_delivery(
         session=session,
         row_id=row_id,
-        delivery=delivery,
+        delivery=outcome,
         now=now,
         retry_base=BASE,
         max_attempts=max_attempts,
@@ -120,17 +120,17 @@ def test_due_candidates_priority_exclusion_and_due_time(db: Database, now: datet
         enqueue(session, "excluded", now, chat="4", priority=Priority.INTERACTIVE)
         enqueue(session, "reply", now, chat="5", priority=Priority.INTERACTIVE)
     with db.session() as session:
-        due = outbox.due_candidates(session=session, now=now, exclude_chats={"4"}, limit=10)
+        due = delivery.due_candidates(session=session, now=now, exclude_chats={"4"}, limit=10)
         assert [r.dedupe_key for r in due] == ["reply", "normal", "bulk"]
         assert [
             r.dedupe_key
-            for r in outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=2)
+            for r in delivery.due_candidates(session=session, now=now, exclude_chats=(), limit=2)
         ] == ["excluded", "reply"]
-        later = outbox.due_candidates(
+        later = delivery.due_candidates(
             session=session, now=now + timedelta(minutes=5), exclude_chats=(), limit=10
         )
         assert "later" in [r.dedupe_key for r in later]
-        assert outbox.next_due_at(session=session) == now
+        assert delivery.next_due_at(session=session) == now
 
 
 def test_claim_is_exclusive(db: Database, now: datetime) -> None:
@@ -139,13 +139,13 @@ def test_claim_is_exclusive(db: Database, now: datetime) -> None:
         enqueue(session, "b", now)
         ids = [
             r.id
-            for r in outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=10)
+            for r in delivery.due_candidates(session=session, now=now, exclude_chats=(), limit=10)
         ]
     with db.session() as session:
-        assert outbox.claim(session=session, ids=ids, now=now) == ids
+        assert delivery.claim(session=session, ids=ids, now=now) == ids
     with db.session() as session:
-        assert outbox.claim(session=session, ids=ids, now=now) == []
-        assert outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=10) == []
+        assert delivery.claim(session=session, ids=ids, now=now) == []
+        assert delivery.due_candidates(session=session, now=now, exclude_chats=(), limit=10) == []
         assert {(r.status, r.attempts) for r in session.exec(select(OutboxMessage))} == {
             (OutboxStatus.SENDING, 1)
         }
@@ -168,7 +168,7 @@ def test_sent_stores_provider_id_and_marks_reachable(db: Database, now: datetime
             is_group=True,
         )
         ids = [row(session, "dm").id, row(session, "grp").id]
-        outbox.claim(session=session, ids=ids, now=now)
+        delivery.claim(session=session, ids=ids, now=now)
     with db.session() as session:
         for row_id, provider in zip(ids, ("77", "78"), strict=True):
             deliver(session, row_id, Delivery("sent", provider_message_id=provider), now)
@@ -186,7 +186,7 @@ def test_unreachable_blocks_row_and_account(db: Database, now: datetime, reach) 
         person, account = factories.person_and_account(session, "Lan", now)
         enqueue(session, "dm", now, chat=account.external_id, person_id=person.id)
         row_id = row(session, "dm").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
     with db.session() as session:
         deliver(
             session, row_id, Delivery("unreachable", error="Forbidden", reachability=reach), now
@@ -196,7 +196,7 @@ def test_unreachable_blocks_row_and_account(db: Database, now: datetime, reach) 
         assert row(session, "dm").last_error == "Forbidden"
         assert session.get(Account, account.id).reachability == reach
         assert (
-            outbox.due_candidates(
+            delivery.due_candidates(
                 session=session, now=now + timedelta(days=1), exclude_chats=(), limit=10
             )
             == []
@@ -216,7 +216,7 @@ def test_reachability_is_recorded_on_the_account_the_row_went_to(
         session.flush()
         enqueue(session, "dm", now, chat=zalo.external_id, person_id=person.id, channel="zalo")
         row_id = row(session, "dm").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
     with db.session() as session:
         deliver(
             session,
@@ -235,7 +235,7 @@ def test_quota_refusal_is_recorded_and_not_retried(db: Database, now: datetime) 
         person, account = factories.person_and_account(session, "Lan", now, channel="zalo")
         enqueue(session, "q", now, chat=account.external_id, person_id=person.id, channel="zalo")
         row_id = row(session, "q").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
         updated = deliver(session, row_id, Delivery("quota", error="monthly quota"), now)
         assert updated.status == OutboxStatus.QUOTA
     with db.session() as session:
@@ -243,7 +243,7 @@ def test_quota_refusal_is_recorded_and_not_retried(db: Database, now: datetime) 
         assert row(session, "q").last_error == "monthly quota"
         assert session.get(Account, account.id).reachability == Reachability.OK
         later = now + timedelta(days=1)
-        assert outbox.due_candidates(session=session, now=later, exclude_chats=(), limit=5) == []
+        assert delivery.due_candidates(session=session, now=later, exclude_chats=(), limit=5) == []
         assert outbox.status_counts(session=session, key_prefix="q") == {OutboxStatus.QUOTA: 1}
 
 
@@ -255,17 +255,19 @@ def test_retry_backs_off_exponentially_then_fails(db: Database, now: datetime) -
     waits = []
     for _ in range(3):
         with db.session() as session:
-            assert outbox.claim(session=session, ids=[row_id], now=at) == [row_id]
+            assert delivery.claim(session=session, ids=[row_id], now=at) == [row_id]
             updated = deliver(
                 session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4
             )
             assert updated.status == OutboxStatus.PENDING
             waits.append(updated.next_attempt_at - at)
-            assert outbox.due_candidates(session=session, now=at, exclude_chats=(), limit=5) == []
+            assert (
+                delivery.due_candidates(session=session, now=at, exclude_chats=(), limit=5) == []
+            )
             at = updated.next_attempt_at
     assert waits == [BASE, 2 * BASE, 4 * BASE]
     with db.session() as session:
-        assert outbox.claim(session=session, ids=[row_id], now=at) == [row_id]
+        assert delivery.claim(session=session, ids=[row_id], now=at) == [row_id]
         final = deliver(session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4)
     assert (final.status, final.attempts) == (OutboxStatus.FAILED, 4)
 
@@ -274,7 +276,7 @@ def test_retry_honours_retry_after(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "m", now)
         row_id = row(session, "m").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
         updated = deliver(session, row_id, Delivery("retry", retry_after=17), now)
     assert updated.next_attempt_at == now + timedelta(seconds=17)
 
@@ -283,7 +285,7 @@ def test_long_retry_after_is_not_cut_short(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "m", now)
         row_id = row(session, "m").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
         updated = deliver(session, row_id, Delivery("retry", retry_after=3600), now)
     assert updated.next_attempt_at >= now + timedelta(seconds=3600)
 
@@ -292,7 +294,7 @@ def test_failed_delivery_is_final(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "m", now)
         row_id = row(session, "m").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
         assert deliver(session, row_id, Delivery("failed", error="bad"), now).status == (
             OutboxStatus.FAILED
         )
@@ -305,7 +307,7 @@ def test_migrated_delivery_moves_row_to_new_chat(db: Database, now: datetime) ->
         old = cell.org.group_chat_id
         enqueue(session, "m", now, chat=old, is_group=True)
         row_id = row(session, "m").id
-        outbox.claim(session=session, ids=[row_id], now=now)
+        delivery.claim(session=session, ids=[row_id], now=now)
         deliver(session, row_id, Delivery("migrated", new_chat_id="-100321"), now)
     with db.session() as session:
         moved = row(session, "m")
@@ -319,7 +321,7 @@ def test_claim_records_its_holder_and_lease(db: Database, now: datetime) -> None
         enqueue(session, "b", now, chat="1002")
         ids = [row(session, "a").id, row(session, "b").id]
         assert (
-            outbox.claim(
+            delivery.claim(
                 session=session,
                 ids=ids,
                 now=now,
@@ -342,25 +344,25 @@ def test_release_requeues_only_expired_claims(db: Database, now: datetime) -> No
             enqueue(session, key, now, chat=key)
         # A process that died 20 s ago; one that renewed its claim a moment ago; a claim made
         # before claims had holders.
-        outbox.claim(
+        delivery.claim(
             session=session,
             ids=[row(session, "dead").id],
             now=now - timedelta(seconds=20),
             holder="dead",
             lease_until=now - timedelta(seconds=20) + lease,
         )
-        outbox.claim(
+        delivery.claim(
             session=session,
             ids=[row(session, "alive").id],
             now=now - timedelta(seconds=1),
             holder="alive",
             lease_until=now - timedelta(seconds=1) + lease,
         )
-        outbox.claim(
+        delivery.claim(
             session=session, ids=[row(session, "unowned").id], now=now - timedelta(minutes=6)
         )
     with db.session() as session:
-        assert outbox.release_stale_claims(session=session, now=now) == 2
+        assert delivery.release_stale_claims(session=session, now=now) == 2
     with db.session() as session:
         assert {k: row(session, k).status for k in ("dead", "alive", "unowned")} == {
             "dead": OutboxStatus.PENDING,
@@ -369,16 +371,16 @@ def test_release_requeues_only_expired_claims(db: Database, now: datetime) -> No
         }
         dead = row(session, "dead")
         assert (dead.claimed_by, dead.lease_until, dead.attempts) == (None, None, 1)
-        due = outbox.due_candidates(session=session, now=now, exclude_chats=(), limit=5)
+        due = delivery.due_candidates(session=session, now=now, exclude_chats=(), limit=5)
         assert sorted(r.dedupe_key for r in due) == ["dead", "unowned"]
     with db.session() as session:
         # A live claim stays however often anyone asks, until its lease runs out.
-        assert outbox.release_stale_claims(session=session, now=now) == 0
+        assert delivery.release_stale_claims(session=session, now=now) == 0
         until = now - timedelta(seconds=1) + lease
-        assert outbox.release_stale_claims(session=session, now=until) == 0
+        assert delivery.release_stale_claims(session=session, now=until) == 0
         later = until + timedelta(milliseconds=1)
-        assert outbox.release_stale_claims(session=session, now=later, channel="zalo") == 0
-        assert outbox.release_stale_claims(session=session, now=later) == 1
+        assert delivery.release_stale_claims(session=session, now=later, channel="zalo") == 0
+        assert delivery.release_stale_claims(session=session, now=later) == 1
 
 
 def test_a_holder_renews_the_claims_it_is_sending(db: Database, now: datetime) -> None:
@@ -387,14 +389,14 @@ def test_a_holder_renews_the_claims_it_is_sending(db: Database, now: datetime) -
         for key in ("p1-a", "p1-b", "p1-cut", "p2"):
             enqueue(session, key, now, chat=key)
         ids = {key: row(session, key).id for key in ("p1-a", "p1-b", "p1-cut", "p2")}
-        outbox.claim(
+        delivery.claim(
             session=session,
             ids=[ids["p1-a"], ids["p1-b"], ids["p1-cut"]],
             now=now,
             holder="p1",
             lease_until=now + lease,
         )
-        outbox.claim(
+        delivery.claim(
             session=session, ids=[ids["p2"]], now=now, holder="p2", lease_until=now + lease
         )
     renewed_until = now + timedelta(seconds=40)
@@ -402,7 +404,7 @@ def test_a_holder_renews_the_claims_it_is_sending(db: Database, now: datetime) -
         # p1 still sends a and b; its claim on "cut" was cut short (it stopped meanwhile), and
         # p2's row is not p1's to renew.
         assert (
-            outbox.extend_claims(
+            delivery.extend_claims(
                 session=session,
                 holder="p1",
                 ids=[ids["p1-a"], ids["p1-b"], ids["p2"]],
@@ -410,9 +412,9 @@ def test_a_holder_renews_the_claims_it_is_sending(db: Database, now: datetime) -
             )
             == 2
         )
-        assert outbox.extend_claims(session=session, holder="p1", ids=[], until=now) == 0
+        assert delivery.extend_claims(session=session, holder="p1", ids=[], until=now) == 0
     with db.session() as session:
-        assert outbox.release_stale_claims(session=session, now=now + timedelta(seconds=30)) == 2
+        assert delivery.release_stale_claims(session=session, now=now + timedelta(seconds=30)) == 2
         assert {k: row(session, k).status for k in ids} == {
             "p1-a": OutboxStatus.SENDING,
             "p1-b": OutboxStatus.SENDING,
@@ -426,13 +428,15 @@ def test_a_row_claimed_again_by_another_process_is_left_to_it(db: Database, now:
     with db.session() as session:
         enqueue(session, "m", now)
         row_id = row(session, "m").id
-        outbox.claim(session=session, ids=[row_id], now=now, holder="slow")
+        delivery.claim(session=session, ids=[row_id], now=now, holder="slow")
     with db.session() as session:
         # "slow" stalled past its lease; the row went back and "fast" claimed it.
-        outbox.release_stale_claims(session=session, now=now + timedelta(minutes=10))
-        outbox.claim(session=session, ids=[row_id], now=now + timedelta(minutes=10), holder="fast")
+        delivery.release_stale_claims(session=session, now=now + timedelta(minutes=10))
+        delivery.claim(
+            session=session, ids=[row_id], now=now + timedelta(minutes=10), holder="fast"
+        )
     with db.session() as session:
-        outbox.record_delivery(
+        delivery.record_delivery(
             session=session,
             row_id=row_id,
             delivery=Delivery("retry", error="timeout"),
@@ -446,7 +450,7 @@ def test_a_row_claimed_again_by_another_process_is_left_to_it(db: Database, now:
             OutboxStatus.SENDING,
             "fast",
         )
-        outbox.record_delivery(
+        delivery.record_delivery(
             session=session,
             row_id=row_id,
             delivery=Delivery("sent", provider_message_id="9"),
@@ -468,7 +472,7 @@ def claim_due(session: Session, now: datetime, **kwargs) -> list[str]:
     kwargs.setdefault("holder", "p1")
     kwargs.setdefault("lease_until", now + timedelta(seconds=15))
     kwargs.setdefault("limit", 30)
-    return [r.dedupe_key for r in outbox.claim_due(session=session, now=now, **kwargs)]
+    return [r.dedupe_key for r in delivery.claim_due(session=session, now=now, **kwargs)]
 
 
 def test_claim_due_takes_one_row_per_chat_interactive_first(db: Database, now: datetime) -> None:
@@ -570,7 +574,7 @@ def test_two_claimers_never_get_the_same_row(db: Database, now: datetime) -> Non
             start.wait()
             while True:
                 with db.session() as session:
-                    batch = outbox.claim_due(
+                    batch = delivery.claim_due(
                         session=session,
                         now=now,
                         holder=holder,
@@ -579,7 +583,7 @@ def test_two_claimers_never_get_the_same_row(db: Database, now: datetime) -> Non
                     )
                     # Sent at once: the chat may receive its next row.
                     for r in batch:
-                        outbox.record_delivery(
+                        delivery.record_delivery(
                             session=session,
                             row_id=r.id,
                             delivery=Delivery("sent"),
@@ -618,17 +622,18 @@ def test_sent_payloads_are_purged_after_the_retention(db: Database, now: datetim
         for key in ("old", "recent", "failed", "pending"):
             enqueue(session, key, now - timedelta(days=100), chat=key)
         for key, age in ages.items():
-            outbox.claim(session=session, ids=[row(session, key).id], now=now - age)
+            delivery.claim(session=session, ids=[row(session, key).id], now=now - age)
             deliver(
                 session, row(session, key).id, Delivery("sent", provider_message_id=key), now - age
             )
-        outbox.claim(session=session, ids=[row(session, "failed").id], now=now - ages["old"])
+        delivery.claim(session=session, ids=[row(session, "failed").id], now=now - ages["old"])
         deliver(
             session, row(session, "failed").id, Delivery("failed", error="bad"), now - ages["old"]
         )
     with db.session() as session:
         assert (
-            outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now) == 1
+            delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
+            == 1
         )
     with db.session() as session:
         old = row(session, "old")
@@ -644,11 +649,12 @@ def test_sent_payloads_are_purged_after_the_retention(db: Database, now: datetim
         assert row(session, "failed").payload["text"] == "tin nhắn failed"
         assert row(session, "pending").payload["text"] == "tin nhắn pending"
         assert (
-            outbox.purge_sent_payloads(session=session, sent_before=now - retention, now=now) == 0
+            delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
+            == 0
         )
         later = now + timedelta(days=2)
         assert (
-            outbox.purge_sent_payloads(
+            delivery.purge_sent_payloads(
                 session=session, sent_before=later - retention, now=later, batch=5
             )
             == 1
@@ -660,12 +666,12 @@ def test_a_large_purge_goes_in_batches(db: Database, now: datetime) -> None:
     with db.session() as session:
         for n in range(7):
             enqueue(session, f"m{n}", now, chat=str(n))
-            outbox.claim(session=session, ids=[row(session, f"m{n}").id], now=now)
+            delivery.claim(session=session, ids=[row(session, f"m{n}").id], now=now)
             deliver(session, row(session, f"m{n}").id, Delivery("sent"), now)
     later = now + timedelta(days=1)
     with db.session() as session:
         purged = [
-            outbox.purge_sent_payloads(session=session, sent_before=later, now=later, batch=3)
+            delivery.purge_sent_payloads(session=session, sent_before=later, now=later, batch=3)
             for _ in range(4)
         ]
     assert purged == [3, 3, 1, 0]
@@ -677,7 +683,7 @@ def test_status_counts_by_key_prefix(db: Database, now: datetime) -> None:
             enqueue(session, f"ann:7:{n}", now, chat=str(n))
         enqueue(session, "ann:8:0", now)
         first = row(session, "ann:7:0").id
-        outbox.claim(session=session, ids=[first], now=now)
+        delivery.claim(session=session, ids=[first], now=now)
         deliver(session, first, Delivery("sent", provider_message_id="1"), now)
     with db.session() as session:
         counts = outbox.status_counts(session=session, key_prefix="ann:7:")

@@ -19,7 +19,7 @@ from bot.models import (
     Role,
     RsvpAnswer,
 )
-from bot.services import meetings, members, people, reminders
+from bot.services import meetings, members, people, reminders, rsvps
 from bot.services.reminders import ReminderReport
 from tests import factories
 
@@ -123,7 +123,7 @@ def test_reminders_go_to_expected_members_and_the_group_only_last(
 def test_members_who_answered_excused_get_no_reminder(db: Database, now: datetime) -> None:
     with db.session() as session:
         s = setup(session, now, [120])
-        meetings.answer_rsvp(
+        rsvps.answer_rsvp(
             session=session,
             meeting_id=s.meeting.id,
             person=s.lan,

@@ -20,8 +20,8 @@ from bot.models import (
     Person,
     Recurrence,
 )
-from bot.services import meetings, outbox, people, schedule, updates
-from bot.services.outbox import Delivery
+from bot.services import delivery, meetings, outbox, people, rollover, schedule, updates
+from bot.services.delivery import Delivery
 from bot.ui import Screen
 from tests import factories
 
@@ -113,7 +113,7 @@ def test_run_due_does_each_chore_once(db: Database, now: datetime) -> None:
         }
         for key, age in claims.items():
             row = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
-            outbox.claim(session=session, ids=[row.id], now=now - age)
+            delivery.claim(session=session, ids=[row.id], now=now - age)
         mark(session, 1, now - timedelta(days=8))
         mark(session, 2, now - timedelta(days=6, hours=23))
         open_flow(session, "31", now - timedelta(days=31))
@@ -159,7 +159,7 @@ def test_later_tick_releases_what_became_stale(db: Database, now: datetime) -> N
             session=session, dedupe_key="m", chat_id="1", text="x", now=now, is_group=False
         )
         row = session.exec(select(OutboxMessage)).one()
-        outbox.claim(session=session, ids=[row.id], now=now)
+        delivery.claim(session=session, ids=[row.id], now=now)
     with db.session() as session:
         assert (
             schedule.run_due(session=session, now=now + timedelta(minutes=1)).released_claims == 0
@@ -186,8 +186,8 @@ def test_run_due_purges_old_payloads_and_renews_the_callers_claims_first(
                 is_group=False,
             )
         ids = {r.dedupe_key: r.id for r in session.exec(select(OutboxMessage))}
-        outbox.claim(session=session, ids=[ids["old"]], now=now - timedelta(days=100))
-        outbox.record_delivery(
+        delivery.claim(session=session, ids=[ids["old"]], now=now - timedelta(days=100))
+        delivery.record_delivery(
             session=session,
             row_id=ids["old"],
             delivery=Delivery("sent", provider_message_id="1"),
@@ -198,8 +198,8 @@ def test_run_due_purges_old_payloads_and_renews_the_callers_claims_first(
         # Both claims look expired at `now` (the clock jumped since the last heartbeat), but
         # the caller is still sending "mine".
         claimed_at = now - timedelta(minutes=10)
-        outbox.claim(session=session, ids=[ids["mine"]], now=claimed_at, holder="me")
-        outbox.claim(session=session, ids=[ids["dead"]], now=claimed_at, holder="dead")
+        delivery.claim(session=session, ids=[ids["mine"]], now=claimed_at, holder="me")
+        delivery.claim(session=session, ids=[ids["dead"]], now=claimed_at, holder="dead")
 
     with db.session() as session:
         report = schedule.run_due(
@@ -273,7 +273,7 @@ def test_extend_series_in_two_sessions_at_once_creates_one_meeting(
 
     def first() -> int:
         with db.session() as session:
-            made = meetings.extend_series(session=session, now=start)
+            made = rollover.extend_series(session=session, now=start)
             first_has_inserted.set()
             # The other process extends the series while this transaction is still open: on
             # PostgreSQL its insert waits for this one, then does nothing.
@@ -283,7 +283,7 @@ def test_extend_series_in_two_sessions_at_once_creates_one_meeting(
     def second() -> int:
         first_has_inserted.wait(10)
         with db.session() as session:
-            return len(meetings.extend_series(session=session, now=start))
+            return len(rollover.extend_series(session=session, now=start))
 
     assert sorted(_in_threads(first, second)) == [0, 1]  # type: ignore[type-var]
     with db.session() as session:
@@ -300,7 +300,7 @@ def test_extend_series_in_two_sessions_at_once_creates_one_meeting(
 def test_an_occurrence_that_exists_is_not_added_again(db: Database, now: datetime) -> None:
     series_id, start = _monthly_series(db, now)
     with db.session() as session:
-        [made] = meetings.extend_series(session=session, now=start)
+        [made] = rollover.extend_series(session=session, now=start)
         twin = Meeting(
             org_id=made.org_id,
             series_id=series_id,
@@ -310,9 +310,9 @@ def test_an_occurrence_that_exists_is_not_added_again(db: Database, now: datetim
             updated_at=now,
         )
         # What a second process's insert finds once the first committed: nothing to do.
-        assert meetings.add_occurrence(session=session, meeting=twin) is None
+        assert rollover.add_occurrence(session=session, meeting=twin) is None
         twin.starts_at = made.starts_at + timedelta(days=31)
-        added = meetings.add_occurrence(session=session, meeting=twin)
+        added = rollover.add_occurrence(session=session, meeting=twin)
         assert added is not None
         assert (added.topic, added.series_id) == ("Bản sao", series_id)
 
