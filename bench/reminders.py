@@ -6,8 +6,11 @@ same start. At the moment the 3-day reminders fall due, one `reminders.send_due`
 transaction, committed) finds the 500 due reminders and enqueues a private row per member.
 Prints its time as a ratio of the floor: the same rows (rebuilt with outbox.message_rows)
 inserted with ONE executemany INSERT into a copy of the world taken just before the tick (a copy,
-not an empty database, because outbox rows reference their people and cells). Also counts the
-SQL statements of a tick at 5 and at 40 members per cell: the count must not grow with members.
+not an empty database, because outbox rows reference their people and cells); the target is at
+most 3: finding the recipients (one light query, no ORM objects) and rendering (once per
+language and meeting, shaped once per language and channel) cost less than writing the rows
+twice. Also counts the SQL statements of a tick at 5 and at 40 members per cell: the count must
+not grow with members.
 
 Run: .venv/bin/python bench/reminders.py [--cells N] [--members N]
 """
@@ -41,6 +44,7 @@ OFFSETS = [3 * 24 * 60, 24 * 60, 120]
 BUILT_AT = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
 STARTS_AT = datetime(2025, 3, 20, 12, 30, tzinfo=UTC)  # 19:30 in Hà Nội
 TICK_AT = STARTS_AT - timedelta(minutes=OFFSETS[0]) + timedelta(seconds=30)
+TARGET = 3  # the tick's time as a multiple of its bulk-INSERT floor, at most
 
 
 def _person(session: Session, external: int, name: str) -> Person:
@@ -227,12 +231,12 @@ def main() -> None:
         print(f"bulk-insert floor:               {floor_s:.3f} s   (one executemany INSERT)")
         print(
             f"ratio tick/floor:                {tick_s / floor_s:.2f}   (lower is better; 1.0 ="
-            " the tick costs no more than writing its rows; target <= 20)"
+            f" the tick costs no more than writing its rows; target <= {TARGET})"
         )
     print(f"statements per tick, 5/cell:     {few}   (50 cells)")
     print(f"statements per tick, 40/cell:    {many}   (50 cells)")
     print(f"statements grow with members:    {'yes' if grows else 'no'}   (target no)")
-    if grows or failure or report.rows != expected or tick_s > 20 * floor_s:
+    if grows or failure or report.rows != expected or tick_s > TARGET * floor_s:
         for label, stmts in (("world", seen), ("5/cell", few_seen), ("40/cell", many_seen)):
             print(f"most frequent statements ({label}):")
             for text, count in top_statements(stmts):

@@ -141,11 +141,6 @@ def rsvp_label(t: Translator, answer: RsvpAnswer | None) -> str:
     return t.gettext("you have not answered yet")
 
 
-def names_of(roster: list[Member]) -> dict[int, str]:
-    """Maps member ids to full names."""
-    return {m.id: m.full_name for m in roster if m.id is not None}
-
-
 def answers_text(
     t: Translator, meeting: Meeting, expected: list[Member], answers: dict[int, Rsvp]
 ) -> str:

@@ -117,3 +117,36 @@ def joined_member(
     p = person(session, name, now, channel=channel)
     joined, _ = invites.accept_personal_invite(session=session, token=token, person=p, now=now)
     return joined, p
+
+
+def joined_members(
+    session: Session,
+    c: Cell,
+    names: list[str],
+    now: datetime,
+    *,
+    status: MemberStatus = MemberStatus.FULL,
+    channel: str = "telegram",
+) -> list[tuple[Member, Person, Account]]:
+    """Adds many roster entries at once and joins each through its personal invite (the real
+    join path, in the caller's one transaction); returns them in the order of `names`."""
+    assert c.org.id is not None
+    added = members.add_members(
+        session=session,
+        org_id=c.org.id,
+        names=names,
+        role=Role.MEMBER,
+        status=status,
+        actor=c.secretary,
+        now=now,
+    )
+    out = []
+    for member in added:
+        assert member.id is not None
+        token = invites.create_personal_invite(
+            session=session, org_id=c.org.id, member_id=member.id, actor=c.secretary, now=now
+        )
+        p, account = person_and_account(session, member.full_name, now, channel=channel)
+        joined, _ = invites.accept_personal_invite(session=session, token=token, person=p, now=now)
+        out.append((joined, p, account))
+    return out

@@ -7,12 +7,11 @@ from bot.actions.forms import open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, one_of
 from bot.actions.roster import private_only
 from bot.calendar_files import meeting_ics
-from bot.models import COMMITTEE_ROLES, Meeting, Organisation, RsvpAnswer
+from bot.models import COMMITTEE_ROLES, Meeting, Member, Organisation, RsvpAnswer
 from bot.render_meetings import (
     answers_text,
     kind_label,
     meeting_card,
-    names_of,
     rsvp_keyboard,
     rsvp_label,
 )
@@ -28,28 +27,45 @@ def new_meeting(turn: Turn) -> Reply:
     return outcome_reply(open_form(turn, "new_meeting"))
 
 
-def _meeting_screen(turn: Turn, meeting: Meeting, org: Organisation, committee: bool) -> Screen:
-    roster = members.active_members(session=turn.session, org_id=org.id or 0)
-    names = names_of(roster)
-    mine = members.membership_in(session=turn.session, person=turn.person, org_id=org.id or 0)
-    answers = rsvps.by_member(session=turn.session, meeting_id=meeting.id or 0)
-    answer = answers.get(mine.id or 0) if mine is not None else None
+def _meeting_screen(
+    turn: Turn, meeting: Meeting, org: Organisation, mine: Member, committee: bool
+) -> Screen:
+    """One upcoming meeting with my answer: a fixed number of queries and rows, however big
+    the cell (the two names by id, my answer alone, the documents' read counts)."""
+    org_id = org.id or 0
+    names = members.names_by_id(
+        session=turn.session,
+        org_id=org_id,
+        member_ids=[meeting.chair_member_id, meeting.presenter_member_id],
+    )
+    answer = rsvps.answer_of(
+        session=turn.session, meeting_id=meeting.id or 0, member_id=mine.id or 0
+    )
     text = meeting_card(turn.t, meeting, org, names)
     text += "\n" + turn.t.gettext(
         "Your answer: {answer}.", answer=rsvp_label(turn.t, answer.answer if answer else None)
     )
     docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
     if docs:
-        read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
-        expected = len(rsvps.expected_members(session=turn.session, org_id=org.id or 0))
+        doc_ids = [d.id or 0 for d in docs]
+        counts: dict[int, int] = {}
+        expected = 0
+        mine_read: set[int] = set()
+        if committee:
+            counts = documents.read_counts(session=turn.session, document_ids=doc_ids)
+            expected = rsvps.expected_count(session=turn.session, org_id=org_id)
+        else:
+            mine_read = documents.read_by(
+                session=turn.session, member_id=mine.id or 0, document_ids=doc_ids
+            )
         text += "\n" + turn.t.gettext("Documents:")
         for doc in docs:
             line = f"  📎 {escape(doc.file_name)}"
             if committee:
                 line += " " + turn.t.gettext(
-                    "(read by {n} of {total})", n=len(read[doc.id or 0]), total=expected
+                    "(read by {n} of {total})", n=counts[doc.id or 0], total=expected
                 )
-            elif mine is not None and mine.id in read[doc.id or 0]:
+            elif doc.id in mine_read:
                 line += " ✓"
             text += "\n" + line
     keyboard = rsvp_keyboard(turn.t, meeting)
@@ -74,7 +90,7 @@ def upcoming(turn: Turn) -> Reply:
         for meeting in meetings.upcoming(
             session=turn.session, org_id=org.id or 0, now=turn.now, limit=5
         ):
-            reply.screens.append(_meeting_screen(turn, meeting, org, committee))
+            reply.screens.append(_meeting_screen(turn, meeting, org, member, committee))
             if not turn.channel.file_upload:
                 continue  # a calendar file needs an upload; the card says it all
             reply.files.append(

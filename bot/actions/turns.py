@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ParamSpec, Protocol, TypeVar
 
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from bot.actions import typed
@@ -16,7 +18,7 @@ from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
-from bot.models import Organisation, Person, Priority
+from bot.models import Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
 from bot.services.errors import DomainError
@@ -28,6 +30,24 @@ TOAST_LIMIT = 200  # Telegram's limit for a callback answer
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_QUEUED = "chibot.outbox_queued"  # Session.info key: this transaction queued outbox rows
+_OUTBOX_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _note_outbox_insert(state: ORMExecuteState) -> None:
+    """Remembers on the session that it inserted into the outbox (whoever queued: the reply,
+    a flow notifying the committee, a fan-out to the cell)."""
+    if state.is_insert and getattr(state.statement, "table", None) is _OUTBOX_TABLE:
+        state.session.info[_QUEUED] = True
+
+
+def _watch_outbox(session: Session) -> None:
+    event.listen(session, "do_orm_execute", _note_outbox_insert)
+
+
+def _queued(session: Session) -> bool:
+    return bool(session.info.get(_QUEUED))
 
 
 class Offload(Protocol):
@@ -233,12 +253,17 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
 
     A domain error rolls the effects back; the explanation is then queued in a transaction of
     its own, so a redelivered update is answered once and changes nothing.
+
+    The outbox dispatcher is woken only when the committed transaction queued something (a
+    tap answered with a toast alone queues nothing).
     """
     now = core.clock.now()
     reply: Reply | None = None
     error: DomainError | None = None
+    queued = False
     try:
         with core.db.session() as session:
+            _watch_outbox(session)
             if not updates.mark_processed(
                 session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
             ):
@@ -248,17 +273,21 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
             reply = _route(turn, registry)
             _follow_account(turn)
             _deliver(turn, reply)
+        queued = _queued(session)
     except DomainError as exc:
         error = exc
     if error is not None:
         with core.db.session() as session:
+            _watch_outbox(session)
             updates.mark_processed(
                 session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
             )
             turn = _turn(session, core, incoming)
             reply = _error_reply(turn, error)
             _deliver(turn, reply)
-    core.wake()
+        queued = _queued(session)
+    if queued:
+        core.wake()
     if reply is None or not profile_of(incoming.channel).buttons:
         return Handled()
     return Handled(toast=reply.toast[:TOAST_LIMIT] if reply.toast else None, alert=reply.alert)

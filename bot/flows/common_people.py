@@ -10,6 +10,8 @@ from bot.services import members
 from bot.services.errors import NotAllowed
 
 NOBODY = "0"
+# A form lists at most this many members as choices (the first of the roster's order).
+MEMBER_CHOICES = 40
 
 
 def committee_cell_options(ctx: FlowContext) -> list[Option]:
@@ -33,17 +35,25 @@ def require_some_committee(ctx: FlowContext) -> None:
 
 
 def chosen_org(ctx: FlowContext) -> Organisation:
-    """Returns the cell chosen in the form's `org` step (re-checking the committee role)."""
+    """Returns the cell chosen in the form's `org` step (re-checking the committee role, once
+    per turn)."""
+    key = f"chosen_org:{ctx.answers['org']}"
+    found: Organisation | None = ctx.memo.get(key)
+    if found is not None:
+        return found
     org = ctx.session.get(Organisation, int(ctx.answers["org"]))
     if org is None or org.id is None:
         raise NotAllowed("committee_only")
     members.require_committee(session=ctx.session, person=ctx.person, org_id=org.id)
+    ctx.memo[key] = org
     return org
 
 
 def member_options(ctx: FlowContext, *, none_label: str) -> list[Option]:
     """Returns the cell's roster as choices, plus a "nobody" choice first."""
-    roster = members.active_members(session=ctx.session, org_id=int(ctx.answers["org"]))
+    roster = members.active_members(
+        session=ctx.session, org_id=int(ctx.answers["org"]), limit=MEMBER_CHOICES
+    )
     return [Option(NOBODY, none_label)] + [
-        Option(str(m.id), m.full_name) for m in roster[:40] if m.id is not None
+        Option(str(m.id), m.full_name) for m in roster if m.id is not None
     ]

@@ -66,6 +66,8 @@ class FlowContext:
     now: datetime
     answers: dict[str, Any]
     params: dict[str, Any]
+    # What step callbacks looked up once in this turn (e.g. the chosen cell), never stored.
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class InvalidAnswer(Exception):

@@ -21,6 +21,9 @@ from bot.services.errors import InvalidInput
 from bot.text import escape
 from bot.ui import Screen
 
+# The roster entries a form offers a new personal link for: at most this many.
+INVITE_CHOICES = 60
+
 ADD, CELL, AGAIN = "add", "cell", "again"
 
 
@@ -51,15 +54,14 @@ def _telegram(ctx: FlowContext) -> bool:
 
 def _unjoined_options(ctx: FlowContext) -> list[Option]:
     org_id = int(ctx.answers["org"])
-    unjoined = invites.unjoined_members(session=ctx.session, org_id=org_id)
+    unjoined = invites.unjoined_members(session=ctx.session, org_id=org_id, limit=INVITE_CHOICES)
     options = [Option(str(m.id), m.full_name) for m in unjoined]
-    if _zalo(ctx):
+    room = INVITE_CHOICES - len(options)
+    if _zalo(ctx) and room > 0:
         # Someone who joined on one app gets a link or code for the other from the same list.
-        joined = [
-            m
-            for m in members.active_members(session=ctx.session, org_id=org_id)
-            if m.person_id is not None
-        ]
+        joined = members.active_members(
+            session=ctx.session, org_id=org_id, joined=True, limit=room
+        )
         options += [
             Option(
                 str(m.id),
@@ -67,7 +69,7 @@ def _unjoined_options(ctx: FlowContext) -> list[Option]:
             )
             for m in joined
         ]
-    return options[:60]
+    return options
 
 
 def _unjoined_prompt(ctx: FlowContext) -> str:

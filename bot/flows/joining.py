@@ -17,9 +17,14 @@ from bot.ui import Button, Screen
 
 
 def _preview(ctx: FlowContext) -> invites.InvitePreview:
-    return invites.preview_invite(
-        session=ctx.session, token=str(ctx.params["token"]), person=ctx.person, now=ctx.now
-    )
+    """Checks the invite (once per turn: the check, the prompt and the completion share it)."""
+    found: invites.InvitePreview | None = ctx.memo.get("preview")
+    if found is None:
+        found = invites.preview_invite(
+            session=ctx.session, token=str(ctx.params["token"]), person=ctx.person, now=ctx.now
+        )
+        ctx.memo["preview"] = found
+    return found
 
 
 def _personal_prompt(ctx: FlowContext) -> str:

@@ -10,7 +10,7 @@ from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import Meeting, Organisation, RsvpAnswer
 from bot.render import error_text
-from bot.render_meetings import cancel_text, change_text, kind_label, names_of, rsvp_keyboard
+from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
 from bot.services import meetings, members, notices, rsvps
 from bot.services.errors import InvalidInput, NotFound
 from bot.text import clean_line
@@ -207,7 +207,11 @@ def _complete_change(ctx: FlowContext) -> Screen:
         place=ctx.answers["place"] if action == PLACE else None,
     )
     org = _org(ctx, meeting)
-    names = names_of(members.active_members(session=ctx.session, org_id=meeting.org_id))
+    names = members.names_by_id(
+        session=ctx.session,
+        org_id=meeting.org_id,
+        member_ids=[meeting.chair_member_id, meeting.presenter_member_id],
+    )
     notices.announce_meeting(
         session=ctx.session,
         org=org,

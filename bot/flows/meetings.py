@@ -246,9 +246,13 @@ def _draft(ctx: FlowContext) -> meetings.MeetingDraft:
     )
 
 
-def _names(ctx: FlowContext) -> dict[int, str]:
-    roster = members.active_members(session=ctx.session, org_id=int(ctx.answers["org"]))
-    return {m.id: m.full_name for m in roster if m.id is not None}
+def _names(ctx: FlowContext, draft: meetings.MeetingDraft) -> dict[int, str]:
+    """Returns the names of the chair and the presenter, looked up by id."""
+    return members.names_by_id(
+        session=ctx.session,
+        org_id=int(ctx.answers["org"]),
+        member_ids=[draft.chair_member_id, draft.presenter_member_id],
+    )
 
 
 def _confirm_prompt(ctx: FlowContext) -> str:
@@ -269,7 +273,7 @@ def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
     lines = [
         t.gettext("<b>Please check before sending:</b>"),
-        meeting_card(t, preview, org, _names(ctx)),
+        meeting_card(t, preview, org, _names(ctx, draft)),
     ]
     lines.append(t.gettext("Day understood: {day}.", day=t.weekday_date_text(draft.starts_at)))
     recurrence = {o.value: o.label for o in _recurrence_options(ctx)}[draft.recurrence.value]
@@ -287,10 +291,11 @@ def _confirm_prompt(ctx: FlowContext) -> str:
 def _complete(ctx: FlowContext) -> Screen:
     org = chosen_org(ctx)
     assert org.id is not None
+    draft = _draft(ctx)
     meeting = meetings.create_meeting(
-        session=ctx.session, org_id=org.id, draft=_draft(ctx), actor=ctx.person, now=ctx.now
+        session=ctx.session, org_id=org.id, draft=draft, actor=ctx.person, now=ctx.now
     )
-    names = _names(ctx)
+    names = _names(ctx, draft)
     notices.announce_meeting(
         session=ctx.session,
         org=org,

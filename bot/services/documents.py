@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models import DocumentRead, Meeting, MeetingDocument, MeetingStatus, Member, Person
@@ -127,3 +128,31 @@ def readers(*, session: Session, document_ids: list[int]) -> dict[int, set[int]]
     ):
         out[read.document_id].add(read.member_id)
     return out
+
+
+def read_counts(*, session: Session, document_ids: list[int]) -> dict[int, int]:
+    """Returns, per document, how many members have read it (one row per document)."""
+    out = dict.fromkeys(document_ids, 0)
+    if not document_ids:
+        return out
+    rows = session.exec(
+        select(DocumentRead.document_id, func.count())
+        .where(col(DocumentRead.document_id).in_(document_ids))
+        .group_by(col(DocumentRead.document_id))
+    ).all()
+    out.update(dict(rows))
+    return out
+
+
+def read_by(*, session: Session, member_id: int, document_ids: list[int]) -> set[int]:
+    """Returns which of these documents one member has read."""
+    if not document_ids:
+        return set()
+    return set(
+        session.exec(
+            select(DocumentRead.document_id).where(
+                DocumentRead.member_id == member_id,
+                col(DocumentRead.document_id).in_(document_ids),
+            )
+        )
+    )

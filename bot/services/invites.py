@@ -429,8 +429,7 @@ def decide_join(
     return request, member
 
 
-def unjoined_members(*, session: Session, org_id: int) -> list[Member]:
-    """Returns roster entries nobody has claimed yet (candidates for a personal link)."""
-    return [
-        m for m in members.active_members(session=session, org_id=org_id) if m.person_id is None
-    ]
+def unjoined_members(*, session: Session, org_id: int, limit: int | None = None) -> list[Member]:
+    """Returns roster entries nobody has claimed yet (candidates for a personal link), in the
+    roster's order: all of them, or the first `limit`."""
+    return members.active_members(session=session, org_id=org_id, joined=False, limit=limit)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models import (
@@ -19,7 +21,7 @@ from bot.models import (
 )
 from bot.services import audit, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.text import InvalidName, validate_name, vietnamese_sort_key
+from bot.text import InvalidName, validate_name
 
 MAX_NAMES_PER_BATCH = 100
 
@@ -55,20 +57,53 @@ def _snapshot(member: Member) -> dict[str, Any]:
     }
 
 
-def active_members(*, session: Session, org_id: int) -> list[Member]:
-    """Returns the cell's current roster, committee first, then by name."""
+def _active(org_id: int) -> Any:
+    return select(Member).where(Member.org_id == org_id, col(Member.removed_at).is_(None))
+
+
+def active_members(
+    *, session: Session, org_id: int, joined: bool | None = None, limit: int | None = None
+) -> list[Member]:
+    """Returns the cell's current roster, committee first, then by name (the stored sort key):
+    all of it, or only the entries that have joined (or not), or the first `limit`."""
+    query = _active(org_id)
+    if joined is not None:
+        query = query.where(
+            col(Member.person_id).is_not(None) if joined else col(Member.person_id).is_(None)
+        )
+    query = query.order_by(col(Member.sort_key), col(Member.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def names_by_id(
+    *, session: Session, org_id: int, member_ids: Iterable[int | None]
+) -> dict[int, str]:
+    """Returns the full names of these current members of the cell, by id (one query on the
+    primary key, however big the cell)."""
+    ids = sorted({i for i in member_ids if i is not None})
+    if not ids:
+        return {}
     rows = session.exec(
-        select(Member).where(Member.org_id == org_id, col(Member.removed_at).is_(None))
+        select(Member.id, Member.full_name).where(
+            col(Member.id).in_(ids), Member.org_id == org_id, col(Member.removed_at).is_(None)
+        )
     ).all()
-    order = {Role.SECRETARY: 0, Role.DEPUTY: 1, Role.COMMITTEE: 2, Role.MEMBER: 3}
-    return sorted(
-        rows,
-        key=lambda m: (
-            order[m.role],
-            vietnamese_sort_key(m.full_name.split(" ")[-1]),
-            vietnamese_sort_key(m.full_name),
-        ),
-    )
+    return {member_id: name for member_id, name in rows if member_id is not None}
+
+
+def count_active(*, session: Session, org_id: int, statuses: Iterable[MemberStatus]) -> int:
+    """Counts the cell's current members with one of these statuses."""
+    return session.exec(
+        select(func.count())
+        .select_from(Member)
+        .where(
+            Member.org_id == org_id,
+            col(Member.removed_at).is_(None),
+            col(Member.status).in_(list(statuses)),
+        )
+    ).one()
 
 
 def roster(*, session: Session, org_id: int) -> list[RosterEntry]:
@@ -159,8 +194,8 @@ def ensure_secretary(
     """
     assert org.id is not None
     member = membership_in(session=session, person=person, org_id=org.id)
-    for previous in active_members(session=session, org_id=org.id):
-        if previous.role == Role.SECRETARY and (member is None or previous.id != member.id):
+    for previous in list(session.exec(_active(org.id).where(Member.role == Role.SECRETARY))):
+        if member is None or previous.id != member.id:
             before = _snapshot(previous)
             previous.role = Role.DEPUTY
             session.add(previous)
@@ -317,11 +352,16 @@ def update_member(
 
 def secretaries(*, session: Session, org_id: int) -> list[Member]:
     """Returns the joined secretary and deputies of a cell (who decide join requests)."""
-    return [
-        m
-        for m in active_members(session=session, org_id=org_id)
-        if m.role in {Role.SECRETARY, Role.DEPUTY} and m.person_id is not None
-    ]
+    return list(
+        session.exec(
+            _active(org_id)
+            .where(
+                col(Member.role).in_([Role.SECRETARY, Role.DEPUTY]),
+                col(Member.person_id).is_not(None),
+            )
+            .order_by(col(Member.sort_key), col(Member.id))
+        )
+    )
 
 
 def committee_people(*, session: Session, org_id: int) -> list[tuple[Member, Person]]:

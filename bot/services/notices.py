@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
 
 from bot.i18n import Translator, translator
 from bot.models import (
@@ -19,52 +22,92 @@ from bot.models import (
     Organisation,
     Person,
     Priority,
+    Reachability,
 )
 from bot.services import outbox
 from bot.services import people as people_service
 from bot.ui import FileOut, Screen
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
-    """A joined member who receives the cell's meeting messages, and the account they get
-    them on (one per person, whatever channels they use)."""
+    """A joined member who receives the cell's meeting messages, and the one account they get
+    them on (whatever channels they use): only what a fan-out writes, no ORM objects, so that
+    a cell of thousands costs one light query."""
 
-    member: Member
-    person: Person
-    account: Account
+    member_id: int
+    org_id: int
+    person_id: int
+    locale: str | None  # the person's language; None: the cell's
+    channel: str  # the account's channel
+    chat_id: str  # the account's private chat id (its external id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    channel: str
+    chat_id: str
+    reachability: Reachability
 
 
 def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Recipient]]:
-    """Returns, per cell, the joined members expected at meetings (and the committee).
+    """Returns, per cell, the joined members expected at meetings (and the committee), in
+    roster id order.
 
     Exempt members and members attached elsewhere get no reminders: the domain says no nagging.
-    A member whose person has no account cannot be written to and is left out. Two queries,
-    however many cells and members.
+    A member whose person has no account cannot be written to and is left out. One query,
+    however many cells and members: each member's accounts come with them, and
+    people.choose_address picks the one to write to.
     """
     ids = list(set(org_ids))
     out: dict[int, list[Recipient]] = {org_id: [] for org_id in ids}
     if not ids:
         return out
-    rows = session.exec(
-        select(Member, Person)
+    rows = session.execute(
+        select(
+            col(Member.id),
+            col(Member.org_id),
+            col(Person.id),
+            col(Person.locale),
+            col(Person.notify_channel),
+            col(Account.channel),
+            col(Account.external_id),
+            col(Account.reachability),
+        )
         .join(Person, col(Person.id) == col(Member.person_id))
-        .where(col(Member.org_id).in_(ids), col(Member.removed_at).is_(None))
-        .order_by(col(Member.id))
+        .join(Account, col(Account.person_id) == col(Person.id))
+        .where(
+            col(Member.org_id).in_(ids),
+            col(Member.removed_at).is_(None),
+            or_(
+                col(Member.status).in_(list(EXPECTED_STATUSES)),
+                col(Member.role).in_(list(COMMITTEE_ROLES)),
+            ),
+        )
+        .order_by(col(Member.id), col(Account.created_at).desc(), col(Account.id).desc())
     ).all()
-    wanted = [
-        (member, person)
-        for member, person in rows
-        if member.status in EXPECTED_STATUSES or member.role in COMMITTEE_ROLES
-    ]
-    accounts = people_service.addresses(
-        session=session, person_ids=[p.id for _, p in wanted if p.id is not None]
-    )
-    for member, person in wanted:
-        account = accounts.get(person.id) if person.id is not None else None
-        if account is not None:
-            out[member.org_id].append(Recipient(member=member, person=person, account=account))
+    for _, group in groupby(rows, key=itemgetter(0)):
+        accounts = list(group)
+        member_id, org_id, person_id, locale, notify_channel = accounts[0][:5]
+        address = people_service.choose_address(
+            [_Account(row[5], row[6], row[7]) for row in accounts], notify_channel
+        )
+        if member_id is None or person_id is None:
+            continue
+        out[org_id].append(
+            Recipient(
+                member_id=member_id,
+                org_id=org_id,
+                person_id=person_id,
+                locale=locale,
+                channel=address.channel,
+                chat_id=address.chat_id,
+            )
+        )
     return out
+
+
+_SLOT = "\x00slot\x00"  # stands for a recipient's dedupe key and chat in a shaped template
 
 
 def fan_out_rows(
@@ -78,35 +121,51 @@ def fan_out_rows(
     skip_member_ids: set[int] | None = None,
     priority: int = Priority.NORMAL,
 ) -> list[dict[str, Any]]:
-    """Returns outbox rows for one message to each recipient (and the group), one render per
-    language; dedupe keys are `<key>:<member id>` and `<key>:group`."""
+    """Returns outbox rows for one message to each recipient (and the group); dedupe keys are
+    `<key>:<member id>` and `<key>:group`.
+
+    The message is rendered once per language and shaped for a channel once per language and
+    channel (outbox.message_rows, with a placeholder for the key and the chat); each
+    recipient's rows are copies of that template with their own key, chat and person.
+    """
     screens: dict[str, Screen] = {}
+    templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def screen_for(locale: str) -> Screen:
         if locale not in screens:
             screens[locale] = build(translator(locale, org.timezone))
         return screens[locale]
 
-    rows: list[dict[str, Any]] = []
-    skip = skip_member_ids or set()
-    for recipient in people:
-        if recipient.member.id in skip:
-            continue
-        screen = screen_for(recipient.person.locale or org.locale)
-        rows.extend(
-            outbox.message_rows(
-                dedupe_key=f"{key}:{recipient.member.id}",
-                chat_id=recipient.account.external_id,
+    def template_for(locale: str, channel: str) -> list[dict[str, Any]]:
+        found = templates.get((locale, channel))
+        if found is None:
+            screen = screen_for(locale)
+            found = outbox.message_rows(
+                dedupe_key=_SLOT,
+                chat_id=_SLOT,
                 text=screen.text,
                 keyboard=screen.keyboard,
                 priority=priority,
-                person_id=recipient.person.id,
                 org_id=org.id,
                 is_group=False,
-                channel=recipient.account.channel,
+                channel=channel,
                 now=now,
             )
-        )
+            templates[(locale, channel)] = found
+        return found
+
+    rows: list[dict[str, Any]] = []
+    skip = skip_member_ids or set()
+    for recipient in people:
+        if recipient.member_id in skip:
+            continue
+        member_key = f"{key}:{recipient.member_id}"
+        for part in template_for(recipient.locale or org.locale, recipient.channel):
+            row = part.copy()
+            row["dedupe_key"] = part["dedupe_key"].replace(_SLOT, member_key, 1)
+            row["chat_id"] = recipient.chat_id
+            row["person_id"] = recipient.person_id
+            rows.append(row)
     if include_group and org.group_chat_id:
         screen = screen_for(org.locale)
         rows.extend(
@@ -186,14 +245,14 @@ def fan_out_documents(
 
     rows = [
         outbox.document_row(
-            dedupe_key=f"{key}:{recipient.member.id}",
-            chat_id=recipient.account.external_id,
-            document=document_for(recipient.person.locale or org.locale),
+            dedupe_key=f"{key}:{recipient.member_id}",
+            chat_id=recipient.chat_id,
+            document=document_for(recipient.locale or org.locale),
             priority=Priority.NORMAL,
-            person_id=recipient.person.id,
+            person_id=recipient.person_id,
             org_id=org.id,
             is_group=False,
-            channel=recipient.account.channel,
+            channel=recipient.channel,
             now=now,
         )
         for recipient in people

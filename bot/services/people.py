@@ -6,9 +6,10 @@ about one event goes to one account per person, the one `addresses` picks.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import BindParameter, bindparam, update
 from sqlalchemy.exc import IntegrityError
@@ -219,11 +220,29 @@ def _repoint_person(session: Session, old_id: int, new_id: int) -> None:
                 )
 
 
-def _choose(accounts: list[Account], notify_channel: str | None) -> Account:
-    """Picks the account to write to from a person's accounts, given newest first."""
+class Reachable(Protocol):
+    """What choosing an address looks at: an account's channel and reachability."""
+
+    @property
+    def channel(self) -> str:
+        """The account's channel ("telegram", "zalo")."""
+        ...
+
+    @property
+    def reachability(self) -> Reachability:
+        """Whether the bot can write to the account."""
+        ...
+
+
+AccountLike = TypeVar("AccountLike", bound=Reachable)
+
+
+def choose_address(accounts: Sequence[AccountLike], notify_channel: str | None) -> AccountLike:
+    """Picks the account to write to from a person's accounts, given newest first (an Account,
+    or any row with its channel and reachability)."""
     has_ok = any(a.reachability == Reachability.OK for a in accounts)
 
-    def rank(account: Account) -> tuple[bool, bool]:
+    def rank(account: AccountLike) -> tuple[bool, bool]:
         # Lower is better: a blocked account loses to a reachable one; the chosen channel wins.
         blocked = has_ok and account.reachability == Reachability.BLOCKED
         return (blocked, account.channel != notify_channel)
@@ -265,7 +284,7 @@ def accounts_of_people(
     for account, notify_channel in rows:
         grouped.setdefault(account.person_id, (notify_channel, []))[1].append(account)
     return {
-        person_id: PersonAccounts(tuple(accounts), _choose(accounts, notify_channel))
+        person_id: PersonAccounts(tuple(accounts), choose_address(accounts, notify_channel))
         for person_id, (notify_channel, accounts) in grouped.items()
     }
 

@@ -59,15 +59,29 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
     meeting_ids = list({meeting.id for _, meeting, _ in due if meeting.id is not None})
     org_ids = {org.id for _, _, org in due if org.id is not None}
     people = notices.recipients(session=session, org_ids=org_ids)
-    names = {
-        m.id: m.full_name
-        for m in session.exec(select(Member).where(col(Member.org_id).in_(org_ids)))
-        if m.id is not None
+    # Only the chair's and the presenter's names are shown: looked up by id.
+    named = {
+        member_id
+        for _, meeting, _ in due
+        for member_id in (meeting.chair_member_id, meeting.presenter_member_id)
+        if member_id is not None
     }
+    names: dict[int, str] = {}
+    if named:
+        names = {
+            member_id: name
+            for member_id, name in session.exec(
+                select(Member.id, Member.full_name).where(col(Member.id).in_(sorted(named)))
+            )
+            if member_id is not None
+        }
     excused = {
-        (r.meeting_id, r.member_id)
-        for r in session.exec(select(Rsvp).where(col(Rsvp.meeting_id).in_(meeting_ids)))
-        if r.answer == RsvpAnswer.EXCUSED
+        (meeting_id, member_id)
+        for meeting_id, member_id in session.exec(
+            select(Rsvp.meeting_id, Rsvp.member_id).where(
+                col(Rsvp.meeting_id).in_(meeting_ids), Rsvp.answer == RsvpAnswer.EXCUSED
+            )
+        )
     }
     rows: list[dict[str, Any]] = []
     outcomes: dict[str, list[int]] = {"sent": [], "late": [], "skipped": []}

@@ -47,9 +47,7 @@ def answer_rsvp(
             raise InvalidInput("reason_empty")
         if len(reason) > MAX_REASON:
             raise InvalidInput("reason_too_long", limit=MAX_REASON)
-    rsvp = session.exec(
-        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member.id)
-    ).first()
+    rsvp = answer_of(session=session, meeting_id=meeting_id, member_id=member.id or 0)
     if rsvp is None:
         assert member.id is not None
         rsvp = Rsvp(meeting_id=meeting_id, member_id=member.id, updated_at=now)
@@ -66,6 +64,18 @@ def by_member(*, session: Session, meeting_id: int) -> dict[int, Rsvp]:
     return {
         r.member_id: r for r in session.exec(select(Rsvp).where(Rsvp.meeting_id == meeting_id))
     }
+
+
+def answer_of(*, session: Session, meeting_id: int, member_id: int) -> Rsvp | None:
+    """Returns one member's answer to a meeting, if they gave one."""
+    return session.exec(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
+    ).first()
+
+
+def expected_count(*, session: Session, org_id: int) -> int:
+    """Counts the members expected at meetings (see expected_members), without loading them."""
+    return members.count_active(session=session, org_id=org_id, statuses=EXPECTED_STATUSES)
 
 
 def expected_members(*, session: Session, org_id: int) -> list[Member]:

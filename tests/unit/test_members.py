@@ -354,3 +354,95 @@ def test_members_sort_in_vietnamese_alphabetical_order(db: Database, now: dateti
         "Phạm Thị Giang",
         "Hoàng Văn Yên",
     ]
+
+
+def test_the_stored_order_follows_a_change_of_role(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        *_, yen = add(session, cell, ["Lê Thị An", "Trần Văn Bình", "Hoàng Thị Yến"], now)
+        update(session, cell, yen, cell.secretary, now, role=Role.DEPUTY)
+    with db.session() as session:
+        names = [m.full_name for m in members.active_members(session=session, org_id=cell.org.id)]
+        assert names == [
+            cell.secretary_member.full_name,
+            "Hoàng Thị Yến",
+            "Lê Thị An",
+            "Trần Văn Bình",
+        ]
+        update(session, cell, yen, cell.secretary, now, role=Role.MEMBER)
+    with db.session() as session:
+        names = [m.full_name for m in members.active_members(session=session, org_id=cell.org.id)]
+        assert names == [
+            cell.secretary_member.full_name,
+            "Lê Thị An",
+            "Trần Văn Bình",
+            "Hoàng Thị Yến",
+        ]
+        # A new secretary: the old one becomes deputy, and both move.
+        newcomer = factories.person(session, "Đỗ Văn Tâm", now)
+        members.ensure_secretary(session=session, org=cell.org, person=newcomer, now=now)
+    with db.session() as session:
+        roster = members.active_members(session=session, org_id=cell.org.id)
+        assert [(m.full_name, m.role) for m in roster[:2]] == [
+            ("Đỗ Văn Tâm", Role.SECRETARY),
+            (cell.secretary_member.full_name, Role.DEPUTY),
+        ]
+
+
+def test_a_page_of_the_roster_is_its_beginning(db: Database, now: datetime) -> None:
+    given = ["Yến", "An", "Ánh", "Ân", "Ấn", "Bình", "Đức", "Dũng", "Giang", "Ăn", "Anh", "Hà"]
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        added = add(session, cell, [f"Nguyễn Thị {g}" for g in given], now)
+        factories.joined_member(session, cell, "Lê Văn Ơn", now)
+        for member in added[:3]:
+            token = invites.create_personal_invite(
+                session=session,
+                org_id=cell.org.id,
+                member_id=member.id,
+                actor=cell.secretary,
+                now=now,
+            )
+            joiner = factories.person(session, member.full_name, now)
+            invites.accept_personal_invite(session=session, token=token, person=joiner, now=now)
+    with db.session() as session:
+        org_id = cell.org.id
+        everyone = members.active_members(session=session, org_id=org_id)
+        assert members.active_members(session=session, org_id=org_id, limit=5) == everyone[:5]
+        joined = [m for m in everyone if m.person_id is not None]
+        unjoined = [m for m in everyone if m.person_id is None]
+        assert members.active_members(session=session, org_id=org_id, joined=True) == joined
+        assert (
+            members.active_members(session=session, org_id=org_id, joined=False, limit=4)
+            == (unjoined[:4])
+        )
+        assert [m.full_name.split()[-1] for m in everyone[1:]] == [
+            "An",
+            "Anh",
+            "Ánh",
+            "Ăn",
+            "Ân",
+            "Ấn",
+            "Bình",
+            "Dũng",
+            "Đức",
+            "Giang",
+            "Hà",
+            "Ơn",
+            "Yến",
+        ]
+
+
+def test_names_are_looked_up_by_id_among_current_members(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        other = factories.cell(session, now, name="Chi bộ Khác")
+        lan, tam = add(session, cell, ["Trần Thị Lan", "Lê Văn Tám"], now)
+        [stranger] = add(session, other, ["Võ Thị Sáu"], now)
+        update(session, cell, tam, cell.secretary, now, remove=True)
+    with db.session() as session, count_statements(db) as counted:
+        names = members.names_by_id(
+            session=session, org_id=cell.org.id, member_ids=[lan.id, tam.id, stranger.id, None]
+        )
+    assert names == {lan.id: "Trần Thị Lan"}
+    assert (counted.count, counted.rows) == (1, 1)

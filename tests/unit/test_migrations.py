@@ -12,7 +12,8 @@ from sqlmodel import SQLModel, select
 
 from bot import models
 from bot.db import Database, alembic_config
-from bot.services import people
+from bot.models.members import roster_sort_key
+from bot.services import members, people
 
 
 @pytest.fixture
@@ -330,3 +331,57 @@ def test_0003_downgrade_gives_each_person_their_oldest_account_back(
         assert [
             (a.channel, a.external_id) for a in session.exec(select(models.Account)).all()
         ] == [("telegram", "1001")]
+
+
+def test_0006_fills_the_roster_order_of_existing_members(empty: Database, now: datetime) -> None:
+    at_revision(empty, "0005")
+    with empty.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, timezone, locale, channel, created_at) "
+                "VALUES (1, 'Chi bộ Một', 'Asia/Ho_Chi_Minh', 'vi', 'telegram', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO member (id, org_id, full_name, role, status, created_at) VALUES "
+                "(1, 1, 'Trần Văn Ấn', 'member', 'full', '2026-01-05 08:00:00'), "
+                "(2, 1, 'Lê Thị Ánh', 'member', 'full', '2026-01-05 08:00:00'), "
+                "(3, 1, 'Đỗ Văn Bình', 'deputy', 'full', '2026-01-05 08:00:00'), "
+                "(4, 1, 'Nguyễn Thị An', 'member', 'full', '2026-01-05 08:00:00'), "
+                "(5, 1, 'Phạm Văn Ân', 'secretary', 'full', '2026-01-05 08:00:00'), "
+                "(6, 1, 'Vũ Đức Âu', 'member', 'exempt', '2026-01-05 08:00:00')"
+            )
+        )
+    follow_explicit_ids(empty, "organisation", "member")
+
+    empty.upgrade()
+
+    with empty.session() as session:
+        stored = session.exec(select(models.Member).order_by(models.Member.id)).all()
+        assert all(m.sort_key == roster_sort_key(m.role, m.full_name) for m in stored)
+        # The stored order is the roster's: committee first, then a < ă < â, then tones.
+        assert [m.full_name for m in members.active_members(session=session, org_id=1)] == [
+            "Phạm Văn Ân",
+            "Đỗ Văn Bình",
+            "Nguyễn Thị An",
+            "Lê Thị Ánh",
+            "Trần Văn Ấn",
+            "Vũ Đức Âu",
+        ]
+        # A later write keeps it up to date.
+        members.add_members(
+            session=session,
+            org_id=1,
+            names=["Hoàng Thị Ăn"],
+            role=models.Role.MEMBER,
+            status=models.MemberStatus.FULL,
+            actor=None,
+            now=now,
+        )
+        names = [m.full_name for m in members.active_members(session=session, org_id=1)]
+        assert names.index("Hoàng Thị Ăn") == names.index("Lê Thị Ánh") + 1
+    command.downgrade(alembic_config(empty.url), "0005")
+    member_columns = {c["name"] for c in inspect(empty.engine).get_columns("member")}
+    assert "sort_key" not in member_columns

@@ -12,6 +12,8 @@ from bot.text import (
     fold,
     split_message,
     validate_name,
+    vietnamese_sort_bytes,
+    vietnamese_sort_key,
 )
 
 LAN = "Nguyễn Thị Lan"
@@ -190,3 +192,43 @@ def test_no_chunk_is_empty_or_blank() -> None:
     assert all(chunk.strip() for chunk in chunks)
     assert all(len(chunk) <= 7 for chunk in chunks)
     assert "".join("".join(chunks).split()) == "".join(text.split())
+
+
+# --- the stored sort key -------------------------------------------------------------------------
+
+# Letters, tones, capitals, Latin letters outside the alphabet, punctuation, digits, and a
+# character far beyond the alphabet (a multi-byte code).
+_SORT_ALPHABET = [*"aăâbcdđeêghiklmnoôơpqrstuưvxyĐ fjwz-'0漢", "á", "ầ", "ẩ", "ữ", "ợ", "ç"]
+
+
+def test_sort_bytes_order_names_as_the_sort_key_does() -> None:
+    draw = random.Random(14)
+    words = [
+        "".join(draw.choice(_SORT_ALPHABET) for _ in range(draw.randint(0, 5))) for _ in range(120)
+    ]
+    pairs = [(draw.choice(words), draw.choice(words)) for _ in range(120)]
+    for (a1, a2), (b1, b2) in itertools.product(pairs, pairs):
+        keys = (
+            (vietnamese_sort_key(a1), vietnamese_sort_key(a2)),
+            (vietnamese_sort_key(b1), vietnamese_sort_key(b2)),
+        )
+        stored = (vietnamese_sort_bytes(a1, a2), vietnamese_sort_bytes(b1, b2))
+        assert (keys[0] < keys[1]) == (stored[0] < stored[1]), (a1, a2, b1, b2)
+        assert (keys[0] == keys[1]) == (stored[0] == stored[1]), (a1, a2, b1, b2)
+
+
+def test_sort_bytes_follow_the_vietnamese_alphabet() -> None:
+    names = ["Ơn", "An", "Ánh", "Anh", "Ân", "Ăn", "Đức", "Dũng", "Ấn", "Yến", "Bình"]
+    assert sorted(names, key=vietnamese_sort_bytes) == [
+        "An",
+        "Anh",
+        "Ánh",
+        "Ăn",
+        "Ân",
+        "Ấn",
+        "Bình",
+        "Dũng",
+        "Đức",
+        "Ơn",
+        "Yến",
+    ]
