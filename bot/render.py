@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.channels import TELEGRAM, ChannelProfile
 from bot.i18n import N_, Translator
 from bot.models import MemberStatus, Organisation, Reachability, Role
@@ -163,6 +165,55 @@ ERROR_MESSAGES = {
     "date_weekday_mismatch": N_(
         "That weekday does not match the date. Check the calendar and type it again."
     ),
+    # Commitments and campaigns
+    "answer_empty": N_("Please type something: an empty answer cannot be saved."),
+    "text_too_long": N_("That is too long: at most {limit} characters. Please shorten it."),
+    "campaign_closed": N_("This registration has been closed."),
+    "campaign_exists": N_("A registration of this kind for {year} is already open in this cell."),
+    "campaign_not_found": N_("That registration no longer exists."),
+    "campaign_theme_required": N_("Please type the theme of the emulation movement."),
+    "cell_not_found": N_("That cell no longer exists."),
+    "comment_empty": N_("Please type a comment, so that the comrade knows what to change."),
+    "commitment_already_reviewed": N_(
+        "This commitment has already been approved or returned by another committee member. "
+        "Nothing was changed."
+    ),
+    "commitment_not_editable": N_(
+        "This commitment is approved or under review, so it cannot be changed now. To change "
+        "an approved one, open /camket and tap “Edit (makes a new version)”."
+    ),
+    "commitment_not_found": N_("That commitment no longer exists."),
+    "commitment_under_review": N_(
+        "Your commitment is waiting for the committee's review; you can change it once it is "
+        "approved or returned."
+    ),
+    "deadline_after_period": N_("The deadline {day} is after the end of the period ({end})."),
+    "deadline_outside_period": N_(
+        "The deadline must fall within the period, from {start} to {end}."
+    ),
+    "deadline_past": N_("The deadline {day} has already passed."),
+    "item_not_found": N_("That task no longer exists. Open /camket again."),
+    "not_expected_to_register": N_(
+        "Comrade, you are not expected to register: commitments are written by full and "
+        "probationary members, not by members exempt from activities or attached to another "
+        "cell."
+    ),
+    "not_in_campaign_cell": N_("Comrade, you are not a member of this registration's cell."),
+    "not_your_commitment": N_("This commitment belongs to another comrade."),
+    "period_reversed": N_("The period ends before it starts."),
+    "section_not_found": N_("That section no longer exists. Open /camket again."),
+    "section_not_items": N_("That section is not a list of tasks. Open /camket again."),
+    "section_not_text": N_("That section is not a text. Open /camket again."),
+    "sections_missing": N_(
+        "It cannot be submitted yet; these sections are still empty: {sections}."
+    ),
+    "target_negative": N_("The target cannot be negative. Type for example “12 buổi” or “100%”."),
+    "target_not_number": N_(
+        "The target must begin with a number in digits, for example “12 buổi” or “100%” "
+        "(or tap Skip)."
+    ),
+    "target_too_large": N_("That target is too large: at most {limit}."),
+    "too_many_items": N_("A section holds at most {limit} tasks."),
 }
 
 
@@ -171,7 +222,10 @@ def error_text(t: Translator, error: DomainError) -> str:
     template = ERROR_MESSAGES.get(error.code)
     if template is None:
         return t.gettext("Something went wrong. Nothing was changed; please try again.")
-    params = {k: escape(str(v)) for k, v in error.params.items()}
+    params = {
+        k: t.date_text(v) if isinstance(v, date) else escape(str(v))
+        for k, v in error.params.items()
+    }
     return t.gettext(template, **params)
 
 
@@ -224,6 +278,7 @@ def help_text(
     lines = [t.gettext("<b>What I can do</b>")]
     if in_group:
         lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
+        lines.append(t.gettext("/camket — how many comrades have registered their commitments"))
         lines.append(t.gettext("Everything else works in a private chat with me."))
     else:
         if channel.deep_links:
@@ -233,7 +288,9 @@ def help_text(
                 t.gettext("/start CODE — join a cell with the join code from the secretary")
             )
         lines.append(t.gettext("/lichhop — upcoming meetings, your answer, documents"))
+        lines.append(t.gettext("/camket — your commitment: write it, submit it, see it"))
         if committee:
+            lines.append(t.gettext("/duyet — review submitted commitments; registration progress"))
             lines.append(t.gettext("/taohop — schedule a meeting"))
             lines.append(t.gettext("/diemdanh — the roll call of the meeting under way"))
             if channel.file_upload:

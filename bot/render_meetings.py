@@ -47,7 +47,8 @@ def meeting_card(
     """Returns the body every notice and reminder shares: kind, topic, time, place, people."""
     lines = [f"📅 <b>{kind_label(t, meeting.kind)}</b> — {escape(org.name)}"]
     if meeting.topic:
-        lines.append(t.gettext("Topic: {topic}", topic=f"<b>{escape(meeting.topic)}</b>"))
+        topic = "<b>" + escape(meeting.topic) + "</b>"
+        lines.append(t.gettext("Topic: {topic}", topic=topic))
     lines.append(
         t.gettext(
             "🕖 {when} ({minutes} minutes)",

@@ -171,8 +171,11 @@ def language_chosen(turn: Turn, locale: str) -> Reply:
 
 def cancel(turn: Turn) -> Reply:
     """Leaves the current form."""
-    if turn.core.flows.cancel(turn.session, turn.key):
-        return Reply(screens=[Screen(turn.t.gettext("Cancelled. Nothing was changed."))])
+    outcome = turn.core.flows.cancel_outcome(
+        session=turn.session, key=turn.key, person=turn.person, t=turn.t, now=turn.now
+    )
+    if outcome is not None:
+        return Reply(screens=[outcome.screen])
     return Reply(screens=[Screen(turn.t.gettext("There is no open form to cancel."))])
 
 

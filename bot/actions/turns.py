@@ -27,6 +27,7 @@ from bot.ui import Screen
 log = logging.getLogger(__name__)
 
 TOAST_LIMIT = 200  # Telegram's limit for a callback answer
+EDIT_ROOM = 10  # as bot.shaping keeps for a part's "(1/3)"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -182,7 +183,10 @@ def _deliver(turn: Turn, reply: Reply) -> None:
     channel = turn.channel.name
     screens = list(reply.screens)
     if reply.edit is not None:
-        if turn.channel.edits and incoming.message_id is not None:
+        # An edit is one message: a text longer than the channel takes (a long commitment)
+        # is sent anew, in parts, rather than cut.
+        fits = len(reply.edit.text) <= turn.channel.text_limit - EDIT_ROOM
+        if turn.channel.edits and incoming.message_id is not None and fits:
             outbox.enqueue_edit(
                 session=turn.session,
                 dedupe_key=f"{prefix}:e",

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.i18n import Translator
 from bot.models import FlowState, Person
+from bot.services.errors import DomainError
 from bot.ui import Button, Keyboard, Screen
 
 CALLBACK_PREFIX = "f"
@@ -92,6 +93,12 @@ class Step:
     # Asked only when this returns True (branches of one flow).
     when: Callable[[FlowContext], bool] | None = None
     columns: int = 1
+    # Keeps the answer as a domain row as soon as it is given (a draft saved answer by answer);
+    # may raise InvalidAnswer to ask again. Called for typed and tapped answers alike.
+    save: Callable[[FlowContext, Any], None] | None = None
+    # The most characters the answer may have, stated when a far longer text is refused (the
+    # step's parse refuses the rest with the same words).
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,9 @@ class Flow:
     steps: tuple[Step, ...]
     complete: Callable[[FlowContext], Screen]
     check: Callable[[FlowContext], None] | None = None
+    # What to show when the person cancels (e.g. the summary the form was opened from, saying
+    # what was kept); None: "Cancelled. Nothing was changed."
+    on_cancel: Callable[[FlowContext], Screen] | None = None
 
     def index(self, name: str) -> int:
         """Returns the position of a step."""
@@ -196,6 +206,31 @@ class FlowEngine:
         session.delete(state)
         return True
 
+    def cancel_outcome(
+        self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
+    ) -> Outcome | None:
+        """Closes the open flow (as /huy does) and returns what to show; None if none was open."""
+        state = self.state(session, key)
+        if state is None:
+            return None
+        flow = self.flows.get(state.flow)
+        if flow is None:
+            session.delete(state)
+            return None
+        ctx = self._context(session, t, person, key, now, state)
+        return self._cancelled(flow, state, ctx)
+
+    @staticmethod
+    def _cancelled(flow: Flow, state: FlowState, ctx: FlowContext) -> Outcome:
+        ctx.session.delete(state)
+        if flow.on_cancel is not None:
+            try:
+                return Outcome(screen=flow.on_cancel(ctx), finished=True)
+            except DomainError:
+                pass  # what the form was opened from is gone: leaving it still works
+        cancelled = ctx.t.gettext("Cancelled. Nothing was changed.")
+        return Outcome(screen=Screen(cancelled), finished=True)
+
     def _context(
         self,
         session: Session,
@@ -285,7 +320,16 @@ class FlowEngine:
         ctx = self._context(session, t, person, key, now, state)
         step = flow.steps[flow.index(state.step)]
         if len(text) > MAX_TEXT_ANSWER:
-            return self._reask(flow, state, ctx, t.gettext("That is too long. Please shorten it."))
+            # Refused before any reading: what was saved before stays as it was.
+            too_long = (
+                t.gettext("That is too long. Please shorten it.")
+                if step.limit is None
+                else t.gettext(
+                    "That is too long: at most {limit} characters. Please shorten it.",
+                    limit=step.limit,
+                )
+            )
+            return self._reask(flow, state, ctx, too_long)
         options = self._options(step, ctx)
         try:
             picked = pick(
@@ -351,9 +395,7 @@ class FlowEngine:
     ) -> Outcome:
         """Applies an option of the current step, tapped or typed: the one path for both."""
         if value == CANCEL_VALUE or (step.kind == StepKind.CONFIRM and value != "yes"):
-            ctx.session.delete(state)
-            cancelled = ctx.t.gettext("Cancelled. Nothing was changed.")
-            return Outcome(screen=Screen(cancelled), finished=True)
+            return self._cancelled(flow, state, ctx)
         if step.kind == StepKind.CONFIRM:
             return self._record(flow, state, ctx, step, True)
         if value not in {o.value for o in self._options(step, ctx)}:
@@ -372,6 +414,11 @@ class FlowEngine:
         self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: Any
     ) -> Outcome:
         ctx.answers[step.name] = value
+        if step.save is not None:
+            try:
+                step.save(ctx, value)
+            except InvalidAnswer as exc:
+                return self._reask(flow, state, ctx, exc.message)
         return self._advance(flow, state, ctx, flow.index(step.name) + 1)
 
     def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:

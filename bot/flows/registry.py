@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flows.commitments import COMMITMENT_FLOWS
 from bot.flows.conclusions import CONCLUSION_FLOW
 from bot.flows.documents import ATTACH_DOCUMENT_FLOW
 from bot.flows.engine import FlowEngine
@@ -25,5 +26,6 @@ def build_engine() -> FlowEngine:
             EDIT_MEETING_FLOW,
             CONCLUSION_FLOW,
             ATTACH_DOCUMENT_FLOW,
+            *COMMITMENT_FLOWS,
         ]
     )

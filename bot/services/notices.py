@@ -41,6 +41,9 @@ class Recipient:
     locale: str | None  # the person's language; None: the cell's
     channel: str  # the account's channel
     chat_id: str  # the account's private chat id (its external id)
+    # Full or probationary (expected at meetings and to register commitments); False for a
+    # committee member who is exempt or attached elsewhere.
+    expected: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Re
             col(Account.channel),
             col(Account.external_id),
             col(Account.reachability),
+            col(Member.status),
         )
         .join(Person, col(Person.id) == col(Member.person_id))
         .join(Account, col(Account.person_id) == col(Person.id))
@@ -102,6 +106,7 @@ def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Re
                 locale=locale,
                 channel=address.channel,
                 chat_id=address.chat_id,
+                expected=accounts[0][8] in EXPECTED_STATUSES,
             )
         )
     return out

@@ -821,3 +821,125 @@ def test_two_options_with_the_same_label_are_ambiguous() -> None:
     assert match_label("hùng", labels, values, free_text=False).hits == (1,)
     assert match_label("hùng", labels, values, free_text=True).hits == ()
     assert match_label("hủy", labels, values, free_text=True).cancel
+
+
+# --- answers kept as they are given, stated limits, going back on cancel -------------------------
+
+SAVED: list[tuple[str, Any]] = []
+
+
+def save_answer(ctx: FlowContext, value: Any) -> None:
+    if value == "13":
+        raise InvalidAnswer("Số 13 không lưu được.")
+    SAVED.append((ctx.key.user_id, value))
+
+
+DRAFT = Flow(
+    name="draft",
+    steps=(
+        Step(
+            "first",
+            StepKind.TEXT,
+            lambda ctx: "Mục 1?",
+            parse=lambda ctx, text: text.strip(),
+            save=save_answer,
+            limit=20,
+        ),
+        Step(
+            "second",
+            StepKind.CHOICE,
+            lambda ctx: "Mục 2?",
+            options=lambda ctx: [Option("a", "Một"), Option("b", "Hai")],
+            save=save_answer,
+        ),
+    ),
+    complete=lambda ctx: Screen("Xong"),
+    on_cancel=lambda ctx: Screen(f"Đã dừng; đã lưu {len(SAVED)} câu."),
+)
+
+
+def draft_engine() -> FlowEngine:
+    return FlowEngine([DRAFT])
+
+
+@pytest.fixture(autouse=True)
+def _clear_saved() -> None:
+    SAVED.clear()
+
+
+def test_save_keeps_each_answer_as_it_is_given_typed_or_tapped(db, now, person) -> None:
+    eng = draft_engine()
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        second = eng.answer_text(session=session, key=KEY, person=person, t=T, now=now, text="x")
+        assert second is not None
+        assert SAVED == [("11", "x")]
+        eng.answer_button(
+            session=session, key=KEY, person=person, t=T, now=now, data=button(second, "Hai")
+        )
+    assert SAVED == [("11", "x"), ("11", "b")]
+
+
+def test_a_save_that_refuses_asks_again_and_moves_nowhere(db, now, person) -> None:
+    eng = draft_engine()
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        again = eng.answer_text(session=session, key=KEY, person=person, t=T, now=now, text="13")
+    assert again is not None
+    assert (again.error, again.screen.text) == ("Số 13 không lưu được.", "Mục 1?")
+    assert SAVED == []
+    saved = state(db)
+    assert saved is not None
+    assert (saved.step, saved.answers) == ("first", {})
+
+
+def test_a_far_too_long_answer_states_the_steps_limit(db, now, person) -> None:
+    eng = draft_engine()
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        outcome = eng.answer_text(
+            session=session, key=KEY, person=person, t=T, now=now, text="x" * 10_000
+        )
+    assert outcome is not None
+    assert outcome.error == "Nội dung quá dài: tối đa 20 ký tự. Đồng chí vui lòng rút gọn."
+    assert SAVED == []
+
+
+def test_cancel_goes_back_where_the_form_says(db, now, person) -> None:
+    eng = draft_engine()
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        eng.answer_text(session=session, key=KEY, person=person, t=T, now=now, text="x")
+        by_zero = eng.answer_text(session=session, key=KEY, person=person, t=T, now=now, text="0")
+    assert by_zero is not None
+    assert (by_zero.finished, by_zero.screen.text) == (True, "Đã dừng; đã lưu 1 câu.")
+    assert state(db) is None
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        by_command = eng.cancel_outcome(session=session, key=KEY, person=person, t=T, now=now)
+        assert by_command is not None
+        assert by_command.screen.text == "Đã dừng; đã lưu 1 câu."
+        assert eng.cancel_outcome(session=session, key=KEY, person=person, t=T, now=now) is None
+    assert state(db) is None
+
+
+def test_cancel_without_a_place_to_go_back_says_nothing_changed(db, now, person) -> None:
+    with db.session() as session:
+        start(session, person, now)
+        outcome = engine().cancel_outcome(session=session, key=KEY, person=person, t=T, now=now)
+    assert outcome is not None
+    assert outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+
+
+def test_cancel_still_works_when_the_place_to_go_back_to_is_gone(db, now, person) -> None:
+    def gone(ctx: FlowContext) -> Screen:
+        raise NotAllowed("not_in_campaign_cell")
+
+    flow = Flow(name="draft", steps=DRAFT.steps, complete=DRAFT.complete, on_cancel=gone)
+    eng = FlowEngine([flow])
+    with db.session() as session:
+        eng.start(session=session, name="draft", key=KEY, person=person, t=T, now=now)
+        outcome = eng.cancel_outcome(session=session, key=KEY, person=person, t=T, now=now)
+    assert outcome is not None
+    assert outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+    assert state(db) is None

@@ -27,6 +27,13 @@ from bot.flows.matching import match_key
 from bot.flows.registry import build_engine
 from bot.i18n import translator
 from bot.models import (
+    Cadence,
+    Campaign,
+    CampaignKind,
+    Commitment,
+    CommitmentItem,
+    CommitmentStatus,
+    EmulationTitle,
     Invite,
     InviteKind,
     JoinRequest,
@@ -39,11 +46,12 @@ from bot.models import (
     Member,
     MemberStatus,
     Person,
+    RatingLevel,
     Role,
     Rsvp,
     RsvpAnswer,
 )
-from bot.services import invites, meetings, members, rsvps
+from bot.services import campaigns, commitments, invites, meetings, members, rsvps
 from tests import factories
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -80,6 +88,8 @@ class Script:
     build: Callable[[Session, datetime], World]
     typed: dict[str, str]
     check: Callable[[Session, World], None]
+    # Rows a form keeps when left at its second question (answers saved as they are given).
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 # --- worlds -------------------------------------------------------------------------------------
@@ -99,7 +109,13 @@ def secretary_world(session: Session, now: datetime) -> World:
         actor=c.secretary,
         now=now,
     )
-    ids = {"org": c.org.id, "lan": lan.id or 0, "hung": hung.id or 0, "cuong": waiting.id or 0}
+    ids = {
+        "org": c.org.id,
+        "secretary": c.secretary_member.id or 0,
+        "lan": lan.id or 0,
+        "hung": hung.id or 0,
+        "cuong": waiting.id or 0,
+    }
     return World(c.secretary, now, {"bot_username": "chibot_test_bot"}, ids)
 
 
@@ -183,6 +199,71 @@ def cell_invite_world(session: Session, now: datetime) -> World:
     )
     stranger = factories.person(session, "mai.do", now)
     return World(stranger, now, {"token": token}, {**world.ids, "person": stranger.id or 0})
+
+
+def commitment_world(session: Session, now: datetime, section: str = "politics") -> World:
+    """Lan writes section `section` of her bản cam kết 2027 (a draft already started)."""
+    world = secretary_world(session, now)
+    campaign = campaigns.open_campaign(
+        session=session,
+        org_id=world.ids["org"],
+        draft=campaigns.CampaignDraft(
+            kind=CampaignKind.PLEDGE, year=2027, deadline=date(2026, 12, 15)
+        ),
+        actor=world.person,
+        now=now,
+    )
+    lan = session.get(Person, member(session, world.ids["lan"]).person_id)
+    assert lan is not None
+    assert campaign.id is not None
+    draft = commitments.draft_for(session=session, campaign_id=campaign.id, person=lan, now=now)
+    assert draft.id is not None
+    world.person = lan
+    world.ids.update(campaign=campaign.id, commitment=draft.id)
+    world.params = {"campaign_id": campaign.id, "commitment_id": draft.id, "section": section}
+    return world
+
+
+def items_world(session: Session, now: datetime) -> World:
+    return commitment_world(session, now, "duties")
+
+
+def goal_world(session: Session, now: datetime) -> World:
+    return commitment_world(session, now, "goal")
+
+
+def submitted_world(session: Session, now: datetime) -> World:
+    """Lan has submitted her whole commitment; her secretary reviews it."""
+    world = commitment_world(session, now)
+    lan = world.person
+    draft_id = world.ids["commitment"]
+    for key in ("politics", "ethics", "style", "discipline"):
+        commitments.set_answer(
+            session=session,
+            commitment_id=draft_id,
+            section_key=key,
+            text=f"Nội dung mục {key}",
+            person=lan,
+            now=now,
+        )
+    for key in ("duties", "follow"):
+        commitments.add_item(
+            session=session,
+            commitment_id=draft_id,
+            section_key=key,
+            text="Hoàn thành đúng hạn",
+            person=lan,
+            now=now,
+        )
+    commitments.set_goal(
+        session=session, commitment_id=draft_id, person=lan, now=now, level=RatingLevel.GOOD
+    )
+    commitments.submit(session=session, commitment_id=draft_id, person=lan, now=now)
+    secretary = session.get(Person, member(session, world.ids["secretary"]).person_id)
+    assert secretary is not None
+    world.person = secretary
+    world.params = {"commitment_id": draft_id}
+    return world
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -346,6 +427,94 @@ def check_document(session: Session, world: World) -> None:
     assert document.file_name == "Bien-ban-sinh-hoat-thang-11.pdf"
 
 
+POLITICS = "Tuyệt đối trung thành với lý tưởng của Đảng; học tập đầy đủ các nghị quyết."
+
+
+def commitment(session: Session, world: World) -> Commitment:
+    found = session.get(Commitment, world.ids["commitment"])
+    assert found is not None
+    return found
+
+
+def check_section_text(session: Session, world: World) -> None:
+    assert commitment(session, world).answers == {"politics": POLITICS}
+
+
+def items_of(session: Session, world: World) -> list[CommitmentItem]:
+    return commitments.items(session=session, commitment_id=world.ids["commitment"])
+
+
+def check_item(session: Session, world: World) -> None:
+    [item] = items_of(session, world)
+    assert (item.section_key, item.text, item.target, item.unit, item.deadline) == (
+        "duties",
+        "Tham gia đầy đủ các buổi học tập nghị quyết",
+        12,
+        "buổi",
+        date(2027, 6, 30),
+    )
+
+
+def check_item_skipped(session: Session, world: World) -> None:
+    [item] = items_of(session, world)
+    assert (item.text, item.target, item.unit, item.deadline) == (
+        "Đi làm đúng giờ",
+        None,
+        "",
+        None,
+    )
+
+
+def check_goal(session: Session, world: World) -> None:
+    found = commitment(session, world)
+    assert (found.rating_goal, found.title_goal) == (
+        RatingLevel.GOOD,
+        EmulationTitle.ADVANCED_WORKER,
+    )
+
+
+def check_returned(session: Session, world: World) -> None:
+    found = commitment(session, world)
+    assert (found.status, found.review_comment) == (
+        CommitmentStatus.RETURNED,
+        "Mục 5 cần ghi rõ chỉ tiêu.",
+    )
+
+
+def opened(session: Session, world: World) -> Campaign:
+    [campaign] = session.exec(select(Campaign).where(Campaign.org_id == world.ids["org"])).all()
+    return campaign
+
+
+def check_pledge_campaign(session: Session, world: World) -> None:
+    campaign = opened(session, world)
+    assert (campaign.kind, campaign.year, campaign.deadline, campaign.cadence) == (
+        CampaignKind.PLEDGE,
+        2027,
+        date(2026, 12, 15),
+        Cadence.QUARTERLY,
+    )
+    assert [s.key for s in campaigns.sections_of(campaign)] == [
+        "politics",
+        "ethics",
+        "style",
+        "discipline",
+        "duties",
+        "follow",
+        "goal",
+    ]
+
+
+def check_emulation_campaign(session: Session, world: World) -> None:
+    campaign = opened(session, world)
+    assert (campaign.kind, campaign.title, campaign.year, campaign.cadence) == (
+        CampaignKind.EMULATION,
+        "Thi đua lập thành tích chào mừng Đại hội",
+        2026,
+        Cadence.MONTHLY,
+    )
+
+
 # --- the scripts: step name → what the person types ----------------------------------------------
 
 SCRIPTS = [
@@ -504,6 +673,68 @@ SCRIPTS = [
         {"meeting": "1", "confirm": "1"},
         check_document,
     ),
+    Script(
+        "commitment: a text section",
+        "commitment_text",
+        commitment_world,
+        {"text": POLITICS},
+        check_section_text,
+    ),
+    Script(
+        "commitment: an item with target and deadline",
+        "commitment_item",
+        items_world,
+        {
+            "text": "Tham gia đầy đủ các buổi học tập nghị quyết",
+            "target": "12 buổi",
+            "deadline": "30/6/2027",
+        },
+        check_item,
+        kept={"commitmentitem": 1},
+    ),
+    Script(
+        "commitment: an item, target and deadline skipped",
+        "commitment_item",
+        items_world,
+        {"text": "Đi làm đúng giờ", "target": "1", "deadline": "1"},
+        check_item_skipped,
+        kept={"commitmentitem": 1},
+    ),
+    Script(
+        "commitment: the goal",
+        "commitment_goal",
+        goal_world,
+        {"level": "2", "title": "1"},
+        check_goal,
+    ),
+    Script(
+        "commitment: returned with a comment",
+        "commitment_return",
+        submitted_world,
+        {"comment": "Mục 5 cần ghi rõ chỉ tiêu."},
+        check_returned,
+    ),
+    Script(
+        "open a pledge campaign",
+        "open_campaign",
+        secretary_world,
+        {"kind": "1", "year": "2", "deadline": "15/12", "cadence": "2", "confirm": "1"},
+        check_pledge_campaign,
+    ),
+    Script(
+        "open an emulation movement",
+        "open_campaign",
+        secretary_world,
+        {
+            "kind": "3",
+            "theme": "Thi đua lập thành tích chào mừng Đại hội",
+            "year": "1",
+            "deadline": "20/12",
+            "cadence": "1",
+            "confirm": "1",
+        },
+        check_emulation_campaign,
+    ),
 ]
 MODES = ["numbers", "labels", "folded labels"]
 
@@ -632,8 +863,18 @@ def test_zero_at_the_second_question_stores_nothing(db: Database, now: datetime,
     before = row_counts(db)
     run = drive(db, script, world, stop_at=stop_at)
     assert run.outcome.finished
-    assert run.outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+    if build_engine().flows[flow].on_cancel is None:
+        assert run.outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
+    else:
+        # The form goes back to what it was opened from, saying what was kept.
+        said = run.outcome.screen.text
+        assert said.startswith(T.gettext("Stopped here. Every answer given so far is saved.")) or (
+            said.startswith(T.gettext("Cancelled. Nothing was changed."))
+        ), said
     assert len(run.asked) == stop_at
-    assert row_counts(db) == before
+    after = row_counts(db)
+    assert {name: after[name] - before[name] for name in after if after[name] != before[name]} == (
+        script.kept
+    )
     with db.session() as session:
         assert FlowEngine.state(session, run.key) is None

@@ -1,0 +1,360 @@
+"""Commitments: /camket (my card, writing section by section, submitting; the figures in the
+group), /duyet (the committee reviews), progress, and opening a registration."""
+
+from __future__ import annotations
+
+from bot.actions.core import Reply, Turn
+from bot.actions.forms import open_form, outcome_reply
+from bot.actions.registry import ActionRegistry, word
+from bot.actions.roster import private_only
+from bot.flows.commitments import (
+    card_screen,
+    items_screen,
+    org_of,
+    review_screen,
+    tell,
+    waiting_line,
+)
+from bot.models import COMMITTEE_ROLES, Member, Organisation, Person
+from bot.models.commitments import (
+    Campaign,
+    Commitment,
+    CommitmentItem,
+    CommitmentStatus,
+    SectionKind,
+)
+from bot.render_commitments import (
+    aggregate_text,
+    approved_notice,
+    button_label,
+    campaign_title,
+    committee_buttons,
+    numbered_label,
+    plain_label,
+    progress_text,
+    submitted_notice,
+)
+from bot.services import campaigns, commitments, members
+from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.text import escape
+from bot.ui import Button, Keyboard, Screen, choice
+
+# --- /camket -------------------------------------------------------------------------------------
+
+
+def my_commitments(turn: Turn) -> Reply:
+    """Shows my commitment as a card (or which one, when several registrations are open); in
+    the group, only how many have registered."""
+    if turn.in_group:
+        return _group_figures(turn)
+    cells = members.memberships(session=turn.session, person=turn.person)
+    if not cells:
+        raise NotAllowed("not_in_cell")
+    found: list[tuple[Campaign, Member, Organisation]] = [
+        (campaign, member, org)
+        for member, org in cells
+        for campaign in campaigns.open_campaigns(session=turn.session, org_id=org.id or 0)
+    ]
+    committee = any(member.role in COMMITTEE_ROLES for member, _ in cells)
+    watched = [c for c, member, _ in found if member.role in COMMITTEE_ROLES]
+    extra = committee_buttons(turn.t, watched, can_open=True) if committee else []
+    mine = [(c, m, o) for c, m, o in found if campaigns.expected(m)]
+    if len(mine) == 1:
+        return Reply(screens=[card_screen(turn.session, turn.t, mine[0][0], turn.person)])
+    if mine:
+        several_cells = len({o.id for _, _, o in mine}) > 1
+        keyboard: Keyboard = []
+        for campaign, _, org in mine:
+            label = "📝 " + plain_label(campaign_title(turn.t, campaign))
+            if several_cells:
+                label += f" — {org.name}"
+            keyboard.append([Button(button_label(label), data=choice("kc", campaign.id or 0))])
+        text = turn.t.gettext("Several registrations are open. Which one?")
+        return Reply(screens=[Screen(text, keyboard + extra)])
+    if found:
+        text = turn.t.gettext(
+            "Comrade, you are not expected to register: commitments are written by full and "
+            "probationary members, not by members exempt from activities or attached to another "
+            "cell."
+        )
+    else:
+        text = turn.t.gettext("No registration is open in your cell right now.")
+        if committee:
+            text += " " + turn.t.gettext("Tap “➕ Open a registration” to open one.")
+    return Reply(screens=[Screen(text, extra)])
+
+
+def _group_figures(turn: Turn) -> Reply:
+    """The group sees how many have registered, never who."""
+    org = turn.group_org
+    if org is None or org.id is None:
+        return Reply()
+    found = campaigns.open_campaigns(session=turn.session, org_id=org.id)
+    if not found:
+        return Reply(screens=[Screen(turn.t.gettext("No registration is open in the cell."))])
+    lines = [
+        "📊 " + aggregate_text(turn.t, c, campaigns.progress(session=turn.session, campaign=c))
+        for c in found
+    ]
+    lines.append(
+        turn.t.gettext("Each comrade writes and submits privately: send /camket to me directly.")
+    )
+    return Reply(screens=[Screen("\n".join(lines))])
+
+
+def show_card(turn: Turn, campaign_id: int) -> Reply:
+    """Shows my commitment in one campaign (from the picker or the opening notice)."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    return Reply(screens=[card_screen(turn.session, turn.t, campaign, turn.person)])
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _draft(turn: Turn, campaign: Campaign) -> Commitment:
+    """Returns the version being written; an approved one is changed only through "Edit"."""
+    member = members.membership_in(
+        session=turn.session, person=turn.person, org_id=campaign.org_id
+    )
+    if member is not None and member.id is not None and campaign.id is not None:
+        now = commitments.current(
+            session=turn.session, campaign_id=campaign.id, member_id=member.id
+        )
+        if now is not None and now.status == CommitmentStatus.APPROVED:
+            raise Conflict("commitment_not_editable")
+    return commitments.draft_for(
+        session=turn.session, campaign_id=campaign.id or 0, person=turn.person, now=turn.now
+    )
+
+
+def write_section(turn: Turn, campaign_id: int, key: str) -> Reply:
+    """Opens a section: a text to type, a list of tasks, or the goal."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    section = campaigns.section_of(campaign, key)
+    commitment = _draft(turn, campaign)
+    params = {"campaign_id": campaign.id, "commitment_id": commitment.id, "section": key}
+    if section.kind == SectionKind.TEXT:
+        return outcome_reply(open_form(turn, "commitment_text", **params))
+    if section.kind == SectionKind.GOAL:
+        return outcome_reply(open_form(turn, "commitment_goal", **params))
+    return Reply(screens=[items_screen(turn.session, turn.t, campaign, commitment, section)])
+
+
+def add_item(turn: Turn, campaign_id: int, key: str) -> Reply:
+    """Opens the form that adds a task: text, target, deadline."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    commitment = _draft(turn, campaign)
+    return outcome_reply(
+        open_form(
+            turn,
+            "commitment_item",
+            campaign_id=campaign.id,
+            commitment_id=commitment.id,
+            section=key,
+        )
+    )
+
+
+def delete_item(turn: Turn, item_id: int) -> Reply:
+    """Deletes one task and shows the list again."""
+    private_only(turn)
+    item = turn.session.get(CommitmentItem, item_id)
+    if item is None:
+        raise NotFound("item_not_found")
+    commitment, campaign = commitments.writable(
+        session=turn.session, commitment_id=item.commitment_id, person=turn.person
+    )
+    section = campaigns.section_of(campaign, item.section_key)
+    text = item.text
+    commitments.remove_item(
+        session=turn.session, item_id=item_id, person=turn.person, now=turn.now
+    )
+    note = turn.t.gettext("🗑 Deleted: {task}", task=escape(text))
+    return Reply(edit=items_screen(turn.session, turn.t, campaign, commitment, section, note))
+
+
+def items_done(turn: Turn, campaign_id: int) -> Reply:
+    """Goes back from a list of tasks to the card."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    return Reply(edit=card_screen(turn.session, turn.t, campaign, turn.person))
+
+
+def submit(turn: Turn, campaign_id: int) -> Reply:
+    """Submits my commitment for approval and tells the committee privately."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    commitment = _draft(turn, campaign)
+    try:
+        commitment, campaign = commitments.submit(
+            session=turn.session,
+            commitment_id=commitment.id or 0,
+            person=turn.person,
+            now=turn.now,
+        )
+    except InvalidInput as exc:
+        if exc.code != "sections_missing":
+            raise
+        sections = campaigns.sections_of(campaign)
+        keys = exc.params.get("sections")
+        wanted = {str(k) for k in keys} if isinstance(keys, list) else set()
+        missing = [s for s in sections if s.key in wanted]
+        names = "; ".join(numbered_label(turn.t, sections, s) for s in missing)
+        raise InvalidInput("sections_missing", sections=names) from exc
+    org = org_of(turn.session, campaign)
+    member = turn.session.get(Member, commitment.member_id)
+    assert member is not None
+    stamp = f"{turn.now.timestamp() * 1_000_000:.0f}"  # one notice per submission
+    for _, person in members.committee_people(session=turn.session, org_id=org.id or 0):
+        if person.id == turn.person.id:
+            continue
+        tell(
+            turn.session,
+            person=person,
+            org=org,
+            build=lambda t: Screen(submitted_notice(t, campaign, member, commitment)),
+            key=f"commitment:{commitment.id}:submitted:{stamp}:{person.id}",
+            now=turn.now,
+        )
+    note = turn.t.gettext("📤 Submitted to the cell committee for approval.")
+    if commitment.late:
+        note += "\n" + turn.t.gettext(
+            "The deadline was {day}, so it is marked as submitted late.",
+            day=turn.t.date_text(campaign.deadline),
+        )
+    return Reply(edit=card_screen(turn.session, turn.t, campaign, turn.person, note))
+
+
+def edit_approved(turn: Turn, campaign_id: int) -> Reply:
+    """Starts a new version from the approved one (which stays in force until then)."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    commitment = commitments.draft_for(
+        session=turn.session, campaign_id=campaign.id or 0, person=turn.person, now=turn.now
+    )
+    note = turn.t.gettext(
+        "✏️ Version {n} started from the approved one. Change what you need and submit it; "
+        "the approved version stays in force until this one is approved.",
+        n=commitment.version,
+    )
+    return Reply(edit=card_screen(turn.session, turn.t, campaign, turn.person, note))
+
+
+# --- the committee -------------------------------------------------------------------------------
+
+
+def open_registration(turn: Turn) -> Reply:
+    """Opens the form that opens a registration (committee)."""
+    private_only(turn)
+    return outcome_reply(open_form(turn, "open_campaign"))
+
+
+def progress(turn: Turn, campaign_id: int) -> Reply:
+    """Shows the committee, privately, who has registered and who has not."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    members.require_committee(session=turn.session, person=turn.person, org_id=campaign.org_id)
+    org = org_of(turn.session, campaign)
+    figures = campaigns.progress(session=turn.session, campaign=campaign)
+    return Reply(screens=[Screen(progress_text(turn.t, campaign, org, figures))])
+
+
+def _waiting(turn: Turn) -> list[Commitment]:
+    cells = members.committee_cells(session=turn.session, person=turn.person)
+    if not cells:
+        raise NotAllowed("committee_only")
+    found = [
+        c
+        for _, org in cells
+        for c in commitments.awaiting_review(session=turn.session, org_id=org.id or 0)
+    ]
+    return sorted(found, key=lambda c: (c.submitted_at or turn.now, c.id or 0))
+
+
+def review(turn: Turn) -> Reply:
+    """Shows the committee the oldest submitted commitment, with approve / return / another."""
+    private_only(turn)
+    waiting = _waiting(turn)
+    if waiting:
+        return Reply(
+            screens=[review_screen(turn.session, turn.t, waiting[0], waiting=len(waiting))]
+        )
+    cells = members.committee_cells(session=turn.session, person=turn.person)
+    watched = [
+        c
+        for _, org in cells
+        for c in campaigns.open_campaigns(session=turn.session, org_id=org.id or 0)
+    ]
+    text = turn.t.gettext("No commitment is waiting for review.")
+    return Reply(screens=[Screen(text, committee_buttons(turn.t, watched, can_open=False))])
+
+
+def review_next(turn: Turn, commitment_id: int) -> Reply:
+    """Shows another submitted commitment than this one."""
+    private_only(turn)
+    waiting = _waiting(turn)
+    ids = [c.id for c in waiting]
+    if commitment_id in ids and len(waiting) > 1:
+        following = waiting[(ids.index(commitment_id) + 1) % len(waiting)]
+    elif commitment_id not in ids and waiting:
+        following = waiting[0]
+    else:
+        return Reply(toast=turn.t.gettext("No other commitment is waiting for review."))
+    return Reply(edit=review_screen(turn.session, turn.t, following, waiting=len(waiting)))
+
+
+def approve(turn: Turn, commitment_id: int) -> Reply:
+    """Approves a submitted commitment and tells its member."""
+    private_only(turn)
+    commitment, campaign = commitments.approve(
+        session=turn.session, commitment_id=commitment_id, actor=turn.person, now=turn.now
+    )
+    org = org_of(turn.session, campaign)
+    member = turn.session.get(Member, commitment.member_id)
+    assert member is not None
+    owner = turn.session.get(Person, member.person_id) if member.person_id else None
+    if owner is not None:
+        tell(
+            turn.session,
+            person=owner,
+            org=org,
+            build=lambda t: Screen(approved_notice(t, campaign)),
+            key=f"commitment:{commitment.id}:approved",
+            now=turn.now,
+        )
+    text = turn.t.gettext(
+        "✅ Approved: the commitment of comrade {name}; they have been told.",
+        name=escape(member.full_name),
+    )
+    left = [c for c in _waiting(turn) if c.id != commitment_id]
+    keyboard: Keyboard = []
+    if left:
+        keyboard = [[Button(turn.t.gettext("▶️ Next one"), data=choice("kn", commitment_id))]]
+    return Reply(edit=Screen(f"{text}\n{waiting_line(turn.session, turn.t, org)}", keyboard))
+
+
+def return_for_changes(turn: Turn, commitment_id: int) -> Reply:
+    """Opens the one-question form asking the comment of a returned commitment."""
+    private_only(turn)
+    return outcome_reply(open_form(turn, "commitment_return", commitment_id=commitment_id))
+
+
+def register(actions: ActionRegistry) -> None:
+    """Adds this module's commands and choices."""
+    actions.command(["camket", "commitments", "pledge"], my_commitments)
+    actions.command(["duyet", "review"], review)
+    actions.choice("kc", show_card, int)
+    actions.choice("ks", write_section, int, word)
+    actions.choice("ka", add_item, int, word)
+    actions.choice("kd", delete_item, int)
+    actions.choice("kx", items_done, int)
+    actions.choice("ku", submit, int)
+    actions.choice("ke", edit_approved, int)
+    actions.choice("ko", open_registration)
+    actions.choice("kp", progress, int)
+    actions.choice("kv", approve, int)
+    actions.choice("kr", return_for_changes, int)
+    actions.choice("kn", review_next, int)
