@@ -7,7 +7,7 @@ from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, word
 from bot.actions.roster import private_only
-from bot.flows.commitments import (
+from bot.flows.commitment_screens import (
     card_screen,
     items_screen,
     org_of,
