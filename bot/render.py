@@ -201,6 +201,17 @@ ERROR_MESSAGES = {
     "not_in_campaign_cell": N_("Comrade, you are not a member of this registration's cell."),
     "not_your_commitment": N_("This commitment belongs to another comrade."),
     "period_reversed": N_("The period ends before it starts."),
+    "round_closed": N_(
+        "This progress report round has closed: nothing was changed. Send /tiendo for the "
+        "current one."
+    ),
+    "round_not_found": N_("That progress report round no longer exists. Send /tiendo."),
+    "nothing_to_check_in": N_(
+        "Comrade, you have no approved task to report on: progress is reported on an approved "
+        "commitment."
+    ),
+    "value_not_number": N_("Type the number reached in digits, for example “8” (or tap Skip)."),
+    "value_negative": N_("The number reached cannot be negative."),
     "section_not_found": N_("That section no longer exists. Open /camket again."),
     "section_not_items": N_("That section is not a list of tasks. Open /camket again."),
     "section_not_text": N_("That section is not a text. Open /camket again."),
@@ -289,6 +300,7 @@ def help_text(
             )
         lines.append(t.gettext("/lichhop — upcoming meetings, your answer, documents"))
         lines.append(t.gettext("/camket — your commitment: write it, submit it, see it"))
+        lines.append(t.gettext("/tiendo — report progress on your commitment"))
         if committee:
             lines.append(t.gettext("/duyet — review submitted commitments; registration progress"))
             lines.append(t.gettext("/taohop — schedule a meeting"))

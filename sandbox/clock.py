@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.clock import OffsetClock
-from bot.services import reminders
+from bot.services import campaign_tick, reminders
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,24 @@ class NextItem:
     label: str
 
 
-def next_scheduled(*, session: Session, now: datetime) -> NextItem | None:  # noqa: ARG001
-    """Returns the earliest time-driven item the tick has still to act on, if any.
+CAMPAIGN_LABELS = {
+    "reminder": "lời nhắc đăng ký cam kết",
+    "round": "kỳ báo cáo tiến độ mới",
+    "nudge": "lời nhắc báo cáo tiến độ",
+}
 
-    Today that is a meeting reminder (or a meeting's start, when the group gets the check-in
-    button); check-in rounds and digests belong here once they exist.
-    """
+
+def next_scheduled(*, session: Session, now: datetime) -> NextItem | None:
+    """Returns the earliest time-driven item the tick has still to act on, if any: a meeting
+    reminder (or a meeting's start), a registration reminder, a check-in round or a nudge."""
+    found: list[NextItem] = []
     due = reminders.next_due_at(session=session)
-    return None if due is None else NextItem(due, "lời nhắc họp kế tiếp")
+    if due is not None:
+        found.append(NextItem(due, "lời nhắc họp kế tiếp"))
+    chore = campaign_tick.next_due(session=session, now=now)
+    if chore is not None:
+        found.append(NextItem(chore[0], CAMPAIGN_LABELS[chore[1]]))
+    return min(found, key=lambda item: item.at) if found else None
 
 
 class PersistentClock(OffsetClock):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from bot.actions import attendance, commitments, meetings, notify, roster, setup, start
+from bot.actions import (
+    attendance,
+    checkins,
+    commitments,
+    meetings,
+    notify,
+    roster,
+    setup,
+    start,
+)
 from bot.actions.registry import ActionRegistry
 
 
 def build_actions() -> ActionRegistry:
     """Returns the registry with every feature's commands, choices and hooks."""
     actions = ActionRegistry()
-    for feature in (start, notify, setup, roster, meetings, attendance, commitments):
+    for feature in (start, notify, setup, roster, meetings, attendance, commitments, checkins):
         feature.register(actions)
     return actions

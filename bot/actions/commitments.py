@@ -9,6 +9,7 @@ from bot.actions.registry import ActionRegistry, word
 from bot.actions.roster import private_only
 from bot.flows.commitment_screens import (
     card_screen,
+    checkin_lines,
     items_screen,
     org_of,
     review_screen,
@@ -259,7 +260,9 @@ def progress(turn: Turn, campaign_id: int) -> Reply:
     members.require_committee(session=turn.session, person=turn.person, org_id=campaign.org_id)
     org = org_of(turn.session, campaign)
     figures = campaigns.progress(session=turn.session, campaign=campaign)
-    return Reply(screens=[Screen(progress_text(turn.t, campaign, org, figures))])
+    text = progress_text(turn.t, campaign, org, figures)
+    lines = checkin_lines(turn.session, turn.t, campaign, org, turn.now)
+    return Reply(screens=[Screen("\n".join([text, *lines]))])
 
 
 def _waiting(turn: Turn) -> list[Commitment]:

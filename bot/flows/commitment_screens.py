@@ -4,6 +4,7 @@ commitment under review, and telling a person privately."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -13,11 +14,13 @@ from bot.flows.engine import FlowContext, InvalidAnswer
 from bot.i18n import Translator
 from bot.models import COMMITTEE_ROLES, Member, Organisation, Person, Priority
 from bot.models.commitments import (
+    Cadence,
     Campaign,
     Commitment,
     CommitmentStatus,
 )
 from bot.render import error_text
+from bot.render_checkins import card_progress, no_round_yet, round_figures_text
 from bot.render_commitments import (
     card_keyboard,
     commitment_text,
@@ -26,7 +29,7 @@ from bot.render_commitments import (
     items_text,
     review_keyboard,
 )
-from bot.services import campaigns, commitments, members, outbox, people
+from bot.services import campaigns, checkins, commitments, members, outbox, people
 from bot.services.campaigns import Section
 from bot.services.errors import DomainError, NotAllowed, NotFound
 from bot.text import escape
@@ -96,6 +99,7 @@ def card_screen(
         missing = commitments.missing_sections(
             session=session, commitment=commitment, campaign=campaign
         )
+    approved = commitments.in_force(session=session, campaign_id=campaign.id, member_id=member.id)
     text = commitment_text(
         t,
         campaign=campaign,
@@ -104,10 +108,12 @@ def card_screen(
         member=member,
         commitment=commitment,
         items=items,
-        in_force=commitments.in_force(
-            session=session, campaign_id=campaign.id, member_id=member.id
-        ),
+        in_force=approved,
     )
+    if approved is not None and approved.id is not None and campaign.cadence != Cadence.NONE:
+        in_force_items = commitments.items(session=session, commitment_id=approved.id)
+        latest = checkins.latest_answers(session=session, items=in_force_items)
+        text = "\n".join([text, *card_progress(t, in_force_items, latest)])
     keyboard = card_keyboard(
         t, campaign=campaign, sections=sections, commitment=commitment, missing=missing
     )
@@ -154,6 +160,20 @@ def items_screen(
     if question:
         text += f"\n\n{question}"
     return Screen(text, items_keyboard(t, campaign, section, own))
+
+
+def checkin_lines(
+    session: Session, t: Translator, campaign: Campaign, org: Organisation, now: datetime
+) -> list[str]:
+    """Returns the committee's check-in figures for a campaign's newest round (or when the
+    first one opens); nothing for a campaign without check-ins."""
+    if campaign.cadence == Cadence.NONE or campaign.id is None:
+        return []
+    latest = checkins.latest_round(session=session, campaign_id=campaign.id)
+    if latest is None:
+        return no_round_yet(t, checkins.next_opening(campaign, org, now))
+    figures = checkins.round_figures(session=session, round_=latest)
+    return round_figures_text(t, campaign, figures)
 
 
 def review_screen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.campaign_forms import CAMPAIGN_FLOWS
+from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.commitments import COMMITMENT_FLOWS
 from bot.flows.conclusions import CONCLUSION_FLOW
 from bot.flows.documents import ATTACH_DOCUMENT_FLOW
@@ -29,5 +30,6 @@ def build_engine() -> FlowEngine:
             ATTACH_DOCUMENT_FLOW,
             *COMMITMENT_FLOWS,
             *CAMPAIGN_FLOWS,
+            *CHECKIN_FLOWS,
         ]
     )

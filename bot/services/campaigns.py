@@ -273,12 +273,20 @@ def progress(*, session: Session, campaign: Campaign) -> Progress:
     return Progress(expected=expected_members, by_member=best)
 
 
+def daytime(org: Organisation, now: datetime) -> bool:
+    """Tells whether it is day in the cell's zone (07:00–21:00): nobody is written to at night."""
+    local = now.astimezone(ZoneInfo(org.timezone))
+    return QUIET_UNTIL <= local.time() < QUIET_FROM
+
+
 def reminder_due(*, campaign: Campaign, org: Organisation, now: datetime) -> bool:
     """Tells whether the registration reminder may go out now: before the deadline, not at
-    night in the cell's zone, and at most one every two days."""
+    night in the cell's zone, and at most one every two days (the opening notice counts as
+    the first)."""
     local = now.astimezone(ZoneInfo(org.timezone))
     if local.date() > campaign.deadline or campaign.status != CampaignStatus.OPEN:
         return False
-    if not QUIET_UNTIL <= local.time() < QUIET_FROM:
+    if not daytime(org, now):
         return False
-    return campaign.reminded_at is None or now - campaign.reminded_at >= REMIND_EVERY
+    last = campaign.reminded_at or campaign.created_at
+    return now - last >= REMIND_EVERY

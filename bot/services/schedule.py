@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from bot.db import rowcount
 from bot.models import FlowState
-from bot.services import delivery, reminders, rollover, updates
+from bot.services import campaign_tick, delivery, reminders, rollover, updates
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
 # Sent messages keep their text this long; then only the ledger row (who, when, the id) stays.
@@ -28,6 +28,7 @@ class TickReport:
     new_occurrences: int
     reminders: reminders.ReminderReport
     purged_payloads: int = 0
+    campaigns: campaign_tick.CampaignReport = field(default_factory=campaign_tick.CampaignReport)
 
 
 def run_due(
@@ -59,6 +60,7 @@ def run_due(
     )
     occurrences = rollover.extend_series(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
+    campaign_chores = campaign_tick.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     return TickReport(
         released_claims=released,
@@ -67,4 +69,5 @@ def run_due(
         new_occurrences=len(occurrences),
         reminders=due,
         purged_payloads=purged,
+        campaigns=campaign_chores,
     )

@@ -129,14 +129,21 @@ async def test_secretary_invites_and_the_newcomer_joins_in_the_browser(
     assert len(await text.input_value()) == 4096
     await text.fill("")
 
-    # The clock: a day later; the demo meeting's reminders are what comes next.
+    # The clock: a day later; the demo meeting's reminders or the registration's chores (a
+    # reminder, a check-in round, a nudge) are what comes next.
     before = sandbox.clock.offset
     await page.locator("#plus-day").click()
     await expect(page.locator("#clock-offset")).to_contain_text("1 ngày")
     assert (sandbox.clock.offset - before).days == 1
     to_next = page.locator("#to-next")
     await expect(to_next).to_be_enabled()
-    await expect(to_next).to_have_attribute("title", re.compile("^Đến lời nhắc họp kế tiếp lúc"))
+    await expect(to_next).to_have_attribute(
+        "title",
+        re.compile(
+            "^Đến (lời nhắc họp kế tiếp|lời nhắc đăng ký cam kết|kỳ báo cáo tiến độ mới"
+            "|lời nhắc báo cáo tiến độ) lúc"
+        ),
+    )
 
     # Back to the secretary, who was told the newcomer joined and finds her on the roster.
     await page.locator("#person").select_option(str(SECRETARY.user_id))

@@ -30,12 +30,15 @@ from bot.models import (
     Cadence,
     Campaign,
     CampaignKind,
+    CheckIn,
+    CheckInRound,
     Commitment,
     CommitmentItem,
     CommitmentStatus,
     EmulationTitle,
     Invite,
     InviteKind,
+    ItemStatus,
     JoinRequest,
     JoinRequestStatus,
     Meeting,
@@ -266,6 +269,37 @@ def submitted_world(session: Session, now: datetime) -> World:
     return world
 
 
+def checkin_world(session: Session, now: datetime) -> World:
+    """Lan's commitment is approved (its first task has a target of 12 buổi); a round is open."""
+    world = submitted_world(session, now)
+    draft_id = int(world.params["commitment_id"])
+    items = commitments.items(session=session, commitment_id=draft_id)
+    items[0].target, items[0].unit = 12, "buổi"
+    session.add(items[0])
+    commitments.approve(session=session, commitment_id=draft_id, actor=world.person, now=now)
+    round_ = CheckInRound(
+        campaign_id=world.ids["campaign"],
+        seq=1,
+        period_start=local_today(now),
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=30),
+    )
+    session.add(round_)
+    session.flush()
+    lan = session.get(Person, member(session, world.ids["lan"]).person_id)
+    assert lan is not None
+    assert round_.id is not None
+    world.person = lan
+    world.ids["round"] = round_.id
+    world.params = {
+        "round_id": round_.id,
+        "items": [i.id for i in items],
+        "numbers": [1, 2],
+        "total": 2,
+    }
+    return world
+
+
 # --- checks -------------------------------------------------------------------------------------
 
 
@@ -479,6 +513,16 @@ def check_returned(session: Session, world: World) -> None:
         CommitmentStatus.RETURNED,
         "Mục 5 cần ghi rõ chỉ tiêu.",
     )
+
+
+def check_checkin(session: Session, world: World) -> None:
+    answers = session.exec(
+        select(CheckIn).where(CheckIn.round_id == world.ids["round"]).order_by(CheckIn.item_id)
+    ).all()
+    assert [(a.status, a.value, a.note) for a in answers] == [
+        (ItemStatus.IN_PROGRESS, 8, "Còn 4 buổi"),
+        (ItemStatus.DONE, None, ""),
+    ]
 
 
 def opened(session: Session, world: World) -> Campaign:
@@ -713,6 +757,14 @@ SCRIPTS = [
         submitted_world,
         {"comment": "Mục 5 cần ghi rõ chỉ tiêu."},
         check_returned,
+    ),
+    Script(
+        "check-in: every item, a number and a note",
+        "checkin",
+        checkin_world,
+        {"s0": "2", "v0": "8", "n0": "Còn 4 buổi", "s1": "3", "n1": "1"},
+        check_checkin,
+        kept={"checkin": 1},
     ),
     Script(
         "open a pledge campaign",
