@@ -198,6 +198,18 @@ class FlowEngine:
             )
         ).first()
 
+    def _open(self, session: Session, key: FlowKey) -> tuple[FlowState, Flow] | None:
+        """Returns the open flow's state and declaration; a state whose flow no longer exists
+        (removed in a new version) is dropped."""
+        state = self.state(session, key)
+        if state is None:
+            return None
+        flow = self.flows.get(state.flow)
+        if flow is None:
+            session.delete(state)
+            return None
+        return state, flow
+
     def cancel(self, session: Session, key: FlowKey) -> bool:
         """Closes the open flow, if any; returns whether there was one."""
         state = self.state(session, key)
@@ -210,13 +222,10 @@ class FlowEngine:
         self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
     ) -> Outcome | None:
         """Closes the open flow (as /huy does) and returns what to show; None if none was open."""
-        state = self.state(session, key)
-        if state is None:
+        found = self._open(session, key)
+        if found is None:
             return None
-        flow = self.flows.get(state.flow)
-        if flow is None:
-            session.delete(state)
-            return None
+        state, flow = found
         ctx = self._context(session, t, person, key, now, state)
         return self._cancelled(flow, state, ctx)
 
@@ -289,13 +298,10 @@ class FlowEngine:
         self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
     ) -> Outcome | None:
         """Returns the current question of the open flow again (after a restart or /start)."""
-        state = self.state(session, key)
-        if state is None:
+        found = self._open(session, key)
+        if found is None:
             return None
-        flow = self.flows.get(state.flow)
-        if flow is None:
-            session.delete(state)
-            return None
+        state, flow = found
         ctx = self._context(session, t, person, key, now, state)
         return Outcome(screen=self._screen(flow, state, ctx))
 
@@ -310,13 +316,10 @@ class FlowEngine:
         text: str,
     ) -> Outcome | None:
         """Takes typed text: an option's number or label, 0/"hủy", or an answer; None: no flow."""
-        state = self.state(session, key)
-        if state is None:
+        found = self._open(session, key)
+        if found is None:
             return None
-        flow = self.flows.get(state.flow)
-        if flow is None:
-            session.delete(state)
-            return None
+        state, flow = found
         ctx = self._context(session, t, person, key, now, state)
         step = flow.steps[flow.index(state.step)]
         if len(text) > MAX_TEXT_ANSWER:

@@ -478,19 +478,30 @@ def approve(
     commitment.reviewed_at = now
     commitment.review_comment = ""
     session.add(commitment)
+    _audit_review(session, commitment, campaign, acting, "commitment.approve", now)
+    return commitment, campaign
+
+
+def _audit_review(
+    session: Session,
+    commitment: Commitment,
+    campaign: Campaign,
+    acting: Member,
+    action: str,
+    now: datetime,
+) -> None:
     audit.record_action(
         session=session,
         org_id=campaign.org_id,
-        actor_person_id=actor.id,
+        actor_person_id=acting.person_id,
         actor_label=acting.full_name,
-        action="commitment.approve",
+        action=action,
         target=f"commitment:{commitment.id}",
         before=None,
         after={"member_id": commitment.member_id, "version": commitment.version},
         now=now,
     )
     session.flush()
-    return commitment, campaign
 
 
 def return_for_changes(
@@ -508,16 +519,5 @@ def return_for_changes(
     commitment.reviewed_at = now
     commitment.review_comment = value
     session.add(commitment)
-    audit.record_action(
-        session=session,
-        org_id=campaign.org_id,
-        actor_person_id=actor.id,
-        actor_label=acting.full_name,
-        action="commitment.return",
-        target=f"commitment:{commitment.id}",
-        before=None,
-        after={"member_id": commitment.member_id, "version": commitment.version},
-        now=now,
-    )
-    session.flush()
+    _audit_review(session, commitment, campaign, acting, "commitment.return", now)
     return commitment, campaign
