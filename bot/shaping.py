@@ -24,7 +24,7 @@ class Part:
 
     text: str
     parse_mode: str | None
-    keyboard: list[list[dict[str, str]]] | None = None
+    keyboard: list[list[dict[str, Any]]] | None = None
     options: list[dict[str, Any]] | None = None
 
 
@@ -39,16 +39,20 @@ def numbered_options(keyboard: Keyboard) -> tuple[list[dict[str, Any]], list[str
     lines that list them; link buttons become lines with their address."""
     options: list[dict[str, Any]] = []
     lines: list[str] = []
+    words: list[str] = []
     cancel: dict[str, Any] | None = None
     for row in keyboard:
         for button in row:
             if button.url is not None:
                 lines.append(f"🔗 {button.text}: {button.url}")
+            elif button.word:
+                words.append(f"• {button.text}")
             elif button.data is not None and button.data.endswith(CANCEL_SUFFIX):
                 cancel = {"n": 0, "label": button.text, "data": button.data}
             elif button.data is not None:
                 options.append({"n": len(options) + 1, "label": button.text, "data": button.data})
     lines.extend(f"{option['n']}. {option['label']}" for option in options)
+    lines.extend(words)
     if cancel is not None:
         options.append(cancel)
         lines.append(f"0. {cancel['label']}")

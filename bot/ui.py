@@ -37,14 +37,19 @@ class Button:
     text: str
     data: str | None = None
     url: str | None = None
+    # Chosen on a channel without buttons by typing its label, never by a number (the
+    # question itself wants a number typed, e.g. "how many sessions?").
+    word: bool = False
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         """Returns the button as stored in an outbox payload."""
-        out = {"text": self.text}
+        out: dict[str, Any] = {"text": self.text}
         if self.url is not None:
             out["url"] = self.url
         else:
             out["data"] = self.data or ""
+        if self.word:
+            out["word"] = True
         return out
 
 
@@ -79,6 +84,9 @@ class FileOut:
 def keyboard_from_json(rows: Any) -> Keyboard:
     """Rebuilds a keyboard from its outbox JSON."""
     return [
-        [Button(text=b["text"], data=b.get("data"), url=b.get("url")) for b in row]
+        [
+            Button(text=b["text"], data=b.get("data"), url=b.get("url"), word=bool(b.get("word")))
+            for b in row
+        ]
         for row in rows or []
     ]

@@ -182,7 +182,7 @@ def _steps() -> tuple[Step, ...]:
         steps.append(
             Step(
                 f"v{slot}",
-                StepKind.TEXT,
+                StepKind.NUMBER,
                 _value_prompt(slot),
                 options=_skip,
                 parse=_parse_value,

@@ -320,7 +320,7 @@ COMMITMENT_ITEM_FLOW = Flow(
         ),
         Step(
             "target",
-            StepKind.TEXT,
+            StepKind.NUMBER,
             _target_prompt,
             options=_skip,
             parse=_parse_target,
@@ -328,7 +328,7 @@ COMMITMENT_ITEM_FLOW = Flow(
         ),
         Step(
             "deadline",
-            StepKind.TEXT,
+            StepKind.NUMBER,
             _deadline_prompt,
             options=_skip,
             parse=_parse_deadline,

@@ -36,7 +36,12 @@ class StepKind(StrEnum):
 
     CHOICE = "choice"
     TEXT = "text"
+    NUMBER = "number"  # free text read by `parse`, where a typed number is the answer itself
     CONFIRM = "confirm"
+
+
+# Steps whose typed text, when it picks no option, goes to the step's parser.
+FREE_TEXT = frozenset({StepKind.TEXT, StepKind.NUMBER})
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ class NumberedOption:
     label: str
     data: str
     cancel: bool
+    # Picked by typing its label only (the question wants a number typed): see Button.word.
+    word: bool = False
 
 
 def numbered_options(screen: Screen) -> list[NumberedOption]:
@@ -172,10 +179,10 @@ def numbered_options(screen: Screen) -> list[NumberedOption]:
             continue
         parsed = parse_callback(button.data)
         if parsed is not None and parsed[2] == CANCEL_VALUE:
-            numbered.append(NumberedOption(0, button.text, button.data, cancel=True))
+            numbered.append(NumberedOption(0, button.text, button.data, True, button.word))
         else:
             count += 1
-            numbered.append(NumberedOption(count, button.text, button.data, cancel=False))
+            numbered.append(NumberedOption(count, button.text, button.data, False, button.word))
     return numbered
 
 
@@ -340,7 +347,8 @@ class FlowEngine:
                 text,
                 [(o.value, o.label) for o in options],
                 self._shown(state, options),
-                free_text=step.kind == StepKind.TEXT,
+                free_text=step.kind in FREE_TEXT,
+                numbers_are_answers=step.kind == StepKind.NUMBER,
             )
         except Unclear as exc:
             return self._reask(flow, state, ctx, exc.message)
@@ -457,15 +465,19 @@ class FlowEngine:
         keyboard: Keyboard = []
         options = self._options(step, ctx)
         row: list[Button] = []
+        # On a NUMBER step a typed number is the answer: its buttons are picked by their words.
+        word = step.kind == StepKind.NUMBER
         for option in options:
-            row.append(Button(option.label, data=prefix + option.value))
+            row.append(Button(option.label, data=prefix + option.value, word=word))
             if len(row) >= (2 if step.kind == StepKind.CONFIRM else step.columns):
                 keyboard.append(row)
                 row = []
         if row:
             keyboard.append(row)
         if step.kind != StepKind.CONFIRM:
-            keyboard.append([Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE)])
+            keyboard.append(
+                [Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)]
+            )
         # Kept so that a typed number means what this screen listed, whatever changes later.
         state.params = {
             **state.params,

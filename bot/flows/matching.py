@@ -98,14 +98,17 @@ def pick(
     shown: Sequence[str],
     *,
     free_text: bool,
+    numbers_are_answers: bool = False,
 ) -> str | None:
     """Returns the value of the option typed (CANCEL_VALUE to cancel), or None for free text.
 
     `options` are the step's (value, label) pairs now, `shown` the values its last screen
     listed (what the numbers refer to). Raises Unclear when the text cannot be a free answer.
+    With `numbers_are_answers` (a question that wants a number) a typed number is never an
+    option nor a cancel: options are picked by their words only.
     """
     values = [value for value, _ in options]
-    number = typed_number(text)
+    number = None if numbers_are_answers else typed_number(text)
     if number == 0:
         return CANCEL_VALUE
     if number is not None:

@@ -33,6 +33,9 @@ class Msg:
     raw: dict[str, Any] | None = None
     # A tap's answer on Telegram (a toast), when no message came.
     toast: bool = False
+    # Zalo: choices listed as "• label" under a question that wants a number typed; a
+    # member types the label itself.
+    words: list[str] = field(default_factory=list)
 
     def number_of(self, label: str) -> int:
         """Returns the number a Zalo member types for `label` (0 is a form's cancel)."""
@@ -68,11 +71,19 @@ def _telegram_msg(message: dict[str, Any]) -> Msg:
 
 def _zalo_msg(text: str) -> Msg:
     options = []
-    for line in text.splitlines():
-        found = _OPTION.match(line.strip())
+    lines = [line.strip() for line in text.splitlines()]
+    for line in lines:
+        found = _OPTION.match(line)
         if found:
             options.append(found.group(2))
-    return Msg(text=text, options=options)
+    words: list[str] = []
+    # A form's word-only choices end with its cancel, listed the same way.
+    if lines and lines[-1].startswith("• ✖️"):
+        for line in reversed(lines):
+            if not line.startswith("• "):
+                break
+            words.insert(0, line[2:])
+    return Msg(text=text, options=options + words, words=words)
 
 
 class Chat:
@@ -152,7 +163,8 @@ class Chat:
         """Taps `label` (Telegram) or types its number (Zalo); returns what the bot answered:
         the last message it sent or edited, or the tap's toast when it sent none."""
         if who.zalo is not None:
-            replies = await self.say_all(who, str(msg.number_of(label)))
+            typed = label if label in msg.words else str(msg.number_of(label))
+            replies = await self.say_all(who, typed)
             return replies[-1]
         assert who.tg is not None
         assert msg.raw is not None, msg

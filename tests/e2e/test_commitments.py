@@ -58,10 +58,17 @@ def _listed(text: str) -> tuple[list[str], list[str]]:
     own headings, "1. Về tư tưởng chính trị", are body, not choices)."""
     lines = [line.strip() for line in text.splitlines()]
     end = len(lines)
+    words: list[str] = []
+    if lines and lines[-1].startswith("• ✖️"):
+        # A question that wants a number typed lists its choices as words ("• Bỏ qua").
+        while end and lines[end - 1].startswith("• "):
+            words.insert(0, lines[end - 1][2:])
+            end -= 1
     while end and (NUMBERED.match(lines[end - 1]) or not lines[end - 1]):
         end -= 1
     choices = [NUMBERED.sub("", line, count=1) for line in lines[end:] if line]
-    return lines[:end], [re.sub(r" \(\d+/\d+\)$", "", c) for c in choices]
+    choices = [c for c in choices if not c.startswith("• ")]
+    return lines[:end], [re.sub(r" \(\d+/\d+\)$", "", c) for c in choices] + words
 
 
 def merged(replies: list[Msg]) -> Msg:
@@ -70,7 +77,11 @@ def merged(replies: list[Msg]) -> Msg:
     last = replies[-1]
     options = last.options if last.raw is not None else _listed(last.text)[1]
     return Msg(
-        text="\n".join(r.text for r in replies), options=options, raw=last.raw, toast=last.toast
+        text="\n".join(r.text for r in replies),
+        options=options,
+        raw=last.raw,
+        toast=last.toast,
+        words=last.words,
     )
 
 
@@ -87,7 +98,7 @@ async def pick(chat: Chat, who: Someone, msg: Msg, label: str) -> Msg:
     if not texts:
         return last  # a toast on Telegram
     options = last.options if last.raw is not None else _listed(last.text)[1]
-    return Msg(text="\n".join(texts), options=options, raw=last.raw)
+    return Msg(text="\n".join(texts), options=options, raw=last.raw, words=last.words)
 
 
 def lines_of(msg: Msg) -> list[str]:

@@ -943,3 +943,50 @@ def test_cancel_still_works_when_the_place_to_go_back_to_is_gone(db, now, person
     assert outcome is not None
     assert outcome.screen.text == T.gettext("Cancelled. Nothing was changed.")
     assert state(db) is None
+
+
+# --- a question that wants a number typed ---------------------------------------------------
+
+TALLY = Flow(
+    name="tally",
+    steps=(
+        Step(
+            "reached",
+            StepKind.NUMBER,
+            lambda ctx: "Đã đạt bao nhiêu buổi?",
+            options=lambda ctx: [Option("~skip", "Bỏ qua")],
+            parse=parse_count,
+        ),
+    ),
+    complete=lambda ctx: Screen(f"Đạt: {ctx.answers['reached']}"),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("1", "Đạt: 1"), ("0", "Đạt: 0"), ("12", "Đạt: 12"), ("bỏ qua", "Đạt: ~skip")],
+)
+def test_on_a_number_question_typed_numbers_are_answers_not_choices(
+    db: Database, now: datetime, person, typed: str, expected: str
+) -> None:
+    flows = FlowEngine([TALLY])
+    with db.session() as session:
+        asked = flows.start(session=session, name="tally", key=KEY, person=person, t=T, now=now)
+        # Its buttons are picked by their words on a channel without buttons.
+        assert [(n.label, n.word) for n in numbered_options(asked.screen)] == [
+            ("Bỏ qua", True),
+            ("✖️ Hủy", True),
+        ]
+        done = flows.answer_text(session=session, key=KEY, person=person, t=T, now=now, text=typed)
+    assert done is not None
+    assert (done.finished, done.screen.text) == (True, expected)
+
+
+def test_on_a_number_question_the_cancel_is_a_word(db: Database, now: datetime, person) -> None:
+    flows = FlowEngine([TALLY])
+    with db.session() as session:
+        flows.start(session=session, name="tally", key=KEY, person=person, t=T, now=now)
+        done = flows.answer_text(session=session, key=KEY, person=person, t=T, now=now, text="hủy")
+    assert done is not None
+    assert done.finished
+    assert state(db) is None

@@ -816,7 +816,8 @@ def typed_for(script: Script, step: str, outcome: Outcome, mode: str) -> tuple[s
     parsed = parse_callback(option.data)
     assert parsed is not None
     value: Any = True if parsed[2] == "yes" else parsed[2]
-    if mode == "labels":
+    if mode == "labels" or option.word:
+        # A question that wants a number typed takes its buttons by their words only.
         return option.label, value
     if mode == "folded labels":
         return match_key(option.label), value
@@ -849,7 +850,8 @@ def drive(
         assert state is not None
         asked.append(state.step)
         if stop_at is not None and len(asked) == stop_at:
-            typed, expected = "0", None
+            words_only = any(n.word for n in numbered_options(outcome.screen))
+            typed, expected = ("hủy" if words_only else "0"), None
         else:
             typed, expected = typed_for(script, state.step, outcome, mode)
         with db.session() as session:

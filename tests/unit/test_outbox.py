@@ -715,3 +715,18 @@ def test_quota_use_counts_this_months_zalo_deliveries(db: Database, now: datetim
     assert below.share == 0.4
     assert below.nearly_used
     assert (calm.sent, calm.refused, calm.nearly_used) == (1, 0, False)
+
+
+def test_word_only_choices_are_listed_without_numbers_on_zalo() -> None:
+    from bot.channels import ZALO
+    from bot.shaping import shape
+    from bot.ui import Button
+
+    keyboard = [
+        [Button("Bỏ qua", data="f|n|2|~skip", word=True)],
+        [Button("✖️ Hủy", data="f|n|2|~c", word=True)],
+    ]
+    [part] = shape(ZALO, "Đã đạt bao nhiêu buổi?", keyboard)
+    assert part.text == "Đã đạt bao nhiêu buổi?\n\n• Bỏ qua\n• ✖️ Hủy"
+    # Nothing is numbered: a typed "1" is the answer to the question, not a choice.
+    assert not part.options
