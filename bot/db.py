@@ -1,26 +1,35 @@
-"""Engine and session factory: SQLite (WAL, busy_timeout, foreign keys) or PostgreSQL."""
+"""Engine and session factory: SQLite (WAL, busy_timeout, foreign keys) or PostgreSQL.
+
+Both pool their connections: a session borrows one and gives it back, so the per-connection
+setup (SQLite's PRAGMAs) runs once per new connection, not once per session.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+# How long a SQLite writer waits for another's transaction before giving up ("locked").
+SQLITE_BUSY_SECONDS = 10.0
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling starts no transaction before a SAVEPOINT, so a
-    # nested savepoint would commit on release; SQLAlchemy issues BEGIN itself instead.
+    # Runs once per new DBAPI connection; the pool keeps it for later sessions. The driver's
+    # own transaction handling starts no transaction before a SAVEPOINT, so a nested savepoint
+    # would commit on release; SQLAlchemy issues BEGIN itself instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -31,6 +40,12 @@ def _sqlite_begin(connection: Any) -> None:
     # of failing when a read transaction later tries to write.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+
+# SQLite connections are cheap and local: enough for the database threads, the dispatchers and
+# /healthz at once; a burst above the pool opens (and then closes) extra ones.
+SQLITE_POOL_SIZE = 16
+SQLITE_MAX_OVERFLOW = 16
+SQLITE_POOL_TIMEOUT = 30
 
 # Per process: enough for the database threads, the dispatchers and /healthz at once, and few
 # enough that several processes stay well under PostgreSQL's default max_connections (100).
@@ -46,13 +61,34 @@ PG_CONNECT_TIMEOUT = 10
 _EXECUTION_OPTIONS = {"preserve_rowcount": True}
 
 
+def in_memory(url: str) -> bool:
+    """Tells whether `url` is a SQLite database that lives in memory (gone with its connection)."""
+    if not url.startswith("sqlite"):
+        return False
+    parsed = make_url(url)
+    name = parsed.database or ""
+    memory_uri = "mode=memory" in name or parsed.query.get("mode") == "memory"
+    return name in {"", ":memory:"} or memory_uri
+
+
 def make_engine(url: str) -> Engine:
-    """Creates an engine: SQLite gets WAL, a busy timeout and foreign keys; others a pool."""
+    """Creates an engine with a pool of connections. SQLite gets WAL, a busy timeout and
+    foreign keys on each new connection; an in-memory SQLite database is one connection that
+    sessions take turns on (another connection would see another, empty, database)."""
     if url.startswith("sqlite"):
+        memory = in_memory(url)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False},
-            poolclass=NullPool,
+            # Statements are prepared once per connection and kept (more than the default 128:
+            # the bot has a few hundred distinct ones).
+            connect_args={"check_same_thread": False, "cached_statements": 512},
+            poolclass=QueuePool,
+            pool_size=1 if memory else SQLITE_POOL_SIZE,
+            max_overflow=0 if memory else SQLITE_MAX_OVERFLOW,
+            pool_timeout=SQLITE_POOL_TIMEOUT,
+            # The most recently used connection first: sessions take turns on SQLite, so a
+            # few warm connections (page cache, prepared statements) serve them all.
+            pool_use_lifo=True,
             execution_options=_EXECUTION_OPTIONS,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -79,11 +115,37 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # SQLite lets one transaction write at a time (every session begins IMMEDIATE). The
+        # threads of this process queue here for their turn, handed over at once, instead of
+        # polling the file lock in busy_timeout's growing sleeps; other processes still wait
+        # on the file lock.
+        self._turns: threading.RLock | None = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        )
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Waits for this process's turn to write to SQLite (nothing on other databases).
+
+        Re-entrant, so a session opened inside another on the same thread behaves as without
+        it; after SQLITE_BUSY_SECONDS it goes ahead and lets SQLite's busy timeout decide, as
+        it would without this queue, so a forgotten open session never hangs a thread.
+        """
+        turns = self._turns
+        if turns is None:
+            yield
+            return
+        taken = turns.acquire(timeout=SQLITE_BUSY_SECONDS)
+        try:
+            yield
+        finally:
+            if taken:
+                turns.release()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Yields a session that commits on success and rolls back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._turn(), Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

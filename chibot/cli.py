@@ -19,7 +19,6 @@ from bot.i18n import translator
 from bot.render import role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
-from bot.services.roster_files import RosterFileError, parse_roster
 from chibot import ops, schema
 
 log = logging.getLogger("chibot")
@@ -170,6 +169,9 @@ def _org_code(args: argparse.Namespace, db: Database, out: TextIO) -> int:
 def _members_import(
     args: argparse.Namespace, db: Database, out: TextIO, answer: TextIO | None
 ) -> int:
+    # Loaded only here: reading spreadsheets (openpyxl) is this command's alone.
+    from bot.services.roster_files import RosterFileError, parse_roster
+
     path: Path = args.file
     if not path.is_file():
         _print(out, f"No such file: {path}")

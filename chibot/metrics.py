@@ -10,9 +10,8 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
@@ -23,9 +22,14 @@ from sqlalchemy import case, func, select, text
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus, Priority
 
+if TYPE_CHECKING:  # the HTTP server is loaded only when /metrics is served
+    from aiohttp import web
+
 log = logging.getLogger(__name__)
 
 MESSAGE_OUTCOMES = ("sent", "failed", "blocked", "quota", "retry", "rate_limited")
+# How an incoming update ended (handlers.observe): handled, failed with an error, or not for us.
+UPDATE_OUTCOMES = ("handled", "error", "ignored")
 PRIORITY_NAMES = {
     Priority.INTERACTIVE: "interactive",
     Priority.NORMAL: "normal",
@@ -192,11 +196,13 @@ class Metrics:
         for channel in channels:  # series exist at 0 from the start, so rate() sees the first
             for outcome in MESSAGE_OUTCOMES:
                 self._messages.labels(channel, outcome)
+            for outcome in UPDATE_OUTCOMES:
+                self._updates.labels(channel, outcome)
 
     # --- recording ------------------------------------------------------------------------
 
     def update_handled(self, channel: str, outcome: str = "handled") -> None:
-        """Counts one incoming update (outcome e.g. handled, duplicate, error)."""
+        """Counts one incoming update (outcome: one of UPDATE_OUTCOMES, or e.g. duplicate)."""
         self._updates.labels(channel, outcome).inc()
 
     def message(self, channel: str, outcome: str) -> None:
@@ -285,12 +291,16 @@ class Metrics:
         body, content_type = await asyncio.to_thread(
             self.exposition, request.headers.get("Accept", "")
         )
+        from aiohttp import web
+
         response = web.Response(body=body)
         response.headers["Content-Type"] = content_type
         return response
 
     async def healthz_handler(self, request: web.Request) -> web.Response:  # noqa: ARG002
         """GET /healthz: JSON; 200 when the database is reachable, 503 otherwise."""
+        from aiohttp import web
+
         health = await self.health()
         status = 200 if health.database_reachable else 503
         return web.json_response(health.as_json(), status=status)
@@ -314,6 +324,8 @@ async def serve_metrics(metrics: Metrics, listen: str) -> web.AppRunner:
 
     The caller stops it with `await runner.cleanup()`.
     """
+    from aiohttp import web
+
     host, port = parse_listen(listen)
     app = web.Application()
     metrics.mount(app)

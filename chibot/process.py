@@ -24,6 +24,10 @@ class ProcessSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0, alias="CHIBOT_OUTBOX_POLL_SECONDS")
     # Worker threads for database work (turns, claims, the tick).
     db_threads: int = Field(default=8, ge=1, alias="CHIBOT_DB_THREADS")
+    # Incoming updates of different people handled at once, per channel (one person's, and
+    # one chat's, always one after another). Enough to overlap their network waits; more only
+    # adds connections for the HTTP client to scan, while the database takes writes in turn.
+    concurrent_updates: int = Field(default=16, ge=1, alias="CHIBOT_CONCURRENT_UPDATES")
 
     @model_validator(mode="after")
     def _renew_before_expiry(self) -> ProcessSettings:

@@ -15,13 +15,13 @@ import contextlib
 import functools
 import logging
 import signal
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -36,9 +36,15 @@ from bot.services import delivery, leases, quota, schedule
 from bot.services.schedule import TickReport
 from chibot.metrics import Metrics, serve_metrics
 from chibot.process import ProcessSettings
+from chibot.redact import redact_secrets
+from handlers.observe import UpdateReport
 from handlers.telegram import TelegramAdapter
-from handlers.zalo import ZaloAdapter
 from jobs.dispatcher import Dispatcher, Sender
+
+if TYPE_CHECKING:  # loaded when used: a Telegram-only bot without /metrics needs no aiohttp
+    from aiohttp import web
+
+    from handlers.zalo import ZaloAdapter
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,11 @@ R = TypeVar("R")
 
 
 STOP_STEP_SECONDS = 15.0
+# How long a thread may keep the GIL while another waits for it. A database thread gives the
+# GIL up around every SQLite call and, while the event loop is busy, waits up to this long to
+# get it back; a turn makes dozens of calls while it holds SQLite's write lock, so Python's
+# default (5 ms) stretches every write transaction, and all the others queue behind it.
+GIL_SWITCH_SECONDS = 0.001
 
 
 async def _bounded(what: str, step: Awaitable[None]) -> None:
@@ -81,6 +92,13 @@ class Runtime:
     ) -> None:
         if not settings.has_channel:
             raise ValueError("neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
+        # Before anything can log: no token or webhook secret ever reaches a log line.
+        redact_secrets(
+            settings.telegram_bot_token,
+            settings.zalo_bot_token,
+            settings.webhook_secret,
+            settings.zalo_webhook_secret,
+        )
         self.settings = settings
         self.process = process or ProcessSettings()
         # Who this process is in leases and claims: new at every start.
@@ -99,18 +117,28 @@ class Runtime:
         self.actions = build_actions()
         self.telegram = (
             TelegramAdapter(
-                core=self.core, actions=self.actions, settings=settings, offload=self.run_db
+                core=self.core,
+                actions=self.actions,
+                settings=settings,
+                offload=self.run_db,
+                concurrency=self.process.concurrent_updates,
+                observe=self._update_handled,
             )
             if settings.telegram_bot_token
             else None
         )
-        self.zalo = (
-            ZaloAdapter(
-                core=self.core, actions=self.actions, settings=settings, offload=self.run_db
+        self.zalo: ZaloAdapter | None = None
+        if settings.zalo_bot_token:
+            from handlers.zalo import ZaloAdapter
+
+            self.zalo = ZaloAdapter(
+                core=self.core,
+                actions=self.actions,
+                settings=settings,
+                offload=self.run_db,
+                concurrency=self.process.concurrent_updates,
+                observe=self._update_handled,
             )
-            if settings.zalo_bot_token
-            else None
-        )
         self.dispatchers: dict[str, Dispatcher] = {}
         self.scheduler: AsyncIOScheduler | None = None
         self.is_leader = False
@@ -135,6 +163,9 @@ class Runtime:
         self._quota_warned_on: date | None = None
         self._stopped = False
 
+    def _update_handled(self, report: UpdateReport) -> None:
+        self.metrics.update_handled(report.channel, report.outcome)
+
     # --- database work off the event loop ------------------------------------------------
 
     async def run_db(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -145,8 +176,9 @@ class Runtime:
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def wake(self) -> None:
-        """Tells this process's dispatchers that rows may be due; safe from any thread (turns
-        run in worker threads). Rows queued on a follower are found by the leader's poll."""
+        """Tells this process's dispatchers that rows were queued; safe from any thread (turns
+        run in worker threads, and call it only when their turn queued a row). Rows queued on a
+        follower are found by the leader's poll."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -258,6 +290,7 @@ class Runtime:
             offload=self.run_db,
             may_send=self._may_send,
             idle_poll=self.process.outbox_poll_seconds,
+            observe=self.metrics.message,
         )
 
     async def start(self, *, poll_timeout: int = 10) -> None:
@@ -265,6 +298,8 @@ class Runtime:
         dispatchers), starts the heartbeat and the tick, then starts receiving."""
         settings = self.settings
         self._loop = asyncio.get_running_loop()
+        # For the whole process, which the runtime owns (never raised if already lower).
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_SECONDS))
         self._executor = ThreadPoolExecutor(
             max_workers=self.process.db_threads, thread_name_prefix="chibot-db"
         )
@@ -377,29 +412,33 @@ class Runtime:
             await dispatcher.drain(within)
 
     async def stop(self) -> None:
-        """Stops receiving, the tick and the dispatchers (rows in flight are retried later),
-        and hands the lead over at once."""
+        """Stops the tick and the dispatchers, then receiving, and hands the lead over at once.
+
+        The dispatchers stop first: their sends in flight finish and are recorded while the
+        adapters' connections are still open (closing those first cut sends Telegram had
+        already delivered, which the next leader then sent again).
+        """
         if self._stopped:
             return
         self._stopped = True
         if self._metrics_runner is not None:
             await self._metrics_runner.cleanup()
             self._metrics_runner = None
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        for channel, dispatcher in self.dispatchers.items():
+            await _bounded(f"the {channel} dispatcher", dispatcher.stop())
+        self.dispatchers.clear()
         if self.zalo is not None:
             await _bounded("the Zalo adapter", self.zalo.stop())
         if self.telegram is not None:
             await _bounded("the Telegram adapter", self.telegram.stop())
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
             self._heartbeat = None
-        for channel, dispatcher in self.dispatchers.items():
-            await _bounded(f"the {channel} dispatcher", dispatcher.stop())
-        self.dispatchers.clear()
         if self.is_leader:
             self.is_leader = False
             try:

@@ -54,6 +54,7 @@ class FakeServer(CallLog[CallT], Generic[CallT, FaultT], ABC):
         self.token = token
         self._faults = faults
         self._latency = 0.0
+        self._round_trip = 0.0
         self._rate_limited = 0
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -148,6 +149,9 @@ class FakeServer(CallLog[CallT], Generic[CallT, FaultT], ABC):
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         method = self._canonical(request.match_info["method"])
         params: JSON = {}
+        if self._round_trip:
+            # The network's share of every call, before the server even reads it.
+            await self._pause(self._round_trip)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -205,6 +209,12 @@ class FakeServer(CallLog[CallT], Generic[CallT, FaultT], ABC):
     def set_latency(self, seconds: float) -> None:
         """Delays every answer of a sending method by `seconds` (0 restores full speed)."""
         self._latency = max(0.0, float(seconds))
+
+    def set_round_trip(self, seconds: float) -> None:
+        """Delays every API call, of any method (getUpdates included), by `seconds`: a network
+        round trip between the bot and the server (0 removes it). Calls overlap: a bot that
+        makes several at once waits one round trip, not one per call."""
+        self._round_trip = max(0.0, float(seconds))
 
     @property
     def rate_limited_count(self) -> int:

@@ -24,12 +24,34 @@ from bot.services.delivery import Delivery
 log = logging.getLogger(__name__)
 
 Sender = Callable[[OutboxMessage], Awaitable[Delivery]]
+#: Told the channel and the outcome of every send attempt (see `outcome_of`).
+SendObserver = Callable[[str, str], None]
 
 IDLE_POLL_SECONDS = 1.0
 
 
 def _always() -> bool:
     return True
+
+
+def _nobody(_channel: str, _outcome: str) -> None:
+    """The default send observer: nobody is told."""
+
+
+def outcome_of(delivery: Delivery) -> str:
+    """Names a send attempt's outcome: sent, rate_limited (a 429), retry, blocked, quota or
+    failed (the `chibot_messages` counter's outcomes)."""
+    if delivery.kind == "sent":
+        return "sent"
+    if delivery.kind == "retry" and delivery.retry_after is not None:
+        return "rate_limited"
+    if delivery.kind in {"retry", "migrated"}:
+        return "retry"
+    if delivery.kind == "unreachable":
+        return "blocked"
+    if delivery.kind == "quota":
+        return "quota"
+    return "failed"
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,7 @@ class Dispatcher:
         offload: Offload = asyncio.to_thread,
         may_send: Callable[[], bool] = _always,
         idle_poll: float = IDLE_POLL_SECONDS,
+        observe: SendObserver = _nobody,
     ) -> None:
         self._db = db
         self.channel = channel
@@ -80,6 +103,7 @@ class Dispatcher:
         self._may_send = may_send
         # Rows other processes queue wake nobody here: the loop looks this often when idle.
         self._idle_poll = idle_poll
+        self._observe = observe
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._sends: dict[asyncio.Task[None], int] = {}
@@ -286,6 +310,23 @@ class Dispatcher:
             raise
         except Exception:
             log.exception("could not record delivery of outbox row %s", row.id)
-        if outcome.kind != "sent":
-            log.info("outbox row %s: %s (%s)", row.id, outcome.kind, outcome.error)
+        self._report(row, outcome)
+        # Its chat is free again: a row held back for it may go now.
         self.wake()
+
+    def _report(self, row: OutboxMessage, outcome: Delivery) -> None:
+        """One log line per send attempt, and the observer (the runtime's metrics)."""
+        name = outcome_of(outcome)
+        if name == "sent":
+            log.info("outbox row %s sent to %s", row.id, self.channel)
+        elif name == "failed":
+            log.warning("outbox row %s to %s: failed (%s)", row.id, self.channel, outcome.error)
+        else:  # retried later, or a person who blocked the bot: the ledger says so
+            wait = f", retry after {outcome.retry_after:g} s" if outcome.retry_after else ""
+            log.info(
+                "outbox row %s to %s: %s (%s)%s", row.id, self.channel, name, outcome.error, wait
+            )
+        try:
+            self._observe(self.channel, name)
+        except Exception:  # counting must never stop sending
+            log.exception("the send observer failed")

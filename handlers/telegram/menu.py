@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+
 from telegram import (
     BotCommand,
     BotCommandScope,
@@ -18,6 +21,9 @@ PRIVATE = [
     ("start", N_("Start / join a cell with an invite")),
     ("trogiup", N_("What I can do for you")),
     ("lichhop", N_("Upcoming meetings")),
+    ("camket", N_("My commitment: write, submit, view")),
+    ("tiendo", N_("Report progress on my commitment")),
+    ("duyet", N_("Review commitments (cell committee)")),
     ("taohop", N_("Schedule a meeting (cell committee)")),
     ("diemdanh", N_("Roll call (cell committee)")),
     ("dangvien", N_("Roster (cell committee)")),
@@ -27,6 +33,7 @@ PRIVATE = [
 ]
 GROUP = [
     ("trogiup", N_("What I can do in this group")),
+    ("camket", N_("How many have registered their commitments")),
     ("ngonngu", N_("Language: Tiếng Việt / English")),
 ]
 GROUP_ADMINS = [
@@ -43,12 +50,16 @@ SCOPES: list[tuple[BotCommandScope, list[tuple[str, str]]]] = [
 
 
 async def set_command_menus(bot: ExtBot[None]) -> None:
-    """Sets every scope's menu in Vietnamese (the default) and English."""
+    """Sets every scope's menu in Vietnamese (the default) and English, all calls at once."""
+    calls: list[Awaitable[bool]] = []
     for scope, entries in SCOPES:
         for locale in LOCALES:
             t = translator(locale)
             commands = [BotCommand(name, t.gettext(description)) for name, description in entries]
             language = "" if locale == DEFAULT_LOCALE else locale
-            await bot.set_my_commands(commands, scope=scope, language_code=language or None)
+            calls.append(
+                bot.set_my_commands(commands, scope=scope, language_code=language or None)
+            )
             if locale == DEFAULT_LOCALE:
-                await bot.set_my_commands(commands, scope=scope, language_code=locale)
+                calls.append(bot.set_my_commands(commands, scope=scope, language_code=locale))
+    await asyncio.gather(*calls)

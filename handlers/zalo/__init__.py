@@ -1,4 +1,9 @@
-"""The Zalo adapter: events by long polling or webhook in, the core's actions, API calls out."""
+"""The Zalo adapter: events by long polling or webhook in, the core's actions, API calls out.
+
+Events are handled concurrently, at most `concurrency` at a time, in order per person and per
+chat (handlers.ordering); the poller fetches the next event while earlier ones are handled, up
+to BACKLOG events taken in.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,23 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.actions.core import Core
+from bot.actions.core import Core, Incoming
 from bot.actions.registry import ActionRegistry
 from bot.actions.turns import Offload, handle, report_failure
 from bot.config import Settings
+from handlers.observe import ERROR, HANDLED, UpdateLog, UpdateObserver, ignore_report, what_of
+from handlers.ordering import DEFAULT_CONCURRENCY, KeyedOrder
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 from handlers.zalo.sender import ZaloSender
-from handlers.zalo.updates import event_of, incoming_of
+from handlers.zalo.updates import CHANNEL, event_of, incoming_of
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 RECENT_EVENTS = 2048  # ids kept in memory; the database dedupes the rest
 MAX_BACKOFF = 60.0
+# Events taken in (handled or waiting for their person's previous one) before polling pauses.
+BACKLOG = 256
 
 
 class ZaloAdapter:
@@ -36,6 +45,8 @@ class ZaloAdapter:
         actions: ActionRegistry,
         settings: Settings,
         offload: Offload = asyncio.to_thread,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        observe: UpdateObserver = ignore_report,
     ) -> None:
         assert settings.zalo_bot_token
         self.core = core
@@ -43,6 +54,10 @@ class ZaloAdapter:
         self.settings = settings
         # Every turn's transaction runs in a worker thread, never on the event loop.
         self.offload = offload
+        self.order = KeyedOrder(concurrency)
+        self.updates = UpdateLog(CHANNEL, observe)
+        self._backlog = asyncio.Semaphore(BACKLOG)
+        self._taken: set[asyncio.Task[None]] = set()
         self.client = ZaloClient(
             base_url=settings.zalo_api_url,
             token=settings.zalo_bot_token,
@@ -88,7 +103,7 @@ class ZaloAdapter:
         self._poller = asyncio.create_task(self._poll(poll_timeout), name="zalo-poller")
 
     async def stop(self) -> None:
-        """Stops receiving and closes the HTTP session."""
+        """Stops receiving, finishes the events taken in, and closes the HTTP session."""
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -97,21 +112,40 @@ class ZaloAdapter:
         if self._site is not None:
             await self._site.cleanup()
             self._site = None
+        if self._taken:
+            await asyncio.wait(set(self._taken))
         await self.client.close()
 
     async def _poll(self, poll_seconds: int) -> None:
         backoff = 1.0
         while True:
+            # Room for one more event first, so a flood waits in Zalo's queue, not in memory.
+            await self._backlog.acquire()
             try:
                 event = await self.client.get_update(poll_seconds)
             except (ZaloError, ZaloNetworkError) as exc:
+                self._backlog.release()
                 log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
+            except BaseException:
+                self._backlog.release()
+                raise
             backoff = 1.0
-            if event is not None:
-                await self.receive(event)
+            if event is None:
+                self._backlog.release()
+                continue
+            # Handled meanwhile; the order per person is the order of the tasks' creation.
+            task = asyncio.create_task(self.receive(event), name="zalo-event")
+            self._taken.add(task)
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._taken.discard(task)
+        self._backlog.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a Zalo event task failed", exc_info=task.exception())
 
     async def _webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.zalo_webhook_secret or ""
@@ -128,15 +162,24 @@ class ZaloAdapter:
         return web.json_response({"ok": True})
 
     async def receive(self, event: dict[str, Any]) -> None:
-        """Hands one event to the core (a replayed event is acted on once)."""
+        """Hands one event to the core (a replayed event is acted on once), after the earlier
+        events of its person and chat. Call in arrival order: the order is taken at once."""
         incoming = incoming_of(event)
         if incoming is None or incoming.update_id in self._recent:
             return
         self._recent[incoming.update_id] = None
         if len(self._recent) > RECENT_EVENTS:
             self._recent.popitem(last=False)
+        keys = [("user", incoming.user_id), ("chat", incoming.chat_id)]
+        await self.order.run(keys, self._handle(incoming))
+
+    async def _handle(self, incoming: Incoming) -> None:
+        started = self.updates.started()
         try:
             await self.offload(handle, self.core, self.actions, incoming)
         except Exception:
-            log.exception("error while handling a Zalo event")
+            log.exception("error while handling Zalo event %s", incoming.update_id)
+            self.updates.done(incoming.update_id, what_of(incoming), ERROR, started)
             await self.offload(report_failure, self.core, incoming)
+            return
+        self.updates.done(incoming.update_id, what_of(incoming), HANDLED, started)

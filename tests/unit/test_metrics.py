@@ -18,6 +18,7 @@ from bot.models import OutboxMessage, Priority
 from bot.services import delivery, outbox
 from bot.services.delivery import Delivery
 from chibot.metrics import Metrics, serve_metrics
+from jobs.dispatcher import outcome_of
 
 TOKEN = "987654321:AAHsecret-bot-token-never-shown"
 DB_PASSWORD = "db-pw-never-shown"
@@ -251,3 +252,26 @@ async def test_the_standalone_server_serves_both(db: Database, now: datetime) ->
     assert value(samples(exposition), "chibot_messages_total", channel="telegram", outcome="sent")
     with pytest.raises(ValueError, match="host:port"):
         await serve_metrics(metrics, "9100")
+
+
+@pytest.mark.parametrize(
+    ("delivery", "expected"),
+    [
+        (Delivery(kind="sent", provider_message_id="1"), "sent"),
+        (Delivery(kind="retry", retry_after=3.0, error="429"), "rate_limited"),
+        (Delivery(kind="retry", error="TimedOut"), "retry"),
+        (Delivery(kind="migrated", new_chat_id="-1002"), "retry"),
+        (Delivery(kind="unreachable", error="403 blocked"), "blocked"),
+        (Delivery(kind="quota", error="quota"), "quota"),
+        (Delivery(kind="failed", error="400"), "failed"),
+    ],
+)
+def test_every_send_outcome_is_a_counted_outcome(
+    db: Database, delivery: Delivery, expected: str
+) -> None:
+    # The dispatcher names the outcome; the counter refuses names it does not know.
+    assert outcome_of(delivery) == expected
+    metrics = Metrics(db, channels=["telegram"])
+    metrics.message("telegram", outcome_of(delivery))
+    found = samples(metrics.render().decode())
+    assert value(found, "chibot_messages_total", channel="telegram", outcome=expected) == 1
