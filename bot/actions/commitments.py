@@ -35,7 +35,7 @@ from bot.render_commitments import (
     progress_text,
     submitted_notice,
 )
-from bot.services import campaigns, commitments, members
+from bot.services import campaigns, commitments, members, reviews
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import escape
 from bot.ui import Button, Keyboard, Screen, choice
@@ -272,7 +272,7 @@ def _waiting(turn: Turn) -> list[Commitment]:
     found = [
         c
         for _, org in cells
-        for c in commitments.awaiting_review(session=turn.session, org_id=org.id or 0)
+        for c in reviews.awaiting_review(session=turn.session, org_id=org.id or 0)
     ]
     return sorted(found, key=lambda c: (c.submitted_at or turn.now, c.id or 0))
 
@@ -312,7 +312,7 @@ def review_next(turn: Turn, commitment_id: int) -> Reply:
 def approve(turn: Turn, commitment_id: int) -> Reply:
     """Approves a submitted commitment and tells its member."""
     private_only(turn)
-    commitment, campaign = commitments.approve(
+    commitment, campaign = reviews.approve(
         session=turn.session, commitment_id=commitment_id, actor=turn.person, now=turn.now
     )
     org = org_of(turn.session, campaign)

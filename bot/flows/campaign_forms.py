@@ -38,7 +38,7 @@ from bot.render_commitments import (
     section_label,
     write_button,
 )
-from bot.services import campaigns, commitments, notices, outbox
+from bot.services import campaigns, commitments, notices, outbox, reviews
 from bot.services.errors import Conflict, DomainError, InvalidInput
 from bot.text import clean_line, escape
 from bot.ui import Screen
@@ -47,7 +47,7 @@ from bot.ui import Screen
 
 
 def _reviewed(ctx: FlowContext) -> tuple[Commitment, Campaign]:
-    return commitments.reviewable(
+    return reviews.reviewable(
         session=ctx.session, commitment_id=commitment_id_of(ctx), actor=ctx.person
     )
 
@@ -81,7 +81,7 @@ def _parse_comment(ctx: FlowContext, text: str) -> Any:
 
 
 def _complete_return(ctx: FlowContext) -> Screen:
-    commitment, campaign = commitments.return_for_changes(
+    commitment, campaign = reviews.return_for_changes(
         session=ctx.session,
         commitment_id=commitment_id_of(ctx),
         actor=ctx.person,

@@ -29,7 +29,7 @@ from bot.render_commitments import (
     items_text,
     review_keyboard,
 )
-from bot.services import campaigns, checkins, commitments, members, outbox, people
+from bot.services import campaigns, checkins, commitments, members, outbox, people, reviews
 from bot.services.campaigns import Section
 from bot.services.errors import DomainError, NotAllowed, NotFound
 from bot.text import escape
@@ -246,7 +246,7 @@ def tell(
 
 def waiting_line(session: Session, t: Translator, org: Organisation) -> str:
     """Says how many commitments still wait for review in a cell."""
-    left = len(commitments.awaiting_review(session=session, org_id=org.id or 0))
+    left = len(reviews.awaiting_review(session=session, org_id=org.id or 0))
     if left:
         return t.gettext("{n} more waiting: send /duyet.", n=t.number(left))
     return t.gettext("Nothing else is waiting for review.")

@@ -23,7 +23,7 @@ from bot.models.commitments import (
     LeaveReason,
     RatingLevel,
 )
-from bot.services import campaigns, commitments
+from bot.services import campaigns, commitments, reviews
 from tests.e2e.chat import Chat, Someone
 from tests.e2e.conftest import Bot
 from tests.e2e.test_commitments import ask, cell, latest, lines_of, pick, set_clock
@@ -114,7 +114,7 @@ def submit(bot: Bot, campaign_id: int, name: str, *, approve: bool = True) -> No
         )
         commitments.submit(session=session, commitment_id=cid, person=who, now=now)
         if approve:
-            commitments.approve(
+            reviews.approve(
                 session=session,
                 commitment_id=cid,
                 actor=_person(session, "Nguyễn Văn Bình"),

@@ -20,7 +20,7 @@ from bot.models.commitments import (
     LeaveReason,
     RoundStatus,
 )
-from bot.services import campaign_tick, campaigns, checkins, commitments
+from bot.services import campaign_tick, campaigns, checkins, commitments, reviews
 from bot.services.errors import Conflict, InvalidInput
 from tests import factories
 from tests.statements import count_statements
@@ -66,9 +66,7 @@ def _approve(session: Session, w: dict, who: Person, now: datetime) -> list[int]
     draft = commitments.draft_for(session=session, campaign_id=campaign_id, person=who, now=now)
     fill(session, draft, who, now)
     commitments.submit(session=session, commitment_id=draft.id or 0, person=who, now=now)
-    commitments.approve(
-        session=session, commitment_id=draft.id or 0, actor=w["secretary"], now=now
-    )
+    reviews.approve(session=session, commitment_id=draft.id or 0, actor=w["secretary"], now=now)
     return [i.id or 0 for i in commitments.items(session=session, commitment_id=draft.id or 0)]
 
 

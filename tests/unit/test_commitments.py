@@ -18,7 +18,7 @@ from bot.models.commitments import (
     RatingLevel,
     SectionKind,
 )
-from bot.services import campaigns, commitments
+from bot.services import campaigns, commitments, reviews
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests import factories
 
@@ -456,14 +456,14 @@ def test_review_approves_or_returns_and_versions_keep_history(
             commitments.draft_for(session=session, campaign_id=campaign_id, person=lan, now=now)
         # A member cannot review; a comment is required to return.
         with pytest.raises(NotAllowed):
-            commitments.approve(session=session, commitment_id=v1.id, actor=lan, now=now)
+            reviews.approve(session=session, commitment_id=v1.id, actor=lan, now=now)
         with pytest.raises(InvalidInput):
-            commitments.return_for_changes(
+            reviews.return_for_changes(
                 session=session, commitment_id=v1.id, actor=secretary, comment=" ", now=now
             )
-        assert commitments.next_to_review(session=session, org_id=world["org_id"]) == v1
+        assert reviews.next_to_review(session=session, org_id=world["org_id"]) == v1
 
-        commitments.return_for_changes(
+        reviews.return_for_changes(
             session=session,
             commitment_id=v1.id,
             actor=secretary,
@@ -480,9 +480,9 @@ def test_review_approves_or_returns_and_versions_keep_history(
         )
         assert again.id == v1.id
         commitments.submit(session=session, commitment_id=v1.id, person=lan, now=now)
-        commitments.approve(session=session, commitment_id=v1.id, actor=secretary, now=now)
+        reviews.approve(session=session, commitment_id=v1.id, actor=secretary, now=now)
         with pytest.raises(Conflict):
-            commitments.approve(session=session, commitment_id=v1.id, actor=secretary, now=now)
+            reviews.approve(session=session, commitment_id=v1.id, actor=secretary, now=now)
 
         # Editing the approved one starts version 2 from its content; v1 stays in force.
         v2 = commitments.draft_for(session=session, campaign_id=campaign_id, person=lan, now=now)
@@ -504,7 +504,7 @@ def test_review_approves_or_returns_and_versions_keep_history(
             now=now,
         )
         commitments.submit(session=session, commitment_id=v2.id, person=lan, now=now)
-        commitments.approve(session=session, commitment_id=v2.id, actor=secretary, now=now)
+        reviews.approve(session=session, commitment_id=v2.id, actor=secretary, now=now)
         history = commitments.versions(
             session=session, campaign_id=campaign_id, member_id=world["lan_member"]
         )
@@ -620,22 +620,22 @@ def test_awaiting_review_lists_submitted_ones_oldest_first(
                 now=now + timedelta(minutes=offset),
             )
             ids.append(draft.id)
-        waiting = commitments.awaiting_review(session=session, org_id=world["org_id"])
+        waiting = reviews.awaiting_review(session=session, org_id=world["org_id"])
         assert [c.id for c in waiting] == ids
 
         # A member may not review; once reviewed, nobody may review it again.
         with pytest.raises(NotAllowed) as caught:
-            commitments.reviewable(
+            reviews.reviewable(
                 session=session, commitment_id=ids[0], actor=person(session, world, "lan")
             )
         assert caught.value.code == "committee_only"
-        commitments.approve(session=session, commitment_id=ids[0], actor=secretary, now=now)
+        reviews.approve(session=session, commitment_id=ids[0], actor=secretary, now=now)
         with pytest.raises(Conflict) as late:
-            commitments.reviewable(
+            reviews.reviewable(
                 session=session, commitment_id=ids[0], actor=person(session, world, "deputy")
             )
         assert late.value.code == "commitment_already_reviewed"
-        waiting = commitments.awaiting_review(session=session, org_id=world["org_id"])
+        waiting = reviews.awaiting_review(session=session, org_id=world["org_id"])
         assert [c.id for c in waiting] == [ids[1]]
 
 

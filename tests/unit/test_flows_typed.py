@@ -54,7 +54,7 @@ from bot.models import (
     Rsvp,
     RsvpAnswer,
 )
-from bot.services import campaigns, commitments, invites, meetings, members, rsvps
+from bot.services import campaigns, commitments, invites, meetings, members, reviews, rsvps
 from tests import factories
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -276,7 +276,7 @@ def checkin_world(session: Session, now: datetime) -> World:
     items = commitments.items(session=session, commitment_id=draft_id)
     items[0].target, items[0].unit = 12, "buổi"
     session.add(items[0])
-    commitments.approve(session=session, commitment_id=draft_id, actor=world.person, now=now)
+    reviews.approve(session=session, commitment_id=draft_id, actor=world.person, now=now)
     round_ = CheckInRound(
         campaign_id=world.ids["campaign"],
         seq=1,
