@@ -17,8 +17,7 @@ from bot.flows.commitment_screens import (
 )
 from bot.flows.common_people import (
     chosen_org,
-    committee_cell_options,
-    only_committee_cell,
+    committee_cell_step,
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
@@ -286,13 +285,7 @@ OPEN_CAMPAIGN_FLOW = Flow(
     name="open_campaign",
     check=require_some_committee,
     steps=(
-        Step(
-            "org",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Which cell is this for?"),
-            options=committee_cell_options,
-            auto=only_committee_cell,
-        ),
+        committee_cell_step(),
         Step(
             "kind",
             StepKind.CHOICE,

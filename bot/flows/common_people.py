@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.flows.engine import FlowContext, Option
+from bot.flows.engine import FlowContext, Option, Step, StepKind
 from bot.models import Organisation
 from bot.services import members
 from bot.services.errors import NotAllowed
@@ -26,6 +26,17 @@ def only_committee_cell(ctx: FlowContext) -> Any:
         return str(ctx.params["org_id"])
     options = committee_cell_options(ctx)
     return options[0].value if len(options) == 1 else None
+
+
+def committee_cell_step() -> Step:
+    """The first question of a committee form: which cell (filled in when there is one)."""
+    return Step(
+        "org",
+        StepKind.CHOICE,
+        lambda ctx: ctx.t.gettext("Which cell is this for?"),
+        options=committee_cell_options,
+        auto=only_committee_cell,
+    )
 
 
 def require_some_committee(ctx: FlowContext) -> None:

@@ -19,9 +19,8 @@ from bot.datetext import (
 from bot.flows.common_people import (
     NOBODY,
     chosen_org,
-    committee_cell_options,
+    committee_cell_step,
     member_options,
-    only_committee_cell,
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
@@ -324,13 +323,7 @@ NEW_MEETING_FLOW = Flow(
     name="new_meeting",
     check=require_some_committee,
     steps=(
-        Step(
-            "org",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Which cell is this for?"),
-            options=committee_cell_options,
-            auto=only_committee_cell,
-        ),
+        committee_cell_step(),
         Step(
             "kind",
             StepKind.CHOICE,
