@@ -6,9 +6,20 @@ blocking events Telegram sends (Zalo sends none) stay on Telegram.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from sqlmodel import select
 
-from bot.models import AuditEntry, Member, MemberStatus, Priority, Role
+from bot.models import (
+    Account,
+    AuditEntry,
+    Member,
+    MemberStatus,
+    Priority,
+    Reachability,
+    Role,
+)
 from bot.services import outbox
 from tests.e2e.chat import Chat, Msg, Someone
 from tests.e2e.conftest import Bot, launch, zalo_overrides
@@ -237,6 +248,23 @@ async def test_roster_is_not_posted_in_the_group(bot: Bot) -> None:
     assert reply["text"] == "Đồng chí hãy dùng lệnh này trong tin nhắn riêng với tôi."
 
 
+async def reachability_becomes(bot: Bot, user_id: int, wanted: Reachability) -> None:
+    """Waits until the bot has taken in a block or unblock (updates of different people are
+    handled concurrently: receiving one says nothing of its being handled yet)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with bot.db.session() as session:
+            account = session.exec(
+                select(Account).where(
+                    Account.channel == "telegram", Account.external_id == str(user_id)
+                )
+            ).one()
+            if account.reachability == wanted:
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the account did not become {wanted} within 10 s")
+
+
 async def test_blocking_the_bot_shows_in_the_roster_at_once(bot: Bot) -> None:
     secretary, _ = await linked_cell(bot)
     tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
@@ -244,11 +272,11 @@ async def test_blocking_the_bot_shows_in_the_roster_at_once(bot: Bot) -> None:
     await join(bot, lan, tokens["Trần Thị Lan"])
 
     bot.api.user_blocks(lan)
-    await bot.api.next_call("getUpdates", where=lambda c: bool(c.result))
+    await reachability_becomes(bot, lan.id, Reachability.BLOCKED)
     roster = await bot.say(secretary, "/dangvien")
     assert "Trần Thị Lan — Đảng viên; chính thức; 🔴 Telegram (đã chặn bot)" in roster["text"]
 
     bot.api.user_unblocks(lan)
-    await bot.api.next_call("getUpdates", where=lambda c: bool(c.result))
+    await reachability_becomes(bot, lan.id, Reachability.OK)
     roster = await bot.say(secretary, "/dangvien")
     assert "Trần Thị Lan — Đảng viên; chính thức; 🟢 Telegram" in roster["text"]
