@@ -24,19 +24,18 @@ from bot.db import Database, alembic_config
 from bot.models import (
     Meeting,
     MeetingKind,
-    MemberStatus,
     OutboxMessage,
     OutboxStatus,
     Priority,
     ProcessedUpdate,
     Recurrence,
-    Role,
 )
-from bot.services import invites, leases, meetings, members, orgs, outbox, people
+from bot.services import leases, meetings, outbox
 from chibot.runtime import ProcessSettings, Runtime
 from chibot.schema import SchemaState, schema
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, RateLimits
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, make_settings
+from tests.procs import seed_cell
 
 # Leadership changes hands within about two seconds here (production: renew 2 s, expire 10 s).
 FAST = {
@@ -279,69 +278,25 @@ def _store_cell(
     joined: list[FakeUser],
     now: datetime,
 ) -> int:
-    with deployment.db.session() as session:
-        _, code = orgs.create_org(
-            session=session,
-            name="Chi bộ Văn phòng",
-            parent_name=None,
-            timezone="Asia/Ho_Chi_Minh",
-            locale="vi",
-            now=now,
-        )
-        boss = people.ensure_person(
-            session=session,
-            channel="telegram",
-            external_id=str(secretary.id),
-            display_name=secretary.first_name,
-            username=None,
-            now=now,
-        )
-        org, _ = orgs.link_group(
-            session=session,
-            code=code,
-            channel="telegram",
-            chat_id=str(group.id),
-            chat_title=group.title or "",
-            admin=boss,
-            now=now,
-        )
-        assert org.id is not None
-        added = members.add_members(
-            session=session,
-            org_id=org.id,
-            names=[u.first_name for u in joined],
-            role=Role.MEMBER,
-            status=MemberStatus.FULL,
-            actor=boss,
-            now=now,
-        )
-        for member, user in zip(added, joined, strict=True):
-            assert member.id is not None
-            token = invites.create_personal_invite(
-                session=session, org_id=org.id, member_id=member.id, actor=boss, now=now
-            )
-            person = people.ensure_person(
-                session=session,
-                channel="telegram",
-                external_id=str(user.id),
-                display_name=user.first_name,
-                username=None,
-                now=now,
-            )
-            invites.accept_personal_invite(session=session, token=token, person=person, now=now)
-        meeting = meetings.create_meeting(
-            session=session,
-            org_id=org.id,
-            draft=meetings.MeetingDraft(
+    cell = seed_cell(
+        deployment.db,
+        secretary=secretary,
+        group=group,
+        joined=joined,
+        now=now,
+        meetings_to_make=[
+            meetings.MeetingDraft(
                 kind=MeetingKind.REGULAR,
                 starts_at=now + timedelta(days=1, hours=1),
                 topic="Sinh hoạt thường kỳ",
                 reminder_offsets=[120],
                 recurrence=Recurrence.MONTHLY_DAY,
-            ),
-            actor=boss,
-            now=now,
-        )
+            )
+        ],
+    )
+    with deployment.db.session() as session:
+        meeting = session.get(Meeting, cell.meeting_ids[0])
+        assert meeting is not None
         assert meeting.series_id is not None
         return meeting.series_id
 
