@@ -164,6 +164,14 @@ class Database:
         self.engine.dispose()
 
 
+def insert_for(session: Any) -> Any:
+    """Returns the dialect's `insert` (PostgreSQL's or SQLite's), which has ON CONFLICT."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def rowcount(result: Any) -> int:
     """Returns how many rows an UPDATE or DELETE touched (0 when the driver cannot tell)."""
     return int(getattr(result, "rowcount", 0) or 0)

@@ -11,10 +11,9 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.db import rowcount
+from bot.db import insert_for, rowcount
 from bot.models import Organisation, Priority
 from bot.models.commitments import (
     Cadence,
@@ -169,8 +168,7 @@ def _open_rounds(
     if not values:
         return []
     table = CheckInRound.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     stmt = (
         insert(table)
         .values(values)

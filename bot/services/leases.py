@@ -9,28 +9,21 @@ asking at once cannot both win, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.db import rowcount
+from bot.db import insert_for, rowcount
 from bot.models import Lease
 
 LEADER = "leader"
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def acquire(*, session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Takes the lease, or renews it for its holder, until `now + ttl`; True if `holder` now
     holds it. A lease another holder keeps renewing is never taken before it expires."""
     table = Lease.__table__  # type: ignore[attr-defined]
-    stmt = _insert(session)(table).values(name=name, holder=holder, until=now + ttl)
+    stmt = insert_for(session)(table).values(name=name, holder=holder, until=now + ttl)
     stmt = stmt.on_conflict_do_update(
         index_elements=["name"],
         set_={"holder": stmt.excluded.holder, "until": stmt.excluded.until},

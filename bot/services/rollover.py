@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from bot.db import insert_for
 from bot.models import Meeting, MeetingKind, MeetingSeries, Organisation
 from bot.services.meetings import DEFAULT_OFFSETS, next_occurrence, sync_reminders
 
@@ -20,8 +19,7 @@ def add_occurrence(*, session: Session, meeting: Meeting) -> Meeting | None:
     table = Meeting.__table__  # type: ignore[attr-defined]
     values = {column.name: getattr(meeting, column.name) for column in table.columns}
     values.pop("id")
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     stmt = (
         insert(table)
         .values(**values)
