@@ -226,13 +226,15 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         queue(str(index), screen, private=False)
     for index, screen in enumerate(reply.private):
         queue(f"p{index}", screen, private=True)
+    # A reply's files (a meeting's calendar file, its documents) follow the other people's
+    # first replies: in a storm of /lichhop everyone sees their card before anyone's files.
     for index, document in enumerate(reply.files):
         outbox.enqueue_document(
             session=turn.session,
             dedupe_key=f"{prefix}:f{index}",
             chat_id=turn.chat_id,
             document=document,
-            priority=Priority.INTERACTIVE,
+            priority=Priority.NORMAL,
             person_id=None if turn.in_group else turn.person.id,
             is_group=turn.in_group,
             now=turn.now,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.db import rowcount
+from bot.db import insert_for, rowcount
 from bot.models import ProcessedUpdate
 
 KEEP_FOR = timedelta(days=7)
@@ -25,13 +24,19 @@ def seen_before(*, session: Session, channel: str, update_id: str) -> bool:
 
 
 def mark_processed(*, session: Session, channel: str, update_id: str, now: datetime) -> bool:
-    """Records the update in the caller's transaction; False if another run got there first."""
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(channel=channel, update_id=update_id, at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Records the update in the caller's transaction; False if another run got there first.
+
+    One INSERT … ON CONFLICT DO NOTHING: no savepoint and no ORM flush on every update. On
+    PostgreSQL a concurrent insert of the same update waits for the other transaction, then
+    does nothing."""
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    stmt = (
+        insert_for(session)(table)
+        .values(channel=channel, update_id=update_id, at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def forget_old(*, session: Session, now: datetime) -> int:

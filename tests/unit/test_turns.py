@@ -184,3 +184,31 @@ def test_a_reported_failure_wakes_the_dispatcher(core: Core, wakes: Wakes) -> No
     )
     report_failure(core, incoming)
     assert wakes.count == 1
+
+
+def test_a_replys_files_wait_behind_other_peoples_first_replies(core: Core, now: datetime) -> None:
+    """/lichhop answers with a card and the meeting's calendar file: the card is interactive,
+    the file in the lane behind it, so in a storm everyone's card goes before anyone's file."""
+    user, name, _ = member_in_a_cell(core, now)
+    update = f"w{next(_updates)}"
+    handle(
+        core,
+        ACTIONS,
+        Incoming(
+            channel="telegram",
+            update_id=update,
+            chat_id=user,
+            user_id=user,
+            display_name=name,
+            kind=IncomingKind.COMMAND,
+            command="lichhop",
+        ),
+    )
+    with core.db.session() as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.dedupe_key).startswith(f"u:telegram:{update}:"))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    lanes = [(row.method, row.priority) for row in rows]
+    assert lanes == [("send_message", Priority.INTERACTIVE), ("send_document", Priority.NORMAL)]
