@@ -19,7 +19,7 @@ from bot.i18n import translator
 from bot.render import role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
-from chibot import ops, schema
+from chibot import ops, reports, schema
 
 log = logging.getLogger("chibot")
 
@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("cell")
     imp.add_argument("file", type=Path)
     imp.add_argument("--yes", action="store_true", help="import the good rows without asking")
+    reports.add_parser(sub)
     return parser
 
 
@@ -359,6 +360,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             if args.org_command == "list":
                 return _org_list(settings, db, out)
             return _org_code(args, db, out)
+        if args.command == "report":
+            return reports.run(args, db, out)
         return _members_import(args, db, out, sys.stdin)
     except DomainError as exc:
         params = ", ".join(f"{k}={v}" for k, v in exc.params.items())

@@ -35,10 +35,10 @@ from bot.render_commitments import (
     progress_text,
     submitted_notice,
 )
-from bot.services import campaigns, commitments, members, reviews
+from bot.services import campaigns, commitments, members, registers, reviews
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import escape
-from bot.ui import Button, Keyboard, Screen, choice
+from bot.ui import Button, FileOut, Keyboard, Screen, choice
 
 # --- /camket -------------------------------------------------------------------------------------
 
@@ -262,7 +262,40 @@ def progress(turn: Turn, campaign_id: int) -> Reply:
     figures = campaigns.progress(session=turn.session, campaign=campaign)
     text = progress_text(turn.t, campaign, org, figures)
     lines = checkin_lines(turn.session, turn.t, campaign, org, turn.now)
-    return Reply(screens=[Screen("\n".join([text, *lines]))])
+    export = Button(turn.t.gettext("📄 Export the register"), data=choice("kq", campaign_id))
+    return Reply(screens=[Screen("\n".join([text, *lines]), [[export]])])
+
+
+def export_register(turn: Turn, campaign_id: int) -> Reply:
+    """Sends the committee the campaign's register as XLSX and DOCX (where the channel takes
+    files; on Zalo, says how to get them)."""
+    private_only(turn)
+    campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    members.require_committee(session=turn.session, person=turn.person, org_id=campaign.org_id)
+    if not turn.channel.file_upload:
+        text = turn.t.gettext(
+            "Zalo cannot carry files from me. Open /camket on Telegram for the register, or ask "
+            "the operator: chibot report commitments “{cell}” --year {year}",
+            cell=escape(org_of(turn.session, campaign).name),
+            year=str(campaign.year),
+        )
+        return Reply(screens=[Screen(text)])
+    from bot.reports.commitments_docx import register_docx  # loaded only when asked for
+    from bot.reports.commitments_xlsx import register_xlsx
+
+    register = registers.register_of(session=turn.session, campaign=campaign)
+    today = campaigns.local_today(register.org, turn.now)
+    name = f"{campaign.kind.value}-{campaign.year}-{campaign.id}"
+    caption = turn.t.gettext(
+        "{title}: {count} members",
+        title=campaign_title(turn.t, campaign),
+        count=len(register.records),
+    )
+    files = [
+        FileOut(f"{name}.xlsx", content=register_xlsx(turn.t, register), caption=caption),
+        FileOut(f"{name}.docx", content=register_docx(turn.t, register, today), caption=caption),
+    ]
+    return Reply(files=files)
 
 
 def _waiting(turn: Turn) -> list[Commitment]:
@@ -358,6 +391,7 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("ke", edit_approved, int)
     actions.choice("ko", open_registration)
     actions.choice("kp", progress, int)
+    actions.choice("kq", export_register, int)
     actions.choice("kv", approve, int)
     actions.choice("kr", return_for_changes, int)
     actions.choice("kn", review_next, int)

@@ -763,3 +763,61 @@ async def test_a_long_commitment_comes_whole_in_parts(chat: Chat) -> None:
     assert again.options[0] == "📤 Gửi duyệt"
     parts = re.findall(r"\((\d+)/(\d+)\)", again.text)
     assert len(parts) >= 2
+
+
+async def test_the_committee_exports_the_register(chat: Chat) -> None:
+    """From the committee's progress screen: the register as XLSX and DOCX on Telegram (read
+    back here); on Zalo, which takes no files from the bot, how to get them instead."""
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    secretary, people = await cell(chat)
+    summary = await open_pledge(chat, secretary)
+    await pick(chat, secretary, summary, "✅ Xác nhận")
+    await chat.bot.settle()
+    mine = await ask(chat, secretary, "/camket")
+    progress = await pick(chat, secretary, mine, "📋 Tiến độ")
+    assert progress.options == ["📄 Xuất sổ đăng ký"]
+
+    # The button forged by a plain member: refused, no file made.
+    lan = people["Trần Thị Lan"]
+    if lan.tg is not None:
+        with chat.bot.db.session() as session:
+            [campaign] = session.exec(select(Campaign)).all()
+        any_message = chat.api.last_message(lan.tg)
+        assert any_message is not None
+        answer = await chat.bot.tap_data(lan.tg, any_message, f"kq|{campaign.id}")
+        assert answer["text"].startswith("Chỉ chi ủy")
+        assert not [c for c in chat.api.calls if c.method == "sendDocument"]
+
+    if chat.telegram:
+        assert secretary.tg is not None
+        secretary_id = secretary.tg.id
+        await pick(chat, secretary, progress, "📄 Xuất sổ đăng ký")
+        sent = [
+            await chat.api.next_call(
+                "sendDocument", where=lambda c: c.params["chat_id"] == secretary_id
+            )
+            for _ in range(2)
+        ]
+        by_name = {}
+        for call in sent:
+            assert call.result is not None
+            document = call.result["document"]
+            by_name[document["file_name"].rsplit(".", 1)[1]] = chat.api.file_bytes(
+                document["file_id"]
+            )
+            assert call.result["caption"].startswith(TITLE)
+        sheet = load_workbook(io.BytesIO(by_name["xlsx"])).worksheets[0]
+        names = [row[1].value for row in sheet.iter_rows(min_row=4)]
+        assert sorted(names) == sorted(["Nguyễn Văn Bình", "Trần Thị Lan", "Lê Văn Hùng"])
+        assert {row[2].value for row in sheet.iter_rows(min_row=4)} == {"chưa đăng ký"}
+        paragraphs = [p.text for p in Document(io.BytesIO(by_name["docx"])).paragraphs]
+        assert "Họ và tên: Trần Thị Lan" in paragraphs
+        assert "Phạm Văn Miễn" not in "\n".join(paragraphs)  # exempt: not in the register
+    else:
+        told = await pick(chat, secretary, progress, "📄 Xuất sổ đăng ký")
+        assert told.text.startswith("Zalo không nhận được tệp từ tôi.")
+        assert "chibot report commitments “Chi bộ Văn phòng” --year 2027" in told.text

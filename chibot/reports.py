@@ -1,0 +1,65 @@
+"""`chibot report …`: the committee's documents from the command line, for an operator."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from bot.clock import SystemClock
+from bot.db import Database
+from bot.i18n import translator
+from bot.services import campaigns, orgs, registers
+from bot.services.errors import NotFound
+
+FORMATS = ("xlsx", "docx")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds `report commitments "<cell>" --year Y --format docx|xlsx [--output FILE]`."""
+    report = sub.add_parser("report", help="documents for the committee (DOCX, XLSX)")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    pledges = report_sub.add_parser(
+        "commitments", help="a cell's register of commitments and self-reviews for a year"
+    )
+    pledges.add_argument("cell", help="the cell's name, as in `chibot org list`")
+    pledges.add_argument("--year", type=int, required=True)
+    pledges.add_argument("--format", choices=FORMATS, default="xlsx")
+    pledges.add_argument("--locale", default=None, help="vi or en (default: the cell's)")
+    pledges.add_argument(
+        "--output", type=Path, help="where to write it (default: a name made from cell and year)"
+    )
+
+
+def run(args: argparse.Namespace, db: Database, out: TextIO) -> int:
+    """Writes the requested report; 1 with a one-line reason when there is nothing to write."""
+    from bot.reports.commitments_docx import register_docx
+    from bot.reports.commitments_xlsx import register_xlsx
+
+    with db.session() as session:
+        org = orgs.find_org(session=session, name=args.cell)
+        if org is None or org.id is None:
+            out.write(f"No organisation named {args.cell!r}. See: chibot org list\n")
+            return 1
+        try:
+            campaign = registers.find_campaign(session=session, org_id=org.id, year=args.year)
+        except NotFound:
+            out.write(f"{org.name} has no registration for {args.year}.\n")
+            return 1
+        register = registers.register_of(session=session, campaign=campaign)
+        t = translator(args.locale or org.locale, org.timezone)
+        today = campaigns.local_today(org, SystemClock().now())
+        if args.format == "docx":
+            content = register_docx(t, register, today)
+        else:
+            content = register_xlsx(t, register)
+    path: Path = args.output or Path(f"{_slug(org.name)}-{args.year}.{args.format}")
+    path.write_bytes(content)
+    out.write(f"Wrote {path} ({len(register.records)} members, {len(content):,} bytes).\n")
+    return 0
+
+
+def _slug(name: str) -> str:
+    """A file name from a cell's name: letters, digits and dashes."""
+    kept = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in kept.split("-") if part) or "report"
