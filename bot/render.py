@@ -225,6 +225,20 @@ ERROR_MESSAGES = {
     ),
     "target_too_large": N_("That target is too large: at most {limit}."),
     "too_many_items": N_("A section holds at most {limit} tasks."),
+    # Sơ kết / tổng kết and commendations.
+    "self_review_not_found": N_("That self-review no longer exists. Send /camket."),
+    "not_your_self_review": N_("This self-review belongs to another comrade."),
+    "self_review_submitted": N_("This self-review has already been submitted."),
+    "self_review_empty": N_("Please type your self-assessment."),
+    "self_review_incomplete": N_(
+        "Before submitting, write your self-assessment and choose the rating level you propose."
+    ),
+    "member_name_empty": N_("Please type the comrade's name."),
+    "member_name_unknown": N_("Nobody expected to register is called “{name}”. Check the name."),
+    "member_name_ambiguous": N_(
+        "Several comrades fit: {names}. Type more of the name to tell them apart."
+    ),
+    "commitment_item_not_found": N_("That task is not in the comrade's approved commitment."),
 }
 
 

@@ -9,6 +9,7 @@ from bot.actions import (
     meetings,
     notify,
     roster,
+    self_reviews,
     setup,
     start,
 )
@@ -18,6 +19,16 @@ from bot.actions.registry import ActionRegistry
 def build_actions() -> ActionRegistry:
     """Returns the registry with every feature's commands, choices and hooks."""
     actions = ActionRegistry()
-    for feature in (start, notify, setup, roster, meetings, attendance, commitments, checkins):
+    for feature in (
+        start,
+        notify,
+        setup,
+        roster,
+        meetings,
+        attendance,
+        commitments,
+        checkins,
+        self_reviews,
+    ):
         feature.register(actions)
     return actions

@@ -19,6 +19,7 @@ from bot.flows.commitment_screens import (
 from bot.models import COMMITTEE_ROLES, Member, Organisation, Person
 from bot.models.commitments import (
     Campaign,
+    CampaignStatus,
     Commitment,
     CommitmentItem,
     CommitmentStatus,
@@ -28,6 +29,7 @@ from bot.render_commitments import (
     aggregate_text,
     approved_notice,
     button_label,
+    campaign_short,
     campaign_title,
     committee_buttons,
     numbered_label,
@@ -35,7 +37,8 @@ from bot.render_commitments import (
     progress_text,
     submitted_notice,
 )
-from bot.services import campaigns, commitments, members, registers, reviews
+from bot.render_reviews import period_label, review_counts_lines
+from bot.services import campaigns, commitments, members, registers, reviews, self_reviews
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import escape
 from bot.ui import Button, FileOut, Keyboard, Screen, choice
@@ -57,11 +60,39 @@ def my_commitments(turn: Turn) -> Reply:
         for campaign in campaigns.open_campaigns(session=turn.session, org_id=org.id or 0)
     ]
     committee = any(member.role in COMMITTEE_ROLES for member, _ in cells)
-    watched = [c for c, member, _ in found if member.role in COMMITTEE_ROLES]
+    watched = [c for c, member, _ in found if member.role in COMMITTEE_ROLES] + [
+        c
+        for member, org in cells
+        if member.role in COMMITTEE_ROLES
+        for c in campaigns.recently_closed(session=turn.session, org_id=org.id or 0, now=turn.now)
+    ]
     extra = committee_buttons(turn.t, watched, can_open=True) if committee else []
     mine = [(c, m, o) for c, m, o in found if campaigns.expected(m)]
+    drafts = self_reviews.drafts_of(session=turn.session, person=turn.person)
+    waiting: Keyboard = []
+    if drafts:
+        waiting = [
+            [
+                Button(
+                    button_label(
+                        turn.t.gettext(
+                            "📝 Self-review: {period}, {what}",
+                            period=period_label(turn.t, review.period),
+                            what=plain_label(campaign_short(turn.t, campaign)),
+                        )
+                    ),
+                    data=choice("kk", campaign.id or 0, review.period.value),
+                )
+            ]
+            for review, campaign in drafts
+        ]
+        if not mine:
+            text = turn.t.gettext("Comrade, a self-review is waiting for you.")
+            return Reply(screens=[Screen(text, waiting + extra)])
+    extra = waiting + extra
     if len(mine) == 1:
-        return Reply(screens=[card_screen(turn.session, turn.t, mine[0][0], turn.person)])
+        card = card_screen(turn.session, turn.t, mine[0][0], turn.person)
+        return Reply(screens=[Screen(card.text, waiting + card.keyboard)])
     if mine:
         several_cells = len({o.id for _, _, o in mine}) > 1
         keyboard: Keyboard = []
@@ -262,8 +293,22 @@ def progress(turn: Turn, campaign_id: int) -> Reply:
     figures = campaigns.progress(session=turn.session, campaign=campaign)
     text = progress_text(turn.t, campaign, org, figures)
     lines = checkin_lines(turn.session, turn.t, campaign, org, turn.now)
-    export = Button(turn.t.gettext("📄 Export the register"), data=choice("kq", campaign_id))
-    return Reply(screens=[Screen("\n".join([text, *lines]), [[export]])])
+    counts = self_reviews.review_counts(session=turn.session, campaign_id=campaign_id)
+    lines.extend(review_counts_lines(turn.t, counts))
+    t = turn.t
+    keyboard = [
+        [Button(t.gettext("📄 Export the register"), data=choice("kq", campaign_id))],
+        [Button(t.gettext("🏅 Commend a comrade"), data=choice("kb", campaign_id))],
+    ]
+    if campaign.status == CampaignStatus.OPEN:
+        keyboard.insert(
+            1,
+            [
+                Button(t.gettext("🏁 Mid-year review"), data=choice("kt", campaign_id, "mid")),
+                Button(t.gettext("🏁 Year-end review"), data=choice("kt", campaign_id, "year")),
+            ],
+        )
+    return Reply(screens=[Screen("\n".join([text, *lines]), keyboard)])
 
 
 def export_register(turn: Turn, campaign_id: int) -> Reply:

@@ -12,6 +12,7 @@ from bot.flows.invites import INVITE_FLOW
 from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
 from bot.flows.meeting_changes import EDIT_MEETING_FLOW, RSVP_REASON_FLOW
 from bot.flows.meetings import NEW_MEETING_FLOW
+from bot.flows.period_forms import PERIOD_FLOWS
 from bot.flows.roster import EDIT_MEMBER_FLOW
 
 
@@ -31,5 +32,6 @@ def build_engine() -> FlowEngine:
             *COMMITMENT_FLOWS,
             *CAMPAIGN_FLOWS,
             *CHECKIN_FLOWS,
+            *PERIOD_FLOWS,
         ]
     )

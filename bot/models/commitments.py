@@ -242,14 +242,23 @@ class SelfReviewStatus(StrEnum):
     SUBMITTED = "submitted"
 
 
-class SelfReview(SQLModel, table=True):
-    """A member's self-review of a closed period, drafted from their commitment."""
+class ReviewPeriod(StrEnum):
+    """Which review a self-review is for (domain.md §2.4)."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "member_id"),)
+    MID_YEAR = "mid"  # sơ kết 6 tháng (June–July)
+    YEAR = "year"  # tổng kết năm (December–January): closes the campaign
+
+
+class SelfReview(SQLModel, table=True):
+    """A member's self-review (bản tự kiểm điểm) at a sơ kết or tổng kết of a campaign: the
+    member's own assessment and proposed rating; the results come from their commitment."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "member_id", "period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     member_id: int = Field(foreign_key="member.id")
+    period: ReviewPeriod = _enum(ReviewPeriod, ReviewPeriod.YEAR)
     text: str = Field(default="", max_length=10000)
     proposed_level: RatingLevel | None = _optional(RatingLevel)
     status: SelfReviewStatus = _enum(SelfReviewStatus, SelfReviewStatus.DRAFT)

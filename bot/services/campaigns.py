@@ -214,6 +214,25 @@ def open_campaigns(*, session: Session, org_id: int) -> list[Campaign]:
     )
 
 
+# How long after its tổng kết a campaign stays on the committee's list (commendations, export).
+CLOSED_SHOWN_FOR = timedelta(days=180)
+
+
+def recently_closed(*, session: Session, org_id: int, now: datetime) -> list[Campaign]:
+    """Returns a cell's campaigns closed in the last six months, newest first."""
+    return list(
+        session.exec(
+            select(Campaign)
+            .where(
+                Campaign.org_id == org_id,
+                Campaign.status == CampaignStatus.CLOSED,
+                col(Campaign.closed_at) >= now - CLOSED_SHOWN_FOR,
+            )
+            .order_by(col(Campaign.id).desc())
+        )
+    )
+
+
 def expected(member: Member) -> bool:
     """Tells whether a member is expected to register (full and probationary members)."""
     return member.removed_at is None and member.status in EXPECTED_STATUSES

@@ -20,6 +20,7 @@ from bot.models.commitments import (
     Commitment,
     CommitmentItem,
     CommitmentStatus,
+    ReviewPeriod,
     SelfReview,
 )
 from bot.services import checkins, members
@@ -115,10 +116,11 @@ def register_of(*, session: Session, campaign: Campaign) -> Register:
             by_commitment.setdefault(item.commitment_id, []).append(item)
             all_items.append(item)
     latest = checkins.latest_answers(session=session, items=all_items)
-    reviews = {
-        r.member_id: r
-        for r in session.exec(select(SelfReview).where(SelfReview.campaign_id == campaign.id))
-    }
+    # The year's self-review where there is one, else the mid-year one.
+    reviews: dict[int, SelfReview] = {}
+    for review in session.exec(select(SelfReview).where(SelfReview.campaign_id == campaign.id)):
+        if review.member_id not in reviews or review.period == ReviewPeriod.YEAR:
+            reviews[review.member_id] = review
     praised: dict[int, list[Commendation]] = {}
     for commendation in session.exec(
         select(Commendation)
