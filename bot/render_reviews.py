@@ -94,7 +94,7 @@ def self_review_screen(
         keyboard = [
             [Button(t.gettext("✏️ Write the self-assessment"), data=choice("kj", rid))],
             *[
-                [Button("⭐ " + rating_label(t, level), data=choice("kl", rid, level.value))]
+                [Button("⭐ " + rating_label(t, level), data=choice("kg", rid, level.value))]
                 for level in PROPOSABLE
             ],
             [Button(t.gettext("📤 Submit the self-review"), data=choice("km", rid))],

@@ -161,6 +161,6 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("kw", start_period, int, word)
     actions.choice("kk", show_mine, int, word)
     actions.choice("kj", write_text, int)
-    actions.choice("kl", choose_level, int, word)
+    actions.choice("kg", choose_level, int, word)
     actions.choice("km", submit, int)
     actions.choice("kb", commend, int)

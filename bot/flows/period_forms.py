@@ -172,8 +172,10 @@ def _items(ctx: FlowContext) -> list[CommitmentItem]:
 
 def _item_options(ctx: FlowContext) -> list[Option]:
     whole = Option(WHOLE, ctx.t.gettext("The whole commitment"))
+    # Numbered, so that two tasks worded alike stay two choices.
     return [whole] + [
-        Option(str(i.id), i.text[:60]) for i in _items(ctx)[:MAX_ITEM_CHOICES] if i.id is not None
+        Option(str(item.id), f"{n}) {item.text[:60]}")
+        for n, item in enumerate(_items(ctx)[:MAX_ITEM_CHOICES], start=1)
     ]
 
 

@@ -32,6 +32,7 @@ from bot.models import (
     CampaignKind,
     CheckIn,
     CheckInRound,
+    Commendation,
     Commitment,
     CommitmentItem,
     CommitmentStatus,
@@ -50,11 +51,22 @@ from bot.models import (
     MemberStatus,
     Person,
     RatingLevel,
+    ReviewPeriod,
     Role,
     Rsvp,
     RsvpAnswer,
+    SelfReview,
 )
-from bot.services import campaigns, commitments, invites, meetings, members, reviews, rsvps
+from bot.services import (
+    campaigns,
+    commitments,
+    invites,
+    meetings,
+    members,
+    reviews,
+    rsvps,
+    self_reviews,
+)
 from tests import factories
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -300,6 +312,36 @@ def checkin_world(session: Session, now: datetime) -> World:
     return world
 
 
+def approved_world(session: Session, now: datetime) -> World:
+    """Lan's commitment is approved; her secretary runs the flow."""
+    world = submitted_world(session, now)
+    draft_id = int(world.params["commitment_id"])
+    reviews.approve(session=session, commitment_id=draft_id, actor=world.person, now=now)
+    world.params = {"campaign_id": world.ids["campaign"]}
+    return world
+
+
+def self_review_world(session: Session, now: datetime) -> World:
+    """The year-end review has started; Lan writes her self-assessment."""
+    world = approved_world(session, now)
+    self_reviews.start_period(
+        session=session,
+        campaign_id=world.ids["campaign"],
+        period=ReviewPeriod.YEAR,
+        actor=world.person,
+        now=now,
+    )
+    lan = session.get(Person, member(session, world.ids["lan"]).person_id)
+    assert lan is not None
+    review = self_reviews.mine(
+        session=session, campaign_id=world.ids["campaign"], period=ReviewPeriod.YEAR, person=lan
+    )
+    world.person = lan
+    world.params = {"review_id": review.id}
+    world.ids["review"] = review.id or 0
+    return world
+
+
 # --- checks -------------------------------------------------------------------------------------
 
 
@@ -523,6 +565,18 @@ def check_checkin(session: Session, world: World) -> None:
         (ItemStatus.IN_PROGRESS, 8, "Còn 4 buổi"),
         (ItemStatus.DONE, None, ""),
     ]
+
+
+def check_self_review(session: Session, world: World) -> None:
+    found = session.get(SelfReview, world.ids["review"])
+    assert found is not None
+    assert found.text == "Hoàn thành tốt nhiệm vụ được giao."
+
+
+def check_commended(session: Session, world: World) -> None:
+    [found] = session.exec(select(Commendation)).all()
+    assert (found.member_id, found.reason) == (world.ids["lan"], "Gương mẫu đi làm đúng giờ")
+    assert found.item_id is not None
 
 
 def opened(session: Session, world: World) -> Campaign:
@@ -786,6 +840,25 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_emulation_campaign,
+    ),
+    Script(
+        "self-review: the self-assessment",
+        "self_review_text",
+        self_review_world,
+        {"text": "Hoàn thành tốt nhiệm vụ được giao."},
+        check_self_review,
+    ),
+    Script(
+        "commend a member for one task",
+        "commend",
+        approved_world,
+        {
+            "member": "Trần Thị Lan",
+            "item": "2",
+            "reason": "Gương mẫu đi làm đúng giờ",
+            "confirm": "1",
+        },
+        check_commended,
     ),
 ]
 MODES = ["numbers", "labels", "folded labels"]
