@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.actions import (
+    announcements,
     attendance,
     checkins,
     commitments,
@@ -18,6 +19,16 @@ from bot.actions.registry import ActionRegistry
 def build_actions() -> ActionRegistry:
     """Returns the registry with every feature's commands, choices and hooks."""
     actions = ActionRegistry()
-    for feature in (start, notify, setup, roster, meetings, attendance, commitments, checkins):
+    for feature in (
+        start,
+        notify,
+        setup,
+        roster,
+        meetings,
+        attendance,
+        commitments,
+        checkins,
+        announcements,
+    ):
         feature.register(actions)
     return actions

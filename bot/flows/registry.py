@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.flows.announcements import ANNOUNCEMENT_FLOWS
 from bot.flows.campaign_forms import CAMPAIGN_FLOWS
 from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.commitments import COMMITMENT_FLOWS
@@ -31,5 +32,6 @@ def build_engine() -> FlowEngine:
             *COMMITMENT_FLOWS,
             *CAMPAIGN_FLOWS,
             *CHECKIN_FLOWS,
+            *ANNOUNCEMENT_FLOWS,
         ]
     )

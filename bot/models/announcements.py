@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from bot.models.base import _enum, _utc
 
-# --- Announcements (thông báo) and their recipients -------------------------------------------
+# --- Announcements (thông báo) and their recipients ------------------------------------------
 
 
 class AnnouncementStatus(StrEnum):

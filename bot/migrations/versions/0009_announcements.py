@@ -122,9 +122,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_announcementrecipient_member_id"), table_name="announcementrecipient"
-    )
+    op.drop_index(op.f("ix_announcementrecipient_member_id"), table_name="announcementrecipient")
     op.drop_table("announcementrecipient")
     op.drop_index("ix_announcement_org_created", table_name="announcement")
     op.drop_index("ix_announcement_nudge", table_name="announcement")
