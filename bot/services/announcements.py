@@ -423,6 +423,8 @@ def send(
                 "person_id": a.person_id,
                 "channel": a.recipient.channel if a.recipient else None,
                 "chat_id": a.recipient.chat_id if a.recipient else None,
+                # The author knows what they wrote: their copy needs no confirmation.
+                "acked_at": now if a.person_id == announcement.author_person_id else None,
             }
             for a in addressees
         ],
