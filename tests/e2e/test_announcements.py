@@ -101,7 +101,9 @@ async def test_announce_now_members_confirm_and_the_committee_reminds_the_rest(
 
     view = await open_announcement(chat, secretary)
     # The author's own copy counts as confirmed.
-    assert "📊 Đã gửi tới: 4/4 · đã nắm: 2 · chưa xác nhận: 2 · không liên lạc được: 0" in view.text
+    assert (
+        "📊 Đã gửi tới: 4/4 · đã nắm: 2 · chưa xác nhận: 2 · không liên lạc được: 0" in view.text
+    )
     assert "Chưa xác nhận: Phạm Văn Đức, Lê Văn Hùng" in view.text
 
     reminded = await chat.choose(secretary, view, "🔔 Nhắc người chưa xác nhận")
@@ -163,7 +165,9 @@ async def test_the_ledger_lists_the_unreachable_and_records_told_in_person(chat:
     await chat.bot.settle()
 
     view = await open_announcement(chat, secretary)
-    assert "📊 Đã gửi tới: 3/4 · đã nắm: 1 · chưa xác nhận: 2 · không liên lạc được: 1" in view.text
+    assert (
+        "📊 Đã gửi tới: 3/4 · đã nắm: 1 · chưa xác nhận: 2 · không liên lạc được: 1" in view.text
+    )
     ledger = await chat.choose(secretary, view, "📋 Sổ theo dõi gửi")
     lines = shown(ledger).splitlines()
     assert lines[1] == "4 đồng chí = 3 đã nhận + 1 không liên lạc được + 0 đang chờ gửi"
@@ -241,11 +245,9 @@ async def test_edit_then_cancel_before_it_goes_out(chat: Chat) -> None:
     if chat.telegram:
         # The buttons of the screens shown before the cancellation say so.
         assert secretary.tg is not None and later.raw is not None
-        edit_answer = await chat.bot.tap(secretary.tg, later.raw, "✏️ Sửa")
+        edit_answer = await chat.bot.tap_data(secretary.tg, later.raw, data=f"ae|{found.id}")
         assert edit_answer["text"] == "Thông báo này đã bị hủy."
-        ack_answer = await chat.bot.tap_data(
-            secretary.tg, later.raw, data=f"aa|{found.id}"
-        )
+        ack_answer = await chat.bot.tap_data(secretary.tg, later.raw, data=f"aa|{found.id}")
         assert ack_answer["text"] == "Thông báo này đã bị hủy."
 
 
@@ -328,7 +330,9 @@ async def test_a_file_and_the_group_post_on_telegram(bot: Bot) -> None:
     await chat.choose(secretary, preview, "✅ Xác nhận")
     await bot.settle()
     documents = [
-        c for c in bot.api.calls_of("sendDocument") if c.params.get("chat_id") == lan.tg.id  # type: ignore[union-attr]
+        c
+        for c in bot.api.calls_of("sendDocument")
+        if c.params.get("chat_id") == lan.tg.id  # type: ignore[union-attr]
     ]
     assert len(documents) == 1
     group_posts = [
