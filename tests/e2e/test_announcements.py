@@ -244,7 +244,8 @@ async def test_edit_then_cancel_before_it_goes_out(chat: Chat) -> None:
         assert found.status == "cancelled"
     if chat.telegram:
         # The buttons of the screens shown before the cancellation say so.
-        assert secretary.tg is not None and later.raw is not None
+        assert secretary.tg is not None
+        assert later.raw is not None
         edit_answer = await chat.bot.tap_data(secretary.tg, later.raw, data=f"ae|{found.id}")
         assert edit_answer["text"] == "Thông báo này đã bị hủy."
         ack_answer = await chat.bot.tap_data(secretary.tg, later.raw, data=f"aa|{found.id}")
@@ -261,7 +262,7 @@ async def test_refusals_change_nothing(chat: Chat) -> None:
 
     await chat.add_people(secretary, ["Phạm Văn Chưa"])  # on the roster, not joined
     menu = await chat.say(secretary, "/thongbao")
-    form = await chat.choose(secretary, menu, "➕ Soạn thông báo mới")
+    await chat.choose(secretary, menu, "➕ Soạn thông báo mới")
     empty = await chat.say(secretary, "   ")
     assert empty.text.startswith("⚠️ Thông báo đang trống."), empty.text
     attach = await chat.say(secretary, TEXT)
@@ -303,7 +304,8 @@ async def test_a_file_and_the_group_post_on_telegram(bot: Bot) -> None:
     set_clock(bot, MORNING)
     secretary, people = await chat.cell_with_members(NAMES)
     lan = people["Trần Thị Lan"]
-    assert secretary.tg is not None and chat.group is not None
+    assert secretary.tg is not None
+    assert chat.group is not None
     menu = await chat.say(secretary, "/thongbao")
     form = await chat.choose(secretary, menu, "➕ Soạn thông báo mới")
     assert form.text.startswith("✍️")
