@@ -28,7 +28,7 @@ INCOMING = "incoming_file"
 NONE = "none"
 NOW = "now"
 DONE = "done"
-YES, NO = "yes", "no"
+YES, NO = "y", "n"  # not "yes": that value is a confirm step's
 # A part this long may have been cut by the messenger: ask whether more follows.
 CONTINUE_AT = 1800
 MORE_PARTS = 4
@@ -458,7 +458,7 @@ def _edit_complete(ctx: FlowContext) -> Screen:
 
 def _edit_cancelled(ctx: FlowContext) -> Screen:
     return announcement_screen(
-        ctx.session, ctx.t, _announcement(ctx), ctx.t.gettext("Nothing was changed.")
+        ctx.session, ctx.t, _announcement(ctx), ctx.t.gettext("Cancelled. Nothing was changed.")
     )
 
 
