@@ -166,10 +166,11 @@ def preview_text(
     shown = message.text
     for row in message.keyboard:
         for index, button in enumerate(row, start=1):
+            # Bracketed, so that it is not taken for one of this question's own choices.
             if channel.buttons:
                 shown += f"\n[ {button.text} ]"
             else:
-                shown += f"\n\n{index}. {button.text}"
+                shown += f"\n\n[ {index}. {button.text} ]"
     lines = [t.gettext("👀 <b>Preview</b> — each comrade will get:"), "", shown, "", "———"]
     lines.append(
         t.gettext(

@@ -495,6 +495,17 @@ def check_announcement_sent(session: Session, world: World) -> None:
     )
 
 
+# A first message this long may have been cut by the app: the form asks whether more follows.
+LONG_PART = "\n".join(
+    f"{i}. Nội dung kế hoạch học tập nghị quyết, phần {i}." * 2 for i in range(30)
+)
+
+
+def check_announcement_in_two_parts(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert found.text == f"{LONG_PART}\n{ANNOUNCEMENT}"
+
+
 def check_announcement_scheduled(session: Session, world: World) -> None:
     [found] = session.exec(select(Announcement)).all()
     assert found.status == AnnouncementStatus.SCHEDULED
@@ -878,6 +889,22 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_announcement_sent,
+    ),
+    Script(
+        "announce a long text sent in two messages",
+        "announce",
+        secretary_world,
+        {
+            "text": LONG_PART,
+            "more1": ANNOUNCEMENT,
+            "file": "1",
+            "audience": "2",
+            "ack": "1",
+            "when": "1",
+            "group": "2",
+            "confirm": "1",
+        },
+        check_announcement_in_two_parts,
     ),
     Script(
         "announce to chosen comrades tomorrow, with a link",
