@@ -16,7 +16,7 @@ from bot.flows.matching import match_key
 from bot.models import Announcement, AudienceKind, Organisation
 from bot.render import error_text
 from bot.render_announcements import ack_label, preview_text
-from bot.services import announcements, members
+from bot.services import announcement_audience, announcements, members
 from bot.services.documents import IncomingFile
 from bot.services.errors import DomainError, InvalidInput
 from bot.text import escape
@@ -46,7 +46,8 @@ def _org(ctx: FlowContext) -> Organisation:
 # --- the text, in one or several messages --------------------------------------------------------
 
 
-def _text_prompt(ctx: FlowContext) -> str:
+def text_prompt(ctx: FlowContext) -> str:
+    """Asks for the announcement's text."""
     return ctx.t.gettext(
         "✍️ Type the announcement (at most {limit} characters; a long text may come in several "
         "messages).",
@@ -54,7 +55,8 @@ def _text_prompt(ctx: FlowContext) -> str:
     )
 
 
-def _parse_text(ctx: FlowContext, text: str) -> Any:
+def parse_text(ctx: FlowContext, text: str) -> Any:
+    """Reads the text: not empty, not too long."""
     try:
         return announcements.clean_text(text)
     except DomainError as exc:
@@ -186,16 +188,16 @@ def _chosen(ctx: FlowContext) -> tuple[int, ...]:
     return tuple(int(i) for i in ctx.answers.get("people") or [])
 
 
-def _addressees(ctx: FlowContext) -> list[announcements.Addressee]:
+def _addressees(ctx: FlowContext) -> list[announcement_audience.Addressee]:
     key = "addressees"
     if key not in ctx.memo:
-        ctx.memo[key] = announcements.audience(
+        ctx.memo[key] = announcement_audience.audience(
             session=ctx.session,
             org_id=_org(ctx).id or 0,
             kind=AudienceKind(ctx.answers["audience"]),
             chosen=_chosen(ctx),
         )
-    found: list[announcements.Addressee] = ctx.memo[key]
+    found: list[announcement_audience.Addressee] = ctx.memo[key]
     return found
 
 
@@ -204,7 +206,7 @@ def _check_reachable(ctx: FlowContext, value: Any) -> None:
         return  # checked once the names are given
     ctx.memo.pop("addressees", None)
     try:
-        announcements.require_reachable(_addressees(ctx))
+        announcement_audience.require_reachable(_addressees(ctx))
     except DomainError as exc:
         raise _invalid(ctx, exc) from exc
 
@@ -250,7 +252,7 @@ def _parse_people(ctx: FlowContext, text: str) -> Any:
 def _check_people(ctx: FlowContext, _value: Any) -> None:
     ctx.memo.pop("addressees", None)
     try:
-        announcements.require_reachable(_addressees(ctx))
+        announcement_audience.require_reachable(_addressees(ctx))
     except DomainError as exc:
         raise _invalid(ctx, exc) from exc
 
@@ -265,14 +267,16 @@ def _ack_options(ctx: FlowContext) -> list[Option]:
     ]
 
 
-def _when_prompt(ctx: FlowContext) -> str:
+def when_prompt(ctx: FlowContext) -> str:
+    """Asks when the announcement goes out."""
     return ctx.t.gettext(
         "When should it go out? Choose “Send now”, or type a day and time (for example: "
         "“mai 7h30”, “20/12 8h”)."
     )
 
 
-def _parse_when(ctx: FlowContext, text: str) -> Any:
+def parse_when_answer(ctx: FlowContext, text: str) -> Any:
+    """Reads a typed day and time in the cell's zone; refuses a time already past."""
     tz = ZoneInfo(_org(ctx).timezone)
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
@@ -289,7 +293,8 @@ def _parse_when(ctx: FlowContext, text: str) -> Any:
     return due.isoformat()
 
 
-def _when_options(ctx: FlowContext) -> list[Option]:
+def when_options(ctx: FlowContext) -> list[Option]:
+    """Returns the "send now" choice."""
     return [Option(NOW, ctx.t.gettext("📤 Send now"))]
 
 
@@ -301,7 +306,8 @@ def _yes_no(ctx: FlowContext) -> list[Option]:
     return [Option(YES, ctx.t.gettext("Yes")), Option(NO, ctx.t.gettext("No"))]
 
 
-def _due(ctx: FlowContext, step: str = "when") -> datetime | None:
+def due_of(ctx: FlowContext, step: str = "when") -> datetime | None:
+    """Returns the time answered at `step`; None for "now"."""
     value = ctx.answers.get(step)
     return None if value in (None, NOW) else datetime.fromisoformat(str(value))
 
@@ -316,7 +322,7 @@ def _draft(ctx: FlowContext) -> announcements.Draft:
         chosen_member_ids=_chosen(ctx),
         ack_required=ctx.answers.get("ack") == YES,
         post_to_group=ctx.answers.get("group") == YES,
-        due_at=_due(ctx),
+        due_at=due_of(ctx),
         file_id=attached.get("file_id"),
         file_name=attached.get("file_name"),
         link=attached.get("link"),
@@ -366,7 +372,7 @@ ANNOUNCE_FLOW = Flow(
     check=require_some_committee,
     steps=(
         committee_cell_step(),
-        Step("text", StepKind.TEXT, _text_prompt, parse=_parse_text),
+        Step("text", StepKind.TEXT, text_prompt, parse=parse_text),
         *_more_steps(),
         Step("file", StepKind.TEXT, _file_prompt, options=_file_options, parse=_parse_file),
         Step(
@@ -393,7 +399,7 @@ ANNOUNCE_FLOW = Flow(
             ),
             options=_ack_options,
         ),
-        Step("when", StepKind.TEXT, _when_prompt, options=_when_options, parse=_parse_when),
+        Step("when", StepKind.TEXT, when_prompt, options=when_options, parse=parse_when_answer),
         Step(
             "group",
             StepKind.CHOICE,
@@ -405,91 +411,3 @@ ANNOUNCE_FLOW = Flow(
     ),
     complete=_complete,
 )
-
-
-# --- changing one that has not gone out ----------------------------------------------------------
-
-TEXT, TIME = "text", "time"
-
-
-def _announcement(ctx: FlowContext) -> Announcement:
-    key = "announcement"
-    if key not in ctx.memo:
-        ctx.memo[key] = announcements.for_committee(
-            session=ctx.session,
-            announcement_id=int(ctx.params["announcement_id"]),
-            person=ctx.person,
-        )
-    found: Announcement = ctx.memo[key]
-    return found
-
-
-def _edit_check(ctx: FlowContext) -> None:
-    announcements.edit_check(announcement=_announcement(ctx))
-
-
-def _what_options(ctx: FlowContext) -> list[Option]:
-    return [
-        Option(TEXT, ctx.t.gettext("✍️ The text")),
-        Option(TIME, ctx.t.gettext("🕐 The time")),
-    ]
-
-
-def _edit_when(ctx: FlowContext, text: str) -> Any:
-    ctx.answers.setdefault("org", str(_announcement(ctx).org_id))
-    return _parse_when(ctx, text)
-
-
-def _edit_complete(ctx: FlowContext) -> Screen:
-    found = _announcement(ctx)
-    due = _due(ctx, "new_time")
-    changed = announcements.edit(
-        session=ctx.session,
-        announcement_id=found.id or 0,
-        version=int(ctx.params["version"]),
-        actor=ctx.person,
-        now=ctx.now,
-        text=str(ctx.answers["new_text"]) if ctx.answers.get("what") == TEXT else None,
-        due_at=due,
-        send_now=ctx.answers.get("what") == TIME and due is None,
-    )
-    return announcement_screen(ctx.session, ctx.t, changed, ctx.t.gettext("✅ Changed."))
-
-
-def _edit_cancelled(ctx: FlowContext) -> Screen:
-    return announcement_screen(
-        ctx.session, ctx.t, _announcement(ctx), ctx.t.gettext("Cancelled. Nothing was changed.")
-    )
-
-
-EDIT_ANNOUNCEMENT_FLOW = Flow(
-    name="announcement_edit",
-    check=_edit_check,
-    steps=(
-        Step(
-            "what",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("What should change?"),
-            options=_what_options,
-        ),
-        Step(
-            "new_text",
-            StepKind.TEXT,
-            _text_prompt,
-            parse=_parse_text,
-            when=answered("what", TEXT),
-        ),
-        Step(
-            "new_time",
-            StepKind.TEXT,
-            _when_prompt,
-            options=_when_options,
-            parse=_edit_when,
-            when=answered("what", TIME),
-        ),
-    ),
-    complete=_edit_complete,
-    on_cancel=_edit_cancelled,
-)
-
-ANNOUNCEMENT_FLOWS = (ANNOUNCE_FLOW, EDIT_ANNOUNCEMENT_FLOW)

@@ -24,7 +24,7 @@ from bot.models import (
     Person,
     Reachability,
 )
-from bot.services import announcements, audit, members, notices, outbox
+from bot.services import announcement_audience, announcements, audit, members, notices, outbox
 from bot.services.errors import Conflict, NotFound
 
 NUDGE_EVERY = timedelta(hours=24)
@@ -130,7 +130,7 @@ def ledger(*, session: Session, announcement: Announcement) -> Ledger:
     recipient with what the outbox recorded for their message (three queries)."""
     assert announcement.id is not None
     if announcement.status != AnnouncementStatus.SENT:
-        addressees = announcements.audience(
+        addressees = announcement_audience.audience(
             session=session,
             org_id=announcement.org_id,
             kind=announcement.audience,

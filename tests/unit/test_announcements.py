@@ -20,7 +20,7 @@ from bot.models import (
     Reachability,
     Role,
 )
-from bot.services import announcement_ledger, announcements, people
+from bot.services import announcement_audience, announcement_ledger, announcements, people
 from bot.services.announcement_ledger import Delivery, Reason
 from bot.services.delivery import Delivery as Outcome
 from bot.services.delivery import record_delivery
@@ -80,7 +80,9 @@ def _rows(session: Session, announcement_id: int, part: str = "m") -> list[Outbo
 def test_each_audience_names_its_members_in_roster_order(db: Database, now: datetime) -> None:
     with db.session() as session:
         w = _world(session, now)
-        cell = announcements.audience(session=session, org_id=w["org_id"], kind=AudienceKind.CELL)
+        cell = announcement_audience.audience(
+            session=session, org_id=w["org_id"], kind=AudienceKind.CELL
+        )
         # The exempt member is not nagged; the one who has not joined cannot be written to.
         assert [(a.full_name, a.recipient is not None) for a in cell] == [
             ("Nguyễn Văn Bí", True),
@@ -89,11 +91,11 @@ def test_each_audience_names_its_members_in_roster_order(db: Database, now: date
             ("Lê Văn Hùng", True),
             ("Trần Thị Lan", True),
         ]
-        committee = announcements.audience(
+        committee = announcement_audience.audience(
             session=session, org_id=w["org_id"], kind=AudienceKind.COMMITTEE
         )
         assert [a.full_name for a in committee] == ["Nguyễn Văn Bí", "Đỗ Văn Cường"]
-        chosen = announcements.audience(
+        chosen = announcement_audience.audience(
             session=session,
             org_id=w["org_id"],
             kind=AudienceKind.CHOSEN,
@@ -109,11 +111,11 @@ def test_an_audience_nobody_can_receive_is_refused_with_its_reason(
         w = _world(session, now)
 
         def refusal(*chosen: int) -> str:
-            found = announcements.audience(
+            found = announcement_audience.audience(
                 session=session, org_id=w["org_id"], kind=AudienceKind.CHOSEN, chosen=chosen
             )
             with pytest.raises(Conflict) as caught:
-                announcements.require_reachable(found)
+                announcement_audience.require_reachable(found)
             return caught.value.code
 
         assert refusal() == "audience_empty"
