@@ -267,16 +267,24 @@ async def test_refusals_change_nothing(chat: Chat) -> None:
     assert empty.text.startswith("⚠️ Thông báo đang trống."), empty.text
     attach = await chat.say(secretary, TEXT)
     if chat.telegram:
-        assert secretary.tg is not None
-        since = time.monotonic()
-        await chat.api.user_sends_document(
-            secretary.tg, "virus.exe", b"MZ", mime_type="application/x-msdownload"
-        )
-        call = await chat.api.next_call(
-            "sendMessage",
-            where=lambda c: c.params["chat_id"] == secretary.chat_id and c.at >= since,
-        )
-        assert str(call.params["text"]).startswith("⚠️ "), call.params["text"]
+        # A file of a refused type, then one too large: refused as meeting documents are.
+        refusals = []
+        for name, data, mime in (
+            ("virus.exe", b"MZ", "application/x-msdownload"),
+            ("Bien-ban.pdf", b"%" * (20 * 1024 * 1024 + 1), "application/pdf"),
+        ):
+            assert secretary.tg is not None
+            since = time.monotonic()
+            await chat.api.user_sends_document(secretary.tg, name, data, mime_type=mime)
+            call = await chat.api.next_call(
+                "sendMessage",
+                where=lambda c, since=since: (
+                    c.params["chat_id"] == secretary.chat_id and c.at >= since
+                ),
+            )
+            refusals.append(str(call.params["text"]).split("\n")[0])
+        assert refusals[0].startswith("⚠️ "), refusals
+        assert refusals[1] == "⚠️ Tệp quá lớn: tối đa 20 MB.", refusals
     who = await chat.choose(secretary, attach, "Không đính kèm")
     names = await chat.choose(secretary, who, "✍️ Chọn đảng viên theo tên")
     nobody = await chat.say(secretary, "Phạm Văn Chưa")
