@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.i18n import Translator
-from bot.models import Announcement, Organisation, Person, Role
+from bot.models import Announcement, Person, Role
 from bot.render_announcements import (
     announcement_keyboard,
     announcement_text,
@@ -52,8 +52,3 @@ def ledger_screen(
         text = f"{note}\n\n{text}"
     secretary = acting.role in {Role.SECRETARY, Role.DEPUTY}
     return Screen(text, ledger_keyboard(t, announcement, ledger, secretary=secretary))
-
-
-def org_of(session: Session, announcement: Announcement) -> Organisation:
-    """Returns an announcement's cell."""
-    return announcements.org_of(session, announcement)
