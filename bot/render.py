@@ -318,6 +318,7 @@ def help_text(
         if committee:
             lines.append(t.gettext("/duyet — review submitted commitments; registration progress"))
             lines.append(t.gettext("/taohop — schedule a meeting"))
+            lines.append(t.gettext("/thongbao — send an announcement; see who has confirmed"))
             lines.append(t.gettext("/diemdanh — the roll call of the meeting under way"))
             if channel.file_upload:
                 lines.append(t.gettext("Send me a file to attach it to a meeting."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.actions import (
+    announcements,
     attendance,
     checkins,
     commitments,
@@ -29,6 +30,7 @@ def build_actions() -> ActionRegistry:
         commitments,
         checkins,
         self_reviews,
+        announcements,
     ):
         feature.register(actions)
     return actions

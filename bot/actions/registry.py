@@ -15,6 +15,9 @@ ChoiceAction = Callable[..., Reply]
 FileAction = Callable[[Turn, IncomingFile], Reply]
 # Tried on typed text when no form is open and no listed option matched; None = not mine.
 TextHook = Callable[[Turn, str], Reply | None]
+# Tried on a file sent in a private chat before the file action (a form asking for a file);
+# None = not mine.
+FileHook = Callable[[Turn, IncomingFile], Reply | None]
 
 
 def one_of(*allowed: str) -> Converter:
@@ -58,6 +61,7 @@ class ActionRegistry:
     choices: dict[str, _Choice] = field(default_factory=dict)
     file_action: FileAction | None = None
     text_hooks: list[TextHook] = field(default_factory=list)
+    file_hooks: list[FileHook] = field(default_factory=list)
 
     def command(self, names: Sequence[str], action: Action) -> None:
         """Registers a command under each of its names."""
@@ -77,6 +81,10 @@ class ActionRegistry:
     def file(self, action: FileAction) -> None:
         """Registers what a file sent in a private chat does."""
         self.file_action = action
+
+    def file_hook(self, hook: FileHook) -> None:
+        """Registers a taker of files tried before the file action."""
+        self.file_hooks.append(hook)
 
     def text_hook(self, hook: TextHook) -> None:
         """Registers a reading of free text tried when nothing else claims it."""

@@ -128,7 +128,13 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
     if incoming.kind == IncomingKind.CHOICE:
         return _choose(turn, registry, incoming.choice)
     if incoming.kind == IncomingKind.FILE and incoming.file is not None:
-        if registry.file_action is None or turn.in_group:
+        if turn.in_group:
+            return Reply()
+        for hook in registry.file_hooks:
+            taken = hook(turn, incoming.file)
+            if taken is not None:
+                return taken
+        if registry.file_action is None:
             return Reply()
         return registry.file_action(turn, incoming.file)
     if incoming.kind == IncomingKind.TEXT:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.flows.announcement_edit import EDIT_ANNOUNCEMENT_FLOW
+from bot.flows.announcements import ANNOUNCE_FLOW
 from bot.flows.campaign_forms import CAMPAIGN_FLOWS
 from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.commitments import COMMITMENT_FLOWS
@@ -33,5 +35,7 @@ def build_engine() -> FlowEngine:
             *CAMPAIGN_FLOWS,
             *CHECKIN_FLOWS,
             *PERIOD_FLOWS,
+            ANNOUNCE_FLOW,
+            EDIT_ANNOUNCEMENT_FLOW,
         ]
     )

@@ -5,6 +5,12 @@ Every name is re-exported here, so `from bot.models import X` works whatever mod
 
 from __future__ import annotations
 
+from bot.models.announcements import (
+    Announcement,
+    AnnouncementRecipient,
+    AnnouncementStatus,
+    AudienceKind,
+)
 from bot.models.audit import AuditEntry
 from bot.models.base import UTCDateTime
 from bot.models.commitments import (
@@ -58,8 +64,12 @@ __all__ = [
     "COMMITTEE_ROLES",
     "EXPECTED_STATUSES",
     "Account",
+    "Announcement",
+    "AnnouncementRecipient",
+    "AnnouncementStatus",
     "Attendance",
     "AttendanceStatus",
+    "AudienceKind",
     "AuditEntry",
     "Cadence",
     "Campaign",

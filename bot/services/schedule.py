@@ -11,7 +11,14 @@ from sqlmodel import Session, col
 
 from bot.db import rowcount
 from bot.models import FlowState
-from bot.services import campaign_tick, delivery, reminders, rollover, updates
+from bot.services import (
+    announcement_ledger,
+    campaign_tick,
+    delivery,
+    reminders,
+    rollover,
+    updates,
+)
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
 # Sent messages keep their text this long; then only the ledger row (who, when, the id) stays.
@@ -29,6 +36,8 @@ class TickReport:
     reminders: reminders.ReminderReport
     purged_payloads: int = 0
     campaigns: campaign_tick.CampaignReport = field(default_factory=campaign_tick.CampaignReport)
+    # Announcements sent at their time, and reminders sent once the night was over.
+    announcements: int = 0
 
 
 def run_due(
@@ -61,6 +70,7 @@ def run_due(
     occurrences = rollover.extend_series(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
+    announced = announcement_ledger.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     return TickReport(
         released_claims=released,
@@ -70,4 +80,5 @@ def run_due(
         reminders=due,
         purged_payloads=purged,
         campaigns=campaign_chores,
+        announcements=announced,
     )

@@ -26,6 +26,7 @@ PRIVATE = [
     ("duyet", N_("Review commitments (cell committee)")),
     ("taohop", N_("Schedule a meeting (cell committee)")),
     ("diemdanh", N_("Roll call (cell committee)")),
+    ("thongbao", N_("Announcements (cell committee)")),
     ("dangvien", N_("Roster (cell committee)")),
     ("moi", N_("Invite members (secretary)")),
     ("ngonngu", N_("Language: Tiếng Việt / English")),

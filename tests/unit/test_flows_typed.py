@@ -27,6 +27,10 @@ from bot.flows.matching import match_key
 from bot.flows.registry import build_engine
 from bot.i18n import translator
 from bot.models import (
+    Announcement,
+    AnnouncementRecipient,
+    AnnouncementStatus,
+    AudienceKind,
     Cadence,
     Campaign,
     CampaignKind,
@@ -58,6 +62,7 @@ from bot.models import (
     SelfReview,
 )
 from bot.services import (
+    announcements,
     campaigns,
     commitments,
     invites,
@@ -503,6 +508,81 @@ def check_document(session: Session, world: World) -> None:
     assert document.file_name == "Bien-ban-sinh-hoat-thang-11.pdf"
 
 
+ANNOUNCEMENT = (
+    "Kính gửi các đồng chí đảng viên: chi bộ tổ chức học tập chuyên đề năm 2027 vào 19h30 "
+    "thứ Năm tuần sau tại hội trường khu phố 3. Đề nghị các đồng chí tham dự đầy đủ."
+)
+
+
+def check_announcement_sent(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert (found.status, found.audience, found.ack_required) == (
+        AnnouncementStatus.SENT,
+        AudienceKind.CELL,
+        True,
+    )
+    assert (found.text, found.post_to_group, found.link) == (ANNOUNCEMENT, False, None)
+    recipients = session.exec(select(AnnouncementRecipient)).all()
+    # The secretary, Lan and Hùng; Cường has not joined and is listed as unreachable.
+    assert sorted(r.member_id for r in recipients) == sorted(
+        world.ids[k] for k in ("secretary", "lan", "hung", "cuong")
+    )
+
+
+# A first message this long may have been cut by the app: the form asks whether more follows.
+LONG_PART = "\n".join(
+    f"{i}. Nội dung kế hoạch học tập nghị quyết, phần {i}." * 2 for i in range(30)
+)
+
+
+def check_announcement_in_two_parts(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert found.text == f"{LONG_PART}\n{ANNOUNCEMENT}"
+
+
+def check_announcement_scheduled(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert found.status == AnnouncementStatus.SCHEDULED
+    assert found.chosen_member_ids == [world.ids["lan"], world.ids["hung"]]
+    assert (found.link, found.post_to_group, found.ack_required) == (
+        "https://dangcongsan.vn/tai-lieu.pdf",
+        True,
+        False,
+    )
+    assert found.due_at == at(local_today(world.now) + timedelta(days=1), 8)
+    assert session.exec(select(AnnouncementRecipient)).all() == []
+
+
+def announcement_world(session: Session, now: datetime) -> World:
+    """An announcement to the whole cell, due tomorrow morning, opened to be changed."""
+    world = secretary_world(session, now)
+    found = announcements.create(
+        session=session,
+        draft=announcements.Draft(
+            org_id=world.ids["org"],
+            text=ANNOUNCEMENT,
+            audience=AudienceKind.CELL,
+            due_at=at(local_today(now) + timedelta(days=1), 8),
+        ),
+        actor=world.person,
+        now=now,
+    )
+    assert found.id is not None
+    world.ids["announcement"] = found.id
+    world.params = {"announcement_id": found.id, "version": found.version}
+    return world
+
+
+def check_announcement_edited(session: Session, world: World) -> None:
+    found = session.get(Announcement, world.ids["announcement"])
+    assert found is not None
+    assert (found.text, found.version, found.status) == (
+        "Hoãn buổi học tập chuyên đề sang tuần sau.",
+        2,
+        AnnouncementStatus.SCHEDULED,
+    )
+
+
 POLITICS = "Tuyệt đối trung thành với lý tưởng của Đảng; học tập đầy đủ các nghị quyết."
 
 
@@ -859,6 +939,60 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_commended,
+    ),
+    Script(
+        "announce now to the whole cell",
+        "announce",
+        secretary_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "1",
+            "audience": "1",
+            "ack": "1",
+            "when": "1",
+            "group": "2",
+            "confirm": "1",
+        },
+        check_announcement_sent,
+    ),
+    Script(
+        "announce a long text sent in two messages",
+        "announce",
+        secretary_world,
+        {
+            "text": LONG_PART,
+            "more1": ANNOUNCEMENT,
+            "file": "1",
+            "audience": "2",
+            "ack": "1",
+            "when": "1",
+            "group": "2",
+            "confirm": "1",
+        },
+        check_announcement_in_two_parts,
+    ),
+    Script(
+        "announce to chosen comrades tomorrow, with a link",
+        "announce",
+        secretary_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "https://dangcongsan.vn/tai-lieu.pdf",
+            "audience": "3",
+            "people": "Lan, Lê Văn Hùng",
+            "ack": "2",
+            "when": "mai 8h",
+            "group": "1",
+            "confirm": "1",
+        },
+        check_announcement_scheduled,
+    ),
+    Script(
+        "change the text of a scheduled announcement",
+        "announcement_edit",
+        announcement_world,
+        {"what": "1", "new_text": "Hoãn buổi học tập chuyên đề sang tuần sau."},
+        check_announcement_edited,
     ),
 ]
 MODES = ["numbers", "labels", "folded labels"]

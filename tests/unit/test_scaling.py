@@ -3,10 +3,11 @@
 One cell grows from 10 to 1,000 joined members (half of them have answered the upcoming
 meeting's notice and read its document). At each size the same updates go through the core as
 an adapter hands them over (`turns.handle` with an `Incoming`), each by a fresh actor in the same
-situation: an RSVP tap, `/lichhop` (a member's and a committee member's), a join through a
-personal invite, a join code and a cell link, and the steps of a form (the reason of an excused
-absence, scheduling a meeting). The statements each update runs and the rows it loads (see
-tests/statements.py) must be EQUAL at both sizes.
+situation: an RSVP tap, "✅ Đã nắm" on an announcement sent to the whole cell, `/lichhop` (a
+member's and a committee member's), a join through a personal invite, a join code and a cell
+link, and the steps of a form (the reason of an excused absence, scheduling a meeting). The
+statements each update runs and the rows it loads (see tests/statements.py) must be EQUAL at
+both sizes.
 
 The cell is measured at 10, 50 and 1,000 members. Three steps of the scheduling form list the
 roster as choices (asking for the chair, and for the presenter): they show one page of names, so
@@ -35,6 +36,8 @@ from bot.flows.registry import build_engine
 from bot.models import (
     EXPECTED_STATUSES,
     Account,
+    AnnouncementRecipient,
+    AudienceKind,
     DocumentRead,
     FlowState,
     JoinRequest,
@@ -47,7 +50,7 @@ from bot.models import (
     Rsvp,
     RsvpAnswer,
 )
-from bot.services import documents, invites, meetings, members, people, rsvps
+from bot.services import announcements, documents, invites, meetings, members, people, rsvps
 from bot.ui import choice
 from tests import factories
 from tests.statements import count_statements
@@ -143,6 +146,39 @@ def answer_of(world: World, actor: Actor) -> Rsvp | None:
         assert member is not None
         assert member.id is not None
         return rsvps.answer_of(session=session, meeting_id=world.meeting_id, member_id=member.id)
+
+
+def announce(world: World, now: datetime) -> int:
+    """Sends an announcement to the whole cell as it is now; returns its id."""
+    with world.core.db.session() as session:
+        found = announcements.create(
+            session=session,
+            draft=announcements.Draft(
+                org_id=world.org_id, text="Họp chi bộ lúc 19h30.", audience=AudienceKind.CELL
+            ),
+            actor=world.cell.secretary,
+            now=now,
+        )
+        assert found.id is not None
+        return found.id
+
+
+def acknowledged(world: World, announcement_id: int, actor: Actor) -> bool:
+    """Whether the actor's acknowledgement of the announcement is recorded."""
+    with world.core.db.session() as session:
+        person = people.get_person(
+            session=session, channel=actor.channel, external_id=actor.user_id
+        )
+        assert person is not None
+        member = members.membership_in(session=session, person=person, org_id=world.org_id)
+        assert member is not None
+        recipient = session.exec(
+            select(AnnouncementRecipient).where(
+                AnnouncementRecipient.announcement_id == announcement_id,
+                AnnouncementRecipient.member_id == member.id,
+            )
+        ).one()
+        return recipient.acked_at is not None
 
 
 def joined_through(world: World, secret: str) -> bool:
@@ -309,6 +345,9 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
     run("rsvp: tap attending", lambda: tap(world, attending, choice("rsvp", meeting, "a")))
     run("rsvp: tap excused", lambda: tap(world, excused, choice("rsvp", meeting, "x")))
     run("rsvp: reason (form step)", lambda: typed(world, excused, "Đi công tác"))
+    announcement = announce(world, now)
+    acknowledging = world.spare.pop()
+    run("announcement: ✅ Đã nắm", lambda: tap(world, acknowledging, choice("aa", announcement)))
     member = world.answered[-1]
     with world.core.db.session() as session:
         read = len(session.exec(select(DocumentRead)).all())
@@ -363,6 +402,7 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
     command(world, boss, "/huy")
 
     # Every measured update did what it is for.
+    assert acknowledged(world, announcement, acknowledging)
     assert (attending_answer := answer_of(world, attending)) is not None
     assert attending_answer.answer == RsvpAnswer.ATTENDING
     assert (excused_answer := answer_of(world, excused)) is not None
