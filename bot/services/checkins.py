@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.models import Member, Organisation, Person
@@ -246,14 +247,20 @@ def answer(
     note: str | None = None,
 ) -> CheckIn:
     """Saves one part of a member's answer for an item (status, number or note) as given; an
-    answer replaces a leave for the round."""
-    mine = member_round(session=session, round_id=round_id, person=person, now=now)
-    item = next((i for i in mine.items if i.id == item_id), None)
-    if item is None:
+    answer replaces a leave for the round.
+
+    Four statements when the answer is allowed (who may answer, the answer so far, the write,
+    the leave dropped); the full checks run only to explain a refusal."""
+    member_id = _answering_member(session, round_id, item_id, person, now)
+    if member_id is None:
+        # Refused: the full checks say why (a closed round, another cell, nothing approved).
+        member_round(session=session, round_id=round_id, person=person, now=now)
         raise NotFound("item_not_found")
-    row = mine.answers.get(item_id)
+    row = session.exec(
+        select(CheckIn).where(CheckIn.round_id == round_id, CheckIn.item_id == item_id)
+    ).first()
     if row is None:
-        row = CheckIn(round_id=round_id, item_id=item_id, member_id=mine.member.id or 0)
+        row = CheckIn(round_id=round_id, item_id=item_id, member_id=member_id)
     if status is not None:
         row.status = status
     if value is not None:
@@ -262,10 +269,48 @@ def answer(
         row.note = clean_note(note)
     row.updated_at = now
     session.add(row)
-    if mine.leave is not None:
-        session.delete(mine.leave)
+    session.execute(
+        delete(CheckInLeave).where(
+            col(CheckInLeave.round_id) == round_id, col(CheckInLeave.member_id) == member_id
+        )
+    )
     session.flush()
     return row
+
+
+def _answering_member(
+    session: Session, round_id: int, item_id: int, person: Person, now: datetime
+) -> int | None:
+    """The person's roster id if they may answer this item in this round now: the round is
+    open, they are an active member of its cell and the item is in their commitment in force
+    (one query); None otherwise."""
+    return session.exec(
+        select(Member.id)
+        .select_from(CheckInRound)
+        .join(Campaign, col(Campaign.id) == col(CheckInRound.campaign_id))
+        .join(
+            Member,
+            (col(Member.org_id) == col(Campaign.org_id))
+            & (col(Member.person_id) == person.id)
+            & col(Member.removed_at).is_(None),
+        )
+        .join(
+            Commitment,
+            (col(Commitment.campaign_id) == col(Campaign.id))
+            & (col(Commitment.member_id) == col(Member.id))
+            & (col(Commitment.status) == CommitmentStatus.APPROVED),
+        )
+        .join(
+            CommitmentItem,
+            (col(CommitmentItem.commitment_id) == col(Commitment.id))
+            & (col(CommitmentItem.id) == item_id),
+        )
+        .where(
+            CheckInRound.id == round_id,
+            CheckInRound.status == RoundStatus.OPEN,
+            col(CheckInRound.closes_at) > now,
+        )
+    ).first()
 
 
 def set_leave(

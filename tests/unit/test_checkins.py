@@ -15,13 +15,14 @@ from bot.models.commitments import (
     Campaign,
     CampaignKind,
     CampaignStatus,
+    CheckIn,
     CheckInRound,
     ItemStatus,
     LeaveReason,
     RoundStatus,
 )
 from bot.services import campaign_tick, campaigns, checkins, commitments, reviews
-from bot.services.errors import Conflict, InvalidInput
+from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests import factories
 from tests.statements import count_statements
 from tests.unit.test_commitments import fill
@@ -369,3 +370,39 @@ def _tick_cost(db: Database, now: datetime, extra: int) -> int:
 def test_tick_statements_do_not_grow_with_members(db: Database, now: datetime) -> None:
     small = _tick_cost(db, now, extra=0)
     assert _tick_cost(db, now, extra=15) == small
+
+
+def test_an_answer_is_refused_for_an_item_that_is_not_ones_own(
+    db: Database, now: datetime
+) -> None:
+    """Another member's item, an item that does not exist, and a person of another cell: each
+    refused with its reason, nothing stored."""
+    with db.session() as session:
+        w = _world(session, now)
+        lan_items = _approve(session, w, w["lan"], now)
+        _approve(session, w, w["hung"], now)
+        campaign_tick.run_due(session=session, now=Q1_OPENS)
+        [round_] = session.exec(select(CheckInRound)).all()
+        rid = round_.id or 0
+        for item_id in (lan_items[0], 999_999):
+            with pytest.raises(NotFound) as refused:
+                checkins.answer(
+                    session=session,
+                    round_id=rid,
+                    item_id=item_id,
+                    person=w["hung"],
+                    now=Q1_OPENS,
+                    status=ItemStatus.DONE,
+                )
+            assert refused.value.code == "item_not_found"
+        stranger = factories.person(session, "Người Ngoài", now)
+        with pytest.raises(NotAllowed):
+            checkins.answer(
+                session=session,
+                round_id=rid,
+                item_id=lan_items[0],
+                person=stranger,
+                now=Q1_OPENS,
+                status=ItemStatus.DONE,
+            )
+        assert session.exec(select(CheckIn)).all() == []
