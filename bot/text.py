@@ -1,4 +1,5 @@
-"""Text hygiene for user input: NFC normalisation, name validation, HTML escaping, splitting."""
+"""Text hygiene for user input: invisible characters, NFC normalisation, name validation, HTML
+escaping, splitting."""
 
 from __future__ import annotations
 
@@ -21,14 +22,38 @@ class InvalidName(ValueError):
         self.value = value
 
 
+# Characters a person cannot see that change how text reads or compares: C0/C1 controls
+# (newline and tab kept), zero-width characters and the word joiner, the byte-order mark, and
+# the bidirectional embeddings, overrides and isolates (a name that shows reversed).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def nfc(text: str) -> str:
     """Returns `text` in Unicode NFC form (Vietnamese typed on some phones arrives decomposed)."""
     return unicodedata.normalize("NFC", text)
 
 
+def strip_invisible(text: str) -> str:
+    """Returns `text` without control, zero-width and bidi-override characters (a carriage
+    return before a newline goes too; a lone one becomes a newline)."""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_input(text: str) -> str:
+    """Returns typed text as the core keeps it: invisible characters stripped, NFC-normalised.
+
+    Every text a person types (a message, a command's words, a roster file) passes here once,
+    before any reading; a field left empty is then refused as empty by its own check.
+    """
+    return nfc(strip_invisible(text))
+
+
 def clean_line(text: str) -> str:
-    """Returns `text` NFC-normalised with runs of whitespace collapsed and ends stripped."""
-    return _SPACES.sub(" ", nfc(text)).strip()
+    """Returns `text` cleaned (see clean_input) with runs of whitespace collapsed and ends
+    stripped."""
+    return _SPACES.sub(" ", clean_input(text)).strip()
 
 
 def validate_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import event
@@ -22,6 +22,7 @@ from bot.models import Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
 from bot.services.errors import DomainError
+from bot.text import clean_input
 from bot.ui import Screen
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,15 @@ def translator_for_turn(
     locale = person.locale or (org.locale if org else core.settings.locale)
     zone = org.timezone if org else core.settings.timezone
     return translator(locale, zone)
+
+
+def cleaned(incoming: Incoming) -> Incoming:
+    """Returns the event with what the person typed cleaned (bot.text.clean_input): the one
+    place every typed text enters the core, whatever form, command or hook reads it next."""
+    if not incoming.text and not incoming.args:
+        return incoming
+    args = tuple(word for word in (clean_input(arg) for arg in incoming.args) if word)
+    return replace(incoming, text=clean_input(incoming.text), args=args)
 
 
 def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
@@ -261,6 +271,7 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     The outbox dispatcher is woken only when the committed transaction queued something (a
     tap answered with a toast alone queues nothing).
     """
+    incoming = cleaned(incoming)
     now = core.clock.now()
     reply: Reply | None = None
     error: DomainError | None = None

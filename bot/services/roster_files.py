@@ -16,7 +16,7 @@ from typing import TypeVar
 from openpyxl import load_workbook
 
 from bot.models import MemberStatus, Role
-from bot.text import InvalidName, fold, nfc, validate_name
+from bot.text import InvalidName, clean_input, fold, validate_name
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -108,7 +108,7 @@ def _decode(data: bytes) -> tuple[str, str]:
     else:
         if "\x00" in text:
             raise RosterFileError("encoding", "NUL bytes (UTF-16 or binary?)")
-        return nfc(text), "utf-8-sig" if bom else "utf-8"
+        return clean_input(text), "utf-8-sig" if bom else "utf-8"
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError as exc:
@@ -120,7 +120,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             unicodedata.combining(ch) and (i == 0 or not text[i - 1].isalpha())
         ):
             raise RosterFileError("encoding", f"not UTF-8 or Windows-1258 near byte {i}")
-    return nfc(text), "cp1258"
+    return clean_input(text), "cp1258"
 
 
 def _non_empty(rows: Iterable[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
@@ -157,7 +157,7 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a phone typed as a number comes back as 912345678.0
-    return str(value)
+    return clean_input(str(value))
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:

@@ -7,6 +7,7 @@ import pytest
 from bot.text import (
     MAX_NAME_LENGTH,
     InvalidName,
+    clean_input,
     clean_line,
     escape,
     fold,
@@ -79,11 +80,40 @@ def test_markup_in_names_is_refused(raw: str) -> None:
     assert info.value.reason == "markup"
 
 
-@pytest.mark.parametrize("raw", ["Lan\x00", "Lan\x07Hoa", "Lan\u200bHoa", "\u202eLan", "Lan\x7f"])
-def test_control_characters_in_names_are_refused(raw: str) -> None:
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Lan\x00Hoa",
+        "Lan\x07Hoa",
+        "Lan\u200bHoa",
+        "\u202eLan\u202cHoa",
+        "Lan\x7fHoa\x85",
+        "\ufeffLanHoa\u2060",
+        "\u2066Lan\u200dHoa\u2069",
+        "Lan\u200cHoa\u202a",
+    ],
+)
+def test_invisible_characters_in_names_are_stripped(raw: str) -> None:
+    assert validate_name(raw) == "LanHoa"
+
+
+@pytest.mark.parametrize("raw", ["\u200b", "\u202e\u202c", "\x00\x07 \ufeff", "\u2066\u2069"])
+def test_a_name_of_invisible_characters_only_is_empty(raw: str) -> None:
+    with pytest.raises(InvalidName) as info:
+        validate_name(raw)
+    assert info.value.reason == "empty"
+
+
+@pytest.mark.parametrize("raw", ["Lan\u00adHoa", "Lan\ue000", "Lan\u061cHoa"])
+def test_other_format_characters_in_names_are_refused(raw: str) -> None:
     with pytest.raises(InvalidName) as info:
         validate_name(raw)
     assert info.value.reason == "control"
+
+
+def test_typed_text_keeps_lines_and_tabs_and_is_nfc() -> None:
+    typed = unicodedata.normalize("NFD", "Họp\u200b chi\x1b bộ\r\n\tlần\u202e 2\u2069")
+    assert clean_input(typed) == "Họp chi bộ\n\tlần 2"
 
 
 def test_custom_max_length() -> None:
