@@ -254,6 +254,8 @@ def stale_button(t: Translator, reason: str) -> str:
     """Returns the short answer to an outdated or foreign button (≤ 200 characters)."""
     if reason == "not_yours":
         return t.gettext("This button belongs to another comrade's form.")
+    if reason == "invalid":
+        return t.gettext("This button is no longer valid.")
     return t.gettext("This button is out of date. Please start again from the command.")
 
 

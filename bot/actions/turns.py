@@ -21,7 +21,7 @@ from bot.i18n import Translator, translator
 from bot.models import Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, NotFound
 from bot.text import clean_input
 from bot.ui import Screen
 
@@ -151,7 +151,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
 def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
     action = registry.resolve_choice(data)
     if action is None:
-        return Reply(toast=stale_button(turn.t, "stale"), alert=True)
+        return Reply(toast=stale_button(turn.t, "invalid"), alert=True)
     return action(turn)
 
 
@@ -253,6 +253,9 @@ def _deliver(turn: Turn, reply: Reply) -> None:
 def _error_reply(turn: Turn, error: DomainError) -> Reply:
     text = error_text(turn.t, error)
     if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
+        if isinstance(error, NotFound):
+            # A button naming what no longer exists (or never did: a forged id).
+            text = f"{stale_button(turn.t, 'invalid')} {text}"
         # A tap gets its answer as an alert; longer explanations also arrive as a message.
         longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
         return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)

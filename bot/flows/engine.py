@@ -11,6 +11,7 @@ restart or a change of the list (new roster entries, the next day's suggestions)
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,10 +151,14 @@ def answered(step: str, value: str) -> Callable[[FlowContext], bool]:
     return lambda ctx: ctx.answers.get(step) == value
 
 
+_STEP = re.compile(r"[0-9]{1,4}")
+
+
 def parse_callback(data: str) -> tuple[str, int, str] | None:
     """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
     parts = data.split("|", 3)
-    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not parts[2].isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not _STEP.fullmatch(parts[2]):
         return None
     return parts[1], int(parts[2]), parts[3]
 
@@ -374,7 +379,7 @@ class FlowEngine:
         """Takes a button press; raises StaleButton if it is not for the current question."""
         parsed = parse_callback(data)
         if parsed is None:
-            raise StaleButton("stale")
+            raise StaleButton("invalid")
         nonce, step_index, value = parsed
         state = self.state(session, key)
         if state is None or state.nonce != nonce:

@@ -8,7 +8,16 @@ from sqlmodel import select
 
 from bot.models import Meeting, Rsvp, RsvpAnswer
 from tests.e2e.chat import Chat, Msg, Someone
-from tests.e2e.test_meetings import HANOI_SUNDAY_10AM, _cell_with_member, latest, set_clock
+from tests.e2e.conftest import Bot
+from tests.e2e.test_meetings import (
+    HANOI_SUNDAY_10AM,
+    _cell_with_member,
+    latest,
+    on_telegram,
+    schedule_meeting,
+    set_clock,
+    telegram_only,
+)
 
 MARKUP = "<b>x</b> & <script>"
 INVISIBLE = "\u200b\u202e\u2066\ufeff\x07\u2069\u202c\u200d"
@@ -148,3 +157,63 @@ async def test_markup_typed_as_theme_place_and_reason_is_shown_as_typed(chat: Ch
     await chat.bot.settle()
     assert _meeting(chat).place == moved
     _shows_markup_as_typed(chat, lan, latest(chat, lan))
+
+
+def _answers(chat: Chat, query_id: str) -> list[dict[str, object]]:
+    return [
+        c.params
+        for c in chat.api.calls_of("answerCallbackQuery")
+        if c.params.get("callback_query_id") == query_id
+    ]
+
+
+async def test_forged_buttons_are_answered_and_change_nothing(bot: Bot) -> None:
+    # Hidden callback data is a Telegram mechanism: Zalo's typed numbers are checked apart.
+    chat = telegram_only(bot)
+    secretary, lan = await _cell_with_member(chat)
+    set_clock(bot, HANOI_SUNDAY_10AM)
+    preview = await schedule_meeting(chat, secretary)
+    await chat.choose(secretary, preview, "✅ Xác nhận")
+    await bot.settle()
+    meeting = _meeting(chat)
+    assert lan.tg is not None
+    own = bot.api.last_message(lan.tg)
+    assert own is not None
+    sent_before = len(chat.received(lan))
+
+    forged = [
+        "x" * 300,
+        "",
+        f"rsvp|{meeting.id}|a|extra",
+        f"rsvp|{meeting.id}{'9' * 30}|a",
+        "rsvp|987654|a",
+        "rc|987654",
+    ]
+    for data in forged:
+        answer = await bot.tap_data(lan.tg, own, data)
+        assert str(answer["text"]).startswith("Nút này không còn hiệu lực."), (data, answer)
+    # A callback query without any data (a game button, a broken client).
+    callback = bot.api.world.new_callback(lan.tg, None)
+    bot.api.queue.push(
+        "callback_query",
+        {
+            "id": callback.id,
+            "from": lan.tg.to_dict(),
+            "message": own,
+            "chat_instance": "1",
+            "game_short_name": "x",
+        },
+    )
+    await bot.api.next_call(
+        "answerCallbackQuery", where=lambda c: c.params["callback_query_id"] == callback.id
+    )
+    [answer] = _answers(chat, callback.id)
+    assert answer["text"] == "Nút này không còn hiệu lực."
+
+    await bot.settle()
+    assert len(chat.received(lan)) == sent_before
+    with bot.db.session() as session:
+        assert session.exec(select(Rsvp)).all() == []
+    # The real button still works.
+    taken = await chat.choose(lan, on_telegram(own), "✅ Tham dự")
+    assert taken.text == "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
