@@ -87,6 +87,14 @@ ERROR_MESSAGES = {
     "join_already_decided": N_("This request has already been decided."),
     "join_request_not_found": N_("This request no longer exists."),
     "secretary_exists": N_("A cell has one secretary. Change the current secretary's role first."),
+    "roster_secretaries": N_(
+        "A cell has one secretary, but lines {lines} of the file each name one. Keep one "
+        "secretary in the file and import it again."
+    ),
+    "roster_secretary_exists": N_(
+        "Line {line} of the file names a secretary, but the cell already has one: {name}. "
+        "Change that line's role, or change the current secretary's role first."
+    ),
     "cannot_change_self": N_("You cannot change your own role or remove yourself."),
     "names_empty": N_("Please type at least one name, one per line."),
     "names_too_many": N_("At most {limit} names at a time, please."),
