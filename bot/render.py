@@ -7,6 +7,7 @@ from datetime import date
 from bot.channels import TELEGRAM, ChannelProfile
 from bot.i18n import N_, Translator
 from bot.models import MemberStatus, Organisation, Reachability, Role
+from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.services.members import AccountReach, RosterEntry
 from bot.services.people import channel_label
@@ -339,8 +340,11 @@ def group_linked(t: Translator, org: Organisation, secretary_name: str) -> str:
     )
 
 
-def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) -> str:
-    """Returns the roster: name, role, status, joined or not, reachable or not."""
+def roster_text(
+    t: Translator, org: Organisation, entries: list[RosterEntry], page: int = 0
+) -> str:
+    """Returns one page of the roster: name, role, status, joined or not, reachable or not
+    (the totals count the whole roster)."""
     lines = [t.gettext("<b>Roster of {cell}</b>", cell=escape(org.name))]
     joined = sum(1 for e in entries if e.joined)
     lines.append(
@@ -350,7 +354,8 @@ def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) ->
             joined=t.number(joined),
         )
     )
-    for number, entry in enumerate(entries, start=1):
+    shown = page_of(entries, page)
+    for number, entry in enumerate(shown.items, start=shown.start + 1):
         member = entry.member
         if not entry.joined:
             reach = t.gettext("not joined yet")
@@ -365,6 +370,8 @@ def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) ->
             f"{icon} {number}. <b>{escape(member.full_name)}</b> — "
             f"{role_label(t, member.role)}; {status_label(t, member.status)}; {reach}"
         )
+    if shown.several:
+        lines.append(page_line(t, shown))
     return "\n".join(lines)
 
 
@@ -378,14 +385,14 @@ def _account_reach(t: Translator, account: AccountReach) -> str:
 
 
 def roster_keyboard(
-    t: Translator, org_id: int, entries: list[RosterEntry], page: int, page_size: int = 20
+    t: Translator, org_id: int, entries: list[RosterEntry], page: int, *, editable: bool = True
 ) -> Keyboard:
-    """Returns one button per member on this page, plus paging buttons."""
-    start = page * page_size
-    chunk = entries[start : start + page_size]
+    """Returns the page's ◀ ▶ buttons, under one button per member on it when the roster is
+    `editable` (secretary, deputy)."""
+    shown = page_of(entries, page)
     keyboard: Keyboard = []
     row: list[Button] = []
-    for number, entry in enumerate(chunk, start=start + 1):
+    for number, entry in enumerate(shown.items if editable else (), start=shown.start + 1):
         label = f"{number}. {entry.member.full_name}"[:60]
         row.append(Button(label, data=choice("mb", org_id, entry.member.id or 0)))
         if len(row) == 2:
@@ -393,11 +400,7 @@ def roster_keyboard(
             row = []
     if row:
         keyboard.append(row)
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(Button(t.gettext("◀ Previous"), data=choice("rp", org_id, page - 1)))
-    if start + page_size < len(entries):
-        paging.append(Button(t.gettext("Next ▶"), data=choice("rp", org_id, page + 1)))
+    paging = paging_row(t, shown, lambda n: choice("rp", org_id, n))
     if paging:
         keyboard.append(paging)
     return keyboard
