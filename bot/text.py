@@ -82,13 +82,42 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+_PARAGRAPH_BREAK = re.compile(r"(\n\n+)")
+
+
 def split_message(text: str, limit: int) -> list[str]:
-    """Splits `text` into chunks of at most `limit` characters, preferring line boundaries.
+    """Splits `text` into chunks of at most `limit` characters, preferring paragraph (blank
+    line) boundaries, then line boundaries: a paragraph that fits stays whole in one chunk,
+    so a name stays with its link.
 
     Lines never break inside an HTML tag because every line we render is self-contained.
     """
     if len(text) <= limit:
         return [text]
+    pieces = _PARAGRAPH_BREAK.split(text)  # paragraph, break, paragraph, …
+    chunks: list[str] = []
+    current = ""
+    for index in range(0, len(pieces), 2):
+        paragraph = pieces[index]
+        gap = pieces[index - 1] if index else ""
+        if current and len(current) + len(gap) + len(paragraph) <= limit:
+            current += gap + paragraph
+            continue
+        if current:
+            chunks.append(current)
+        if len(paragraph) <= limit:
+            current = paragraph
+            continue
+        *full, current = _split_lines(paragraph, limit) or [""]
+        chunks.extend(full)
+    if current:
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
+    """Splits `text` at line boundaries into chunks of at most `limit` characters; a line
+    longer than that is cut."""
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):

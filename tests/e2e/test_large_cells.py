@@ -18,7 +18,7 @@ from bot.models import (
     Role,
 )
 from bot.services import meetings, members
-from tests.e2e.chat import Chat, Msg, Someone
+from tests.e2e.chat import TELEGRAM_LINK, ZALO_CODE, Chat, Msg, Someone
 from tests.e2e.conftest import Bot
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
@@ -165,3 +165,32 @@ async def test_the_roster_text_is_the_page_its_buttons_are(chat: Chat) -> None:
 
     back = await chat.choose(secretary, second, "◀ Trước")
     assert _listed(back) == order[:20]
+
+
+async def test_a_hundred_invite_links_all_arrive_each_message_within_the_limit(
+    chat: Chat,
+) -> None:
+    secretary = await chat.linked_cell()
+    hundred = names(100)
+    before = len(chat.received(secretary))
+    menu = await chat.say(secretary, "/moi")
+    await chat.choose(secretary, menu, "➕ Thêm người và tạo link mời riêng")
+    role_prompt = await chat.say(secretary, "\n".join(hundred))
+    status_prompt = await chat.choose(secretary, role_prompt, "Đảng viên")
+    confirm = await chat.choose(secretary, status_prompt, "chính thức")
+    _within_limits(chat, confirm)
+    await chat.choose(secretary, confirm, "✅ Xác nhận")
+    await chat.bot.settle()
+
+    sent = chat.received(secretary)[before:]
+    assert all(len(text) <= LIMIT[chat.channel] for text in sent), [len(t) for t in sent]
+    start = next(i for i, text in enumerate(sent) if text.startswith("Đã thêm vào danh sách"))
+    results = "\n".join(sent[start:])
+    keys = chat.invitations(results, hundred)
+    assert len(set(keys.values())) == 100
+    # Each name is followed by its own link or code, never cut from it by a split.
+    pattern = TELEGRAM_LINK if chat.telegram else ZALO_CODE
+    for text in sent[start:]:
+        for block in text.split("\n\n"):
+            if block.startswith("• "):
+                assert pattern.search(block), block

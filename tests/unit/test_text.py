@@ -212,8 +212,27 @@ def test_split_of_short_lines_cuts_only_between_lines(seed: int) -> None:
 
 
 def test_blank_lines_inside_a_chunk_are_kept() -> None:
-    text = "one\n\ntwo\nthree"
-    assert split_message(text, 12) == ["one\n\ntwo", "three"]
+    text = "one\n\ntwo\n\n\nthree\nfour"
+    assert split_message(text, 16) == ["one\n\ntwo", "three\nfour"]
+    assert split_message(text, 30) == [text]
+
+
+def test_a_paragraph_that_fits_is_never_cut() -> None:
+    blocks = [f"• Đồng chí {n}\nhttps://t.me/chibot_bot?start=tok{n:03d}" for n in range(60)]
+    text = "Đã thêm vào danh sách:\n\n" + "\n\n".join(blocks)
+    chunks = split_message(text, 500)
+    assert all(len(chunk) <= 500 for chunk in chunks)
+    assert len(chunks) > 1
+    assert "\n\n".join(chunks) == text
+    for chunk in chunks:
+        lines = chunk.split("\n")
+        assert not lines[-1].startswith("•"), chunk
+
+
+def test_a_paragraph_longer_than_the_limit_is_split_at_lines() -> None:
+    text = "head\n\n" + "\n".join(["x" * 8] * 5)
+    pair = "x" * 8 + "\n" + "x" * 8
+    assert split_message(text, 20) == ["head", pair, pair, "x" * 8]
 
 
 def test_no_chunk_is_empty_or_blank() -> None:
