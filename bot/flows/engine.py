@@ -24,12 +24,15 @@ from sqlmodel import Session, select
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.i18n import Translator
 from bot.models import FlowState, Person
+from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.ui import Button, Keyboard, Screen
 
 CALLBACK_PREFIX = "f"
 MAX_TEXT_ANSWER = 4000
 SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
+PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
+PAGE_PREFIX = "~p"  # the value of a ◀ ▶ option: "~p3" shows page 3 (0-based)
 
 
 class StepKind(StrEnum):
@@ -105,6 +108,8 @@ class Step:
     # The most characters the answer may have, stated when a far longer text is refused (the
     # step's parse refuses the rest with the same words).
     limit: int | None = None
+    # Shows the options this many at a time, with ◀ ▶; a typed label matches them all.
+    page_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,7 @@ class FlowEngine:
             key=key,
             now=now,
             answers=dict(state.answers),
-            params={k: v for k, v in state.params.items() if k != SHOWN},
+            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE}},
         )
 
     # --- entry points -------------------------------------------------------------------
@@ -346,6 +351,7 @@ class FlowEngine:
             )
             return self._reask(flow, state, ctx, too_long)
         options = self._options(step, ctx)
+        options += self._paged(step, state, ctx, options)[1]
         try:
             picked = pick(
                 t,
@@ -414,6 +420,10 @@ class FlowEngine:
             return self._cancelled(flow, state, ctx)
         if step.kind == StepKind.CONFIRM:
             return self._record(flow, state, ctx, step, True)
+        page = value.removeprefix(PAGE_PREFIX)
+        if step.page_size is not None and page != value and _STEP.fullmatch(page):
+            state.params = {**state.params, PAGE: {"step": step.name, "n": int(page)}}
+            return Outcome(screen=self._screen(flow, state, ctx))
         if value not in {o.value for o in self._options(step, ctx)}:
             raise StaleButton("stale")
         return self._record(flow, state, ctx, step, value)
@@ -463,12 +473,25 @@ class FlowEngine:
     def _reask(self, flow: Flow, state: FlowState, ctx: FlowContext, error: str) -> Outcome:
         return Outcome(screen=self._screen(flow, state, ctx), error=error)
 
+    @staticmethod
+    def _paged(
+        step: Step, state: FlowState, ctx: FlowContext, options: list[Option]
+    ) -> tuple[list[Option], list[Option], str]:
+        """Returns the options a paged step shows now, its ◀ ▶ options and "Page 2/5"."""
+        if step.page_size is None or len(options) <= step.page_size:
+            return options, [], ""
+        saved = state.params.get(PAGE)
+        number = int(saved["n"]) if isinstance(saved, dict) and saved["step"] == step.name else 0
+        page = page_of(options, number, step.page_size)
+        nav = [Option(f"{PAGE_PREFIX}{b.data}", b.text) for b in paging_row(ctx.t, page, str)]
+        return list(page.items), nav, page_line(ctx.t, page)
+
     def _screen(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
         position = flow.index(state.step)
         step = flow.steps[position]
         prefix = f"{CALLBACK_PREFIX}|{state.nonce}|{position}|"
         keyboard: Keyboard = []
-        options = self._options(step, ctx)
+        options, nav, page_text = self._paged(step, state, ctx, self._options(step, ctx))
         row: list[Button] = []
         # On a NUMBER step a typed number is the answer: its buttons are picked by their words.
         word = step.kind == StepKind.NUMBER
@@ -479,6 +502,8 @@ class FlowEngine:
                 row = []
         if row:
             keyboard.append(row)
+        if nav:
+            keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
         if step.kind != StepKind.CONFIRM:
             keyboard.append(
                 [Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)]
@@ -486,7 +511,8 @@ class FlowEngine:
         # Kept so that a typed number means what this screen listed, whatever changes later.
         state.params = {
             **state.params,
-            SHOWN: {"step": step.name, "values": [o.value for o in options]},
+            SHOWN: {"step": step.name, "values": [o.value for o in options + nav]},
         }
         ctx.session.add(state)
-        return Screen(text=step.prompt(ctx), keyboard=keyboard)
+        text = step.prompt(ctx)
+        return Screen(text=f"{text}\n{page_text}" if page_text else text, keyboard=keyboard)

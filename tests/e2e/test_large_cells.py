@@ -18,6 +18,7 @@ from bot.models import (
     Role,
 )
 from bot.services import meetings, members
+from bot.text import fold
 from tests.e2e.chat import TELEGRAM_LINK, ZALO_CODE, Chat, Msg, Someone
 from tests.e2e.conftest import Bot
 
@@ -25,6 +26,7 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đ�
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc"]
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hoa", "Hùng", "Lan", "Long", "Mai", "Sơn"]
 LIMIT = {"telegram": 4096, "zalo": 2000}
+AGAIN = "🔁 Tạo lại link mời riêng cho người trong danh sách"
 
 
 def names(count: int, skip: int = 0) -> list[str]:
@@ -194,3 +196,40 @@ async def test_a_hundred_invite_links_all_arrive_each_message_within_the_limit(
         for block in text.split("\n\n"):
             if block.startswith("• "):
                 assert pattern.search(block), block
+
+
+def _picker_names(msg: Msg) -> list[str]:
+    return [o for o in msg.options if o not in {"Tiếp ▶", "◀ Trước", "✖️ Hủy"}]
+
+
+async def test_the_link_picker_pages_a_hundred_and_matches_a_typed_name(chat: Chat) -> None:
+    secretary, org_id = await big_cell(chat, 101)
+    with chat.bot.db.session() as session:
+        unjoined = [
+            m.full_name
+            for m in members.active_members(session=session, org_id=org_id, joined=False)
+        ]
+    assert len(unjoined) == 100
+
+    menu = await chat.say(secretary, "/moi")
+    first = await chat.choose(
+        secretary, menu, "🔁 Tạo lại link mời riêng cho người trong danh sách"
+    )
+    _within_limits(chat, first)
+    assert "Trang 1/" in first.text
+    assert _picker_names(first) == unjoined[:20]
+    second = await chat.choose(secretary, first, "Tiếp ▶")
+    assert "Trang 2/" in second.text
+    assert _picker_names(second) == unjoined[20:40]
+    if not chat.telegram:
+        # The numbers are those of the page shown.
+        assert second.number_of(unjoined[20]) == 1
+
+    # A name far past the first pages, typed without accents or capitals.
+    wanted = unjoined[87]
+    typed = fold(wanted)
+    assert typed != wanted
+    issued = await chat.say(secretary, typed)
+    assert issued.text.startswith("Link mời riêng mới"), issued.text
+    assert wanted in issued.text
+    assert len(chat.invitations(issued.text, [wanted])) == 1
