@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
+from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
 from bot.actions.forms import outcome_reply
@@ -18,6 +19,7 @@ from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
+from bot.limits import text_units
 from bot.models import Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
@@ -195,8 +197,10 @@ def _deliver(turn: Turn, reply: Reply) -> None:
     if reply.edit is not None:
         # An edit is one message: a text longer than the channel takes (a long commitment)
         # is sent anew, in parts, rather than cut.
-        fits = len(reply.edit.text) <= turn.channel.text_limit - EDIT_ROOM
+        fits = text_units(turn.channel, reply.edit.text) <= turn.channel.text_limit - EDIT_ROOM
         if turn.channel.edits and incoming.message_id is not None and fits:
+            rows = reply.edit.keyboard_json()
+            limits.check(turn.channel, [limits.Message(reply.edit.text, rows or None)])
             outbox.enqueue_edit(
                 session=turn.session,
                 dedupe_key=f"{prefix}:e",
