@@ -115,6 +115,16 @@ def split_message(text: str, limit: int) -> list[str]:
     return [chunk for chunk in chunks if chunk.strip()]
 
 
+def _cut(line: str, limit: int) -> int:
+    """Returns where to cut a line longer than `limit`: before the last space that fits (a
+    long list of names is cut between two names), outside any tag, else at the limit."""
+    space = line.rfind(" ", 1, limit + 1)
+    head = line[:space]
+    if space > limit // 2 and head.rfind("<") <= head.rfind(">") and "&" not in head[-8:]:
+        return space
+    return limit
+
+
 def _split_lines(text: str, limit: int) -> list[str]:
     """Splits `text` at line boundaries into chunks of at most `limit` characters; a line
     longer than that is cut."""
@@ -125,8 +135,9 @@ def _split_lines(text: str, limit: int) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)

@@ -171,6 +171,17 @@ def test_a_line_longer_than_the_limit_is_cut() -> None:
     assert reassembles(text, chunks)
 
 
+def test_a_long_line_of_names_is_cut_between_names() -> None:
+    names = ", ".join(f"Nguyễn Văn {n:03d}" for n in range(300))
+    chunks = split_message("Chưa báo cáo (300):\n  " + names, 500)
+    assert all(len(chunk) <= 500 for chunk in chunks)
+    for chunk in chunks[1:]:
+        assert chunk.lstrip().startswith("Nguyễn Văn "), chunk[:20]
+    for chunk in chunks[1:-1]:
+        assert chunk.endswith(","), chunk[-20:]
+    assert "".join(chunks).count("Nguyễn Văn") == 300
+
+
 def test_single_line_exactly_a_multiple_of_the_limit() -> None:
     text = "y" * 30 + "\nend"
     chunks = split_message(text, 10)
