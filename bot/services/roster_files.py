@@ -26,6 +26,7 @@ MAX_UNPACKED = 50 * 1024 * 1024
 MAX_RATIO = 100  # unpacked / packed bytes; XML compresses 5–20 times, a zip bomb thousands
 RATIO_FROM = 1024 * 1024  # small parts may compress well: the ratio counts past this size
 MAX_PARTS = 1000
+MAX_QUOTE_PROBLEMS = 50  # lines with a quote that never closes, before the file is refused
 MAX_ROWS = 5000
 VALUE_LIMIT = 60
 HEADER_SEARCH = 10  # the header is the first of this many non-empty rows that names a name column
@@ -159,7 +160,7 @@ def _csv_records(text: str, delimiter: str) -> Iterable[tuple[int, list[str] | N
     reading then starts again on the next line, so one stray quote costs one line, not every
     line after it."""
     lines = text.split("\n")
-    start = 0
+    start = restarts = 0
     while start < len(lines):
         reader = csv.reader(io.StringIO("\n".join(lines[start:]), newline=""), delimiter=delimiter)
         previous = 0  # a record starts on the line after the previous record ended
@@ -168,6 +169,10 @@ def _csv_records(text: str, delimiter: str) -> Iterable[tuple[int, list[str] | N
             if _quote_problem(raw, cells, delimiter):
                 yield start + previous + 1, None
                 start += previous + 1
+                restarts += 1
+                if restarts > MAX_QUOTE_PROBLEMS:
+                    # Each one rereads the rest of the file: a file of stray quotes is refused.
+                    raise RosterFileError("unreadable_csv", "too many unclosed quotes")
                 break
             yield start + previous + 1, cells
             previous = reader.line_num

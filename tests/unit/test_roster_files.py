@@ -413,6 +413,12 @@ def test_xlsx_missing_columns() -> None:
     assert (error.reason, error.detail) == ("missing_columns", "status")
 
 
+def test_a_file_of_stray_quotes_is_refused() -> None:
+    lines = [f'"{name},,dự bị' for name in (f"Đồng chí {n}" for n in range(200))]
+    error = error_of(csv_of("Tên,Chức vụ,Loại", *lines))
+    assert (error.reason, error.detail) == ("unreadable_csv", "too many unclosed quotes")
+
+
 def _with_part(workbook: bytes, name: str, size: int) -> bytes:
     """The workbook with one more part of `size` zero bytes (deflated to almost nothing)."""
     buffer = io.BytesIO(workbook)
