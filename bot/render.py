@@ -7,6 +7,7 @@ from datetime import date
 from bot.channels import TELEGRAM, ChannelProfile
 from bot.i18n import N_, Translator
 from bot.models import MemberStatus, Organisation, Reachability, Role
+from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.services.members import AccountReach, RosterEntry
 from bot.services.people import channel_label
@@ -87,6 +88,14 @@ ERROR_MESSAGES = {
     "join_already_decided": N_("This request has already been decided."),
     "join_request_not_found": N_("This request no longer exists."),
     "secretary_exists": N_("A cell has one secretary. Change the current secretary's role first."),
+    "roster_secretaries": N_(
+        "A cell has one secretary, but lines {lines} of the file each name one. Keep one "
+        "secretary in the file and import it again."
+    ),
+    "roster_secretary_exists": N_(
+        "Line {line} of the file names a secretary, but the cell already has one: {name}. "
+        "Change that line's role, or change the current secretary's role first."
+    ),
     "cannot_change_self": N_("You cannot change your own role or remove yourself."),
     "names_empty": N_("Please type at least one name, one per line."),
     "names_too_many": N_("At most {limit} names at a time, please."),
@@ -268,6 +277,8 @@ def stale_button(t: Translator, reason: str) -> str:
     """Returns the short answer to an outdated or foreign button (≤ 200 characters)."""
     if reason == "not_yours":
         return t.gettext("This button belongs to another comrade's form.")
+    if reason == "invalid":
+        return t.gettext("This button is no longer valid.")
     return t.gettext("This button is out of date. Please start again from the command.")
 
 
@@ -344,8 +355,11 @@ def group_linked(t: Translator, org: Organisation, secretary_name: str) -> str:
     )
 
 
-def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) -> str:
-    """Returns the roster: name, role, status, joined or not, reachable or not."""
+def roster_text(
+    t: Translator, org: Organisation, entries: list[RosterEntry], page: int = 0
+) -> str:
+    """Returns one page of the roster: name, role, status, joined or not, reachable or not
+    (the totals count the whole roster)."""
     lines = [t.gettext("<b>Roster of {cell}</b>", cell=escape(org.name))]
     joined = sum(1 for e in entries if e.joined)
     lines.append(
@@ -355,7 +369,8 @@ def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) ->
             joined=t.number(joined),
         )
     )
-    for number, entry in enumerate(entries, start=1):
+    shown = page_of(entries, page)
+    for number, entry in enumerate(shown.items, start=shown.start + 1):
         member = entry.member
         if not entry.joined:
             reach = t.gettext("not joined yet")
@@ -370,6 +385,8 @@ def roster_text(t: Translator, org: Organisation, entries: list[RosterEntry]) ->
             f"{icon} {number}. <b>{escape(member.full_name)}</b> — "
             f"{role_label(t, member.role)}; {status_label(t, member.status)}; {reach}"
         )
+    if shown.several:
+        lines.append(page_line(t, shown))
     return "\n".join(lines)
 
 
@@ -383,14 +400,14 @@ def _account_reach(t: Translator, account: AccountReach) -> str:
 
 
 def roster_keyboard(
-    t: Translator, org_id: int, entries: list[RosterEntry], page: int, page_size: int = 20
+    t: Translator, org_id: int, entries: list[RosterEntry], page: int, *, editable: bool = True
 ) -> Keyboard:
-    """Returns one button per member on this page, plus paging buttons."""
-    start = page * page_size
-    chunk = entries[start : start + page_size]
+    """Returns the page's ◀ ▶ buttons, under one button per member on it when the roster is
+    `editable` (secretary, deputy)."""
+    shown = page_of(entries, page)
     keyboard: Keyboard = []
     row: list[Button] = []
-    for number, entry in enumerate(chunk, start=start + 1):
+    for number, entry in enumerate(shown.items if editable else (), start=shown.start + 1):
         label = f"{number}. {entry.member.full_name}"[:60]
         row.append(Button(label, data=choice("mb", org_id, entry.member.id or 0)))
         if len(row) == 2:
@@ -398,11 +415,7 @@ def roster_keyboard(
             row = []
     if row:
         keyboard.append(row)
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(Button(t.gettext("◀ Previous"), data=choice("rp", org_id, page - 1)))
-    if start + page_size < len(entries):
-        paging.append(Button(t.gettext("Next ▶"), data=choice("rp", org_id, page + 1)))
+    paging = paging_row(t, shown, lambda n: choice("rp", org_id, n))
     if paging:
         keyboard.append(paging)
     return keyboard

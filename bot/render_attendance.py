@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from bot.i18n import Translator
 from bot.models import Attendance, AttendanceStatus, Meeting
+from bot.paging import page_holding, page_line, page_of, paging_row
 from bot.render_meetings import kind_label
 from bot.services.attendance import Figures, RollCall
 from bot.text import escape
@@ -21,9 +24,35 @@ def _icon(mark: Attendance | None) -> str:
     return ICONS.get(mark.status if mark is not None else None, "⬜")
 
 
-def roll_call_screen(t: Translator, call: RollCall, *, typed: bool = False) -> Screen:
-    """Returns the committee's checklist: one button per expected member, exempt ones apart;
-    `typed` explains how to mark by typing numbers (a channel without buttons)."""
+ROLL_CALL_PAGE = 24  # names per page: twelve rows of two buttons, or 24 numbered lines
+
+
+def roll_call_page(call: RollCall, member_id: int) -> int:
+    """Returns the page of the checklist that shows `member_id` (the first if not listed)."""
+    ids = [member.id for member, _ in call.expected]
+    index = ids.index(member_id) if member_id in ids else 0
+    return page_holding(index, ROLL_CALL_PAGE)
+
+
+def _tally(t: Translator, call: RollCall) -> str:
+    counts = Counter(mark.status if mark is not None else None for _, mark in call.expected)
+    marked = len(call.expected) - counts[None]
+    return t.gettext(
+        "Marked {marked}/{expected}: ✅ {present} · 🟡 {excused} · ❌ {unexcused}",
+        marked=t.number(marked),
+        expected=t.number(len(call.expected)),
+        present=t.number(counts[AttendanceStatus.PRESENT]),
+        excused=t.number(counts[AttendanceStatus.EXCUSED]),
+        unexcused=t.number(counts[AttendanceStatus.UNEXCUSED]),
+    )
+
+
+def roll_call_screen(
+    t: Translator, call: RollCall, *, typed: bool = False, page: int = 0
+) -> Screen:
+    """Returns one page of the committee's checklist: one button per expected member on it,
+    exempt ones apart, the running count and ◀ ▶; `typed` explains how to mark by typing
+    numbers (a channel without buttons)."""
     meeting = call.meeting
     lines = [
         t.gettext(
@@ -48,9 +77,13 @@ def roll_call_screen(t: Translator, call: RollCall, *, typed: bool = False) -> S
     if call.attached:
         names = ", ".join(escape(m.full_name) for m in call.attached)
         lines.append(t.gettext("Attached to another cell (not counted): {names}", names=names))
+    lines.append(_tally(t, call))
+    shown = page_of(call.expected, page, ROLL_CALL_PAGE)
+    if shown.several:
+        lines.append(page_line(t, shown))
     keyboard: Keyboard = []
     row: list[Button] = []
-    for member, mark in call.expected:
+    for member, mark in shown.items:
         row.append(
             Button(
                 f"{_icon(mark)} {member.full_name}"[:60],
@@ -62,6 +95,9 @@ def roll_call_screen(t: Translator, call: RollCall, *, typed: bool = False) -> S
             row = []
     if row:
         keyboard.append(row)
+    paging = paging_row(t, shown, lambda n: choice("rn", meeting.id or 0, n))
+    if paging:
+        keyboard.append(paging)
     keyboard.append(
         [Button(t.gettext("🔒 Close the roll call"), data=choice("rz", meeting.id or 0))]
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels import ChannelProfile
+from bot.limits import Message, check, text_units
 from bot.text import split_message
 from bot.ui import Keyboard
 
@@ -65,12 +66,31 @@ def _numbered(parts: list[str]) -> list[str]:
     return [f"{part} ({index}/{len(parts)})" for index, part in enumerate(parts, start=1)]
 
 
+def _split(profile: ChannelProfile, text: str, limit: int) -> list[str]:
+    """Splits `text` to `limit` as the channel counts it (an emoji may count twice)."""
+    chunks: list[str] = []
+    for chunk in split_message(text, limit):
+        excess = text_units(profile, chunk) - len(chunk)
+        if excess and len(chunk) + excess > limit:
+            chunks.extend(split_message(chunk, max(limit - excess, 1)))
+        else:
+            chunks.append(chunk)
+    return _numbered(chunks or [text[:limit]])
+
+
 def shape(profile: ChannelProfile, text: str, keyboard: Keyboard | None) -> list[Part]:
     """Returns the parts of one message for `profile`; long texts are split on paragraph or
-    line boundaries and numbered "(1/3)"."""
-    keyboard = keyboard or []
+    line boundaries and numbered "(1/3)". Every part is checked against the channel's limits
+    (bot.limits.check): a keyboard too large for one message raises OverLimit."""
+    parts = _parts(profile, text, keyboard or [])
+    check(profile, (Message(part.text, part.keyboard) for part in parts))
+    return parts
+
+
+def _parts(profile: ChannelProfile, text: str, keyboard: Keyboard) -> list[Part]:
+    limit = profile.text_limit - _COUNTER_ROOM
     if profile.buttons:
-        chunks = _numbered(split_message(text, profile.text_limit - _COUNTER_ROOM))
+        chunks = _split(profile, text, limit)
         rows = [[button.to_json() for button in row] for row in keyboard]
         parse_mode = "HTML" if profile.html else None
         parts = [Part(chunk, parse_mode) for chunk in chunks[:-1]]
@@ -80,7 +100,7 @@ def shape(profile: ChannelProfile, text: str, keyboard: Keyboard | None) -> list
     options, lines = numbered_options(keyboard)
     if lines:
         body = f"{body}\n\n" + "\n".join(lines)
-    chunks = _numbered(split_message(body, profile.text_limit - _COUNTER_ROOM))
+    chunks = _split(profile, body, limit)
     parts = [Part(chunk, None) for chunk in chunks[:-1]]
     parts.append(Part(chunks[-1], None, options=options or None))
     return parts

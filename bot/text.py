@@ -1,4 +1,5 @@
-"""Text hygiene for user input: NFC normalisation, name validation, HTML escaping, splitting."""
+"""Text hygiene for user input: invisible characters, NFC normalisation, name validation, HTML
+escaping, splitting."""
 
 from __future__ import annotations
 
@@ -21,14 +22,38 @@ class InvalidName(ValueError):
         self.value = value
 
 
+# Characters a person cannot see that change how text reads or compares: C0/C1 controls
+# (newline and tab kept), zero-width characters and the word joiner, the byte-order mark, and
+# the bidirectional embeddings, overrides and isolates (a name that shows reversed).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def nfc(text: str) -> str:
     """Returns `text` in Unicode NFC form (Vietnamese typed on some phones arrives decomposed)."""
     return unicodedata.normalize("NFC", text)
 
 
+def strip_invisible(text: str) -> str:
+    """Returns `text` without control, zero-width and bidi-override characters (a carriage
+    return before a newline goes too; a lone one becomes a newline)."""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_input(text: str) -> str:
+    """Returns typed text as the core keeps it: invisible characters stripped, NFC-normalised.
+
+    Every text a person types (a message, a command's words, a roster file) passes here once,
+    before any reading; a field left empty is then refused as empty by its own check.
+    """
+    return nfc(strip_invisible(text))
+
+
 def clean_line(text: str) -> str:
-    """Returns `text` NFC-normalised with runs of whitespace collapsed and ends stripped."""
-    return _SPACES.sub(" ", nfc(text)).strip()
+    """Returns `text` cleaned (see clean_input) with runs of whitespace collapsed and ends
+    stripped."""
+    return _SPACES.sub(" ", clean_input(text)).strip()
 
 
 def validate_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
@@ -57,13 +82,52 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+_PARAGRAPH_BREAK = re.compile(r"(\n\n+)")
+
+
 def split_message(text: str, limit: int) -> list[str]:
-    """Splits `text` into chunks of at most `limit` characters, preferring line boundaries.
+    """Splits `text` into chunks of at most `limit` characters, preferring paragraph (blank
+    line) boundaries, then line boundaries: a paragraph that fits stays whole in one chunk,
+    so a name stays with its link.
 
     Lines never break inside an HTML tag because every line we render is self-contained.
     """
     if len(text) <= limit:
         return [text]
+    pieces = _PARAGRAPH_BREAK.split(text)  # paragraph, break, paragraph, …
+    chunks: list[str] = []
+    current = ""
+    for index in range(0, len(pieces), 2):
+        paragraph = pieces[index]
+        gap = pieces[index - 1] if index else ""
+        if current and len(current) + len(gap) + len(paragraph) <= limit:
+            current += gap + paragraph
+            continue
+        if current:
+            chunks.append(current)
+        if len(paragraph) <= limit:
+            current = paragraph
+            continue
+        *full, current = _split_lines(paragraph, limit) or [""]
+        chunks.extend(full)
+    if current:
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _cut(line: str, limit: int) -> int:
+    """Returns where to cut a line longer than `limit`: before the last space that fits (a
+    long list of names is cut between two names), outside any tag, else at the limit."""
+    space = line.rfind(" ", 1, limit + 1)
+    head = line[:space]
+    if space > limit // 2 and head.rfind("<") <= head.rfind(">") and "&" not in head[-8:]:
+        return space
+    return limit
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
+    """Splits `text` at line boundaries into chunks of at most `limit` characters; a line
+    longer than that is cut."""
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -71,8 +135,9 @@ def split_message(text: str, limit: int) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)

@@ -16,9 +16,10 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import translator
-from bot.render import role_label, status_label
+from bot.render import error_text, role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
+from bot.shaping import plain_text
 from chibot import ops, reports, schema
 
 log = logging.getLogger("chibot")
@@ -34,6 +35,7 @@ ROW_PROBLEMS = {
     "bad_phone": "the phone number is not 8–15 digits",
     "duplicate_name": "the same name appears earlier in the file",
     "too_many_columns": "more cells than header columns (an unquoted comma?)",
+    "unclosed_quote": "a quotation mark that is never closed, or stray text after one",
 }
 
 FILE_ERRORS = {
@@ -43,7 +45,8 @@ FILE_ERRORS = {
     "encoding": "the text is neither UTF-8 nor Windows-1258; save it as UTF-8 CSV",
     "unreadable_csv": "the CSV file could not be read (an unclosed quote?)",
     "unreadable_xlsx": "the XLSX file could not be read",
-    "too_large": "the file is too large (at most 2 MB and 5,000 rows)",
+    "too_large": "the file is too large (at most 2 MB, 5,000 rows and, for a workbook, 50 MB "
+    "unpacked)",
 }
 
 
@@ -171,6 +174,7 @@ def _members_import(
     args: argparse.Namespace, db: Database, out: TextIO, answer: TextIO | None
 ) -> int:
     # Loaded only here: reading spreadsheets (openpyxl) is this command's alone.
+    from bot.services import roster_files
     from bot.services.roster_files import RosterFileError, parse_roster
 
     path: Path = args.file
@@ -185,11 +189,18 @@ def _members_import(
             out, f"Cannot import {path.name}: {FILE_ERRORS.get(exc.reason, exc.reason)}{detail}"
         )
         return 1
-    t = translator("vi")
     with db.session() as session:
         org = orgs.find_org(session=session, name=args.cell)
         if org is None:
             _print(out, f"No organisation named {args.cell!r}. See: chibot org list")
+            return 1
+        t = translator(org.locale)
+        current = members.secretary_of(session=session, org_id=org.id or 0)
+        conflict = roster_files.secretary_conflict(
+            parsed.rows, current=current.full_name if current else None
+        )
+        if conflict is not None:
+            _print(out, f"Nothing imported: {plain_text(error_text(t, conflict))}")
             return 1
         _print(out, f"{len(parsed.rows)} rows can be imported into {org.name}:")
         for row in parsed.rows:
@@ -231,7 +242,7 @@ def _members_import(
                 )
         except DomainError as exc:
             session.rollback()
-            _print(out, f"Nothing imported: {exc.code} {exc.params}")
+            _print(out, f"Nothing imported: {plain_text(error_text(t, exc))}")
             return 1
     _print(out, f"Imported {len(parsed.rows)} members into {org.name}.")
     _print(out, "The secretary creates their invite links with /moi in Telegram.")

@@ -12,7 +12,12 @@ from bot.actions.roster import private_only
 from bot.flows.common import translator_for
 from bot.flows.matching import match_key
 from bot.models import AttendanceStatus, Organisation, Priority
-from bot.render_attendance import committee_summary, group_summary, roll_call_screen
+from bot.render_attendance import (
+    committee_summary,
+    group_summary,
+    roll_call_page,
+    roll_call_screen,
+)
 from bot.render_meetings import kind_label
 from bot.services import attendance, members, notices, outbox, people
 from bot.services.errors import InvalidInput, NotAllowed
@@ -71,7 +76,16 @@ def mark(turn: Turn, meeting_id: int, member_id: int) -> Reply:
         person=turn.person,
         now=turn.now,
     )
-    return Reply(edit=roll_call_screen(turn.t, call, typed=not turn.channel.buttons))
+    page = roll_call_page(call, member_id)
+    return Reply(edit=roll_call_screen(turn.t, call, typed=not turn.channel.buttons, page=page))
+
+
+def show_roll_call_page(turn: Turn, meeting_id: int, page: int) -> Reply:
+    """Shows another page of the checklist."""
+    call = attendance.roll_call(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    return Reply(edit=roll_call_screen(turn.t, call, typed=not turn.channel.buttons, page=page))
 
 
 def close(turn: Turn, meeting_id: int) -> Reply:
@@ -179,7 +193,8 @@ def typed_marks(turn: Turn, text: str) -> Reply | None:
         person=turn.person,
         now=turn.now,
     )
-    return Reply(screens=[roll_call_screen(turn.t, call, typed=True)])
+    page = roll_call_page(call, int(listed[numbers[0]][1]))
+    return Reply(screens=[roll_call_screen(turn.t, call, typed=True, page=page)])
 
 
 def register(actions: ActionRegistry) -> None:
@@ -187,6 +202,7 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["diemdanh", "attendance"], roll_call)
     actions.choice("rc", open_roll_call, int)
     actions.choice("ra", mark, int, int)
+    actions.choice("rn", show_roll_call_page, int, int)
     actions.choice("rz", close, int)
     actions.choice("ci", check_in, int)
     actions.choice("kl", conclude, int)

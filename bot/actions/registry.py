@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions.core import Action, Reply, Turn
 from bot.services.documents import IncomingFile
-from bot.ui import split_choice
+from bot.ui import CHOICE_LIMIT, split_choice
 
 Converter = Callable[[str], Any]
 ChoiceAction = Callable[..., Reply]
@@ -29,6 +30,17 @@ def one_of(*allowed: str) -> Converter:
         return raw
 
     return convert
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+def integer(raw: str) -> int:
+    """Accepts a whole number a database column holds: ASCII digits only (int() would also
+    take "١٢", " 7" or "1_0"), at most 18 of them (a 64-bit id)."""
+    if not _INTEGER.fullmatch(raw):
+        raise ValueError(raw)
+    return int(raw)
 
 
 def word(raw: str) -> str:
@@ -73,10 +85,12 @@ class ActionRegistry:
         self.ordered_commands.append(entry)
 
     def choice(self, name: str, action: ChoiceAction, *converters: Converter) -> None:
-        """Registers what a choice does; `converters` type its arguments, in order."""
+        """Registers what a choice does; `converters` type its arguments, in order (`int` is
+        read as `integer`, bounded)."""
         if name in self.choices:
             raise ValueError(f"choice {name!r} registered twice")
-        self.choices[name] = _Choice(action, tuple(converters))
+        typed = tuple(integer if convert is int else convert for convert in converters)
+        self.choices[name] = _Choice(action, typed)
 
     def file(self, action: FileAction) -> None:
         """Registers what a file sent in a private chat does."""
@@ -91,7 +105,10 @@ class ActionRegistry:
         self.text_hooks.append(hook)
 
     def resolve_choice(self, data: str) -> Action | None:
-        """Returns the bound action of encoded choice data; None if unknown or malformed."""
+        """Returns the bound action of encoded choice data; None if unknown or malformed
+        (forged: longer than a button carries, empty, unknown name, wrong arguments)."""
+        if not data or len(data.encode()) > CHOICE_LIMIT:
+            return None
         name, raw = split_choice(data)
         entry = self.choices.get(name)
         if entry is None or len(raw) != len(entry.converters):

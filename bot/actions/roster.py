@@ -24,11 +24,10 @@ def _roster_screen(turn: Turn, org: Organisation, page: int) -> Screen:
     assert org.id is not None
     acting = members.require_committee(session=turn.session, person=turn.person, org_id=org.id)
     entries = members.roster(session=turn.session, org_id=org.id)
-    keyboard = []
-    if acting.role in {Role.SECRETARY, Role.DEPUTY}:
-        keyboard = roster_keyboard(turn.t, org.id, entries, page)
-    text = roster_text(turn.t, org, entries)
-    if keyboard:
+    editable = acting.role in {Role.SECRETARY, Role.DEPUTY}
+    keyboard = roster_keyboard(turn.t, org.id, entries, page, editable=editable)
+    text = roster_text(turn.t, org, entries, page)
+    if editable and entries:
         text += "\n\n" + turn.t.gettext("Tap a name to change a role or status, or to remove.")
     return Screen(text, keyboard)
 

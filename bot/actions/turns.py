@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
+from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
 from bot.actions.forms import outcome_reply
@@ -18,10 +19,12 @@ from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
+from bot.limits import text_units
 from bot.models import Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, NotFound
+from bot.text import clean_input
 from bot.ui import Screen
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,15 @@ def translator_for_turn(
     locale = person.locale or (org.locale if org else core.settings.locale)
     zone = org.timezone if org else core.settings.timezone
     return translator(locale, zone)
+
+
+def cleaned(incoming: Incoming) -> Incoming:
+    """Returns the event with what the person typed cleaned (bot.text.clean_input): the one
+    place every typed text enters the core, whatever form, command or hook reads it next."""
+    if not incoming.text and not incoming.args:
+        return incoming
+    args = tuple(word for word in (clean_input(arg) for arg in incoming.args) if word)
+    return replace(incoming, text=clean_input(incoming.text), args=args)
 
 
 def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
@@ -147,7 +159,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
 def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
     action = registry.resolve_choice(data)
     if action is None:
-        return Reply(toast=stale_button(turn.t, "stale"), alert=True)
+        return Reply(toast=stale_button(turn.t, "invalid"), alert=True)
     return action(turn)
 
 
@@ -191,8 +203,10 @@ def _deliver(turn: Turn, reply: Reply) -> None:
     if reply.edit is not None:
         # An edit is one message: a text longer than the channel takes (a long commitment)
         # is sent anew, in parts, rather than cut.
-        fits = len(reply.edit.text) <= turn.channel.text_limit - EDIT_ROOM
+        fits = text_units(turn.channel, reply.edit.text) <= turn.channel.text_limit - EDIT_ROOM
         if turn.channel.edits and incoming.message_id is not None and fits:
+            rows = reply.edit.keyboard_json()
+            limits.check(turn.channel, [limits.Message(reply.edit.text, rows or None)])
             outbox.enqueue_edit(
                 session=turn.session,
                 dedupe_key=f"{prefix}:e",
@@ -251,6 +265,9 @@ def _deliver(turn: Turn, reply: Reply) -> None:
 def _error_reply(turn: Turn, error: DomainError) -> Reply:
     text = error_text(turn.t, error)
     if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
+        if isinstance(error, NotFound):
+            # A button naming what no longer exists (or never did: a forged id).
+            text = f"{stale_button(turn.t, 'invalid')} {text}"
         # A tap gets its answer as an alert; longer explanations also arrive as a message.
         longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
         return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)
@@ -269,6 +286,7 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     The outbox dispatcher is woken only when the committed transaction queued something (a
     tap answered with a toast alone queues nothing).
     """
+    incoming = cleaned(incoming)
     now = core.clock.now()
     reply: Reply | None = None
     error: DomainError | None = None

@@ -11,149 +11,71 @@ restart or a change of the list (new roster entries, the next day's suggestions)
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, select
 
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
+from bot.flows.steps import (
+    FREE_TEXT,
+    Flow,
+    FlowContext,
+    FlowKey,
+    InvalidAnswer,
+    Option,
+    Outcome,
+    StaleButton,
+    Step,
+    StepKind,
+    answered,
+)
 from bot.i18n import Translator
 from bot.models import FlowState, Person
+from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.ui import Button, Keyboard, Screen
 
 CALLBACK_PREFIX = "f"
 MAX_TEXT_ANSWER = 4000
 SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
+PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
+PAGE_PREFIX = "~p"  # the value of a ◀ ▶ option: "~p3" shows page 3 (0-based)
+
+# The declarations live in bot.flows.steps; flows import them from here too.
+__all__ = [
+    "CALLBACK_PREFIX",
+    "FREE_TEXT",
+    "MAX_TEXT_ANSWER",
+    "SHOWN",
+    "Flow",
+    "FlowContext",
+    "FlowEngine",
+    "FlowKey",
+    "InvalidAnswer",
+    "NumberedOption",
+    "Option",
+    "Outcome",
+    "StaleButton",
+    "Step",
+    "StepKind",
+    "answered",
+    "numbered_options",
+    "parse_callback",
+]
 
 
-class StepKind(StrEnum):
-    """What a step asks for."""
-
-    CHOICE = "choice"
-    TEXT = "text"
-    NUMBER = "number"  # free text read by `parse`, where a typed number is the answer itself
-    CONFIRM = "confirm"
-
-
-# Steps whose typed text, when it picks no option, goes to the step's parser.
-FREE_TEXT = frozenset({StepKind.TEXT, StepKind.NUMBER})
-
-
-@dataclass(frozen=True)
-class FlowKey:
-    """Who a flow belongs to: one person in one chat of one channel."""
-
-    channel: str
-    chat_id: str
-    user_id: str
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choice of a CHOICE step; `value` goes in the callback data (keep it short)."""
-
-    value: str
-    label: str
-
-
-@dataclass
-class FlowContext:
-    """Everything a step's callbacks may use."""
-
-    session: Session
-    t: Translator
-    person: Person
-    key: FlowKey
-    now: datetime
-    answers: dict[str, Any]
-    params: dict[str, Any]
-    # What step callbacks looked up once in this turn (e.g. the chosen cell), never stored.
-    memo: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidAnswer(Exception):
-    """A typed answer was not acceptable; `message` is already localized."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Step:
-    """One question of a flow."""
-
-    name: str
-    kind: StepKind
-    prompt: Callable[[FlowContext], str]
-    options: Callable[[FlowContext], list[Option]] | None = None
-    parse: Callable[[FlowContext, str], Any] | None = None
-    # Returns an answer to fill in without asking (e.g. the only cell a person belongs to).
-    auto: Callable[[FlowContext], Any] | None = None
-    # Asked only when this returns True (branches of one flow).
-    when: Callable[[FlowContext], bool] | None = None
-    columns: int = 1
-    # Keeps the answer as a domain row as soon as it is given (a draft saved answer by answer);
-    # may raise InvalidAnswer to ask again. Called for typed and tapped answers alike.
-    save: Callable[[FlowContext, Any], None] | None = None
-    # The most characters the answer may have, stated when a far longer text is refused (the
-    # step's parse refuses the rest with the same words).
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class Flow:
-    """A declared multi-step form; `complete` calls the services and returns the final screen."""
-
-    name: str
-    steps: tuple[Step, ...]
-    complete: Callable[[FlowContext], Screen]
-    check: Callable[[FlowContext], None] | None = None
-    # What to show when the person cancels (e.g. the summary the form was opened from, saying
-    # what was kept); None: "Cancelled. Nothing was changed."
-    on_cancel: Callable[[FlowContext], Screen] | None = None
-
-    def index(self, name: str) -> int:
-        """Returns the position of a step."""
-        for position, step in enumerate(self.steps):
-            if step.name == name:
-                return position
-        raise KeyError(name)
-
-
-@dataclass
-class Outcome:
-    """What the adapter should show after an input."""
-
-    screen: Screen
-    finished: bool = False
-    error: str | None = None
-    edit: bool = False
-    extra: list[Screen] = field(default_factory=list)
-
-
-class StaleButton(Exception):
-    """A flow button whose flow or step is no longer current."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "not_yours" or "stale"
-
-
-def answered(step: str, value: str) -> Callable[[FlowContext], bool]:
-    """Returns a `when` predicate: ask this step only if `step` was answered with `value`."""
-    return lambda ctx: ctx.answers.get(step) == value
+_STEP = re.compile(r"[0-9]{1,4}")
 
 
 def parse_callback(data: str) -> tuple[str, int, str] | None:
     """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
     parts = data.split("|", 3)
-    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not parts[2].isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not _STEP.fullmatch(parts[2]):
         return None
     return parts[1], int(parts[2]), parts[3]
 
@@ -263,7 +185,7 @@ class FlowEngine:
             key=key,
             now=now,
             answers=dict(state.answers),
-            params={k: v for k, v in state.params.items() if k != SHOWN},
+            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE}},
         )
 
     # --- entry points -------------------------------------------------------------------
@@ -341,6 +263,7 @@ class FlowEngine:
             )
             return self._reask(flow, state, ctx, too_long)
         options = self._options(step, ctx)
+        options += self._paged(step, state, ctx, options)[1]
         try:
             picked = pick(
                 t,
@@ -374,7 +297,7 @@ class FlowEngine:
         """Takes a button press; raises StaleButton if it is not for the current question."""
         parsed = parse_callback(data)
         if parsed is None:
-            raise StaleButton("stale")
+            raise StaleButton("invalid")
         nonce, step_index, value = parsed
         state = self.state(session, key)
         if state is None or state.nonce != nonce:
@@ -409,6 +332,10 @@ class FlowEngine:
             return self._cancelled(flow, state, ctx)
         if step.kind == StepKind.CONFIRM:
             return self._record(flow, state, ctx, step, True)
+        page = value.removeprefix(PAGE_PREFIX)
+        if step.page_size is not None and page != value and _STEP.fullmatch(page):
+            state.params = {**state.params, PAGE: {"step": step.name, "n": int(page)}}
+            return Outcome(screen=self._screen(flow, state, ctx))
         if value not in {o.value for o in self._options(step, ctx)}:
             raise StaleButton("stale")
         return self._record(flow, state, ctx, step, value)
@@ -458,12 +385,25 @@ class FlowEngine:
     def _reask(self, flow: Flow, state: FlowState, ctx: FlowContext, error: str) -> Outcome:
         return Outcome(screen=self._screen(flow, state, ctx), error=error)
 
+    @staticmethod
+    def _paged(
+        step: Step, state: FlowState, ctx: FlowContext, options: list[Option]
+    ) -> tuple[list[Option], list[Option], str]:
+        """Returns the options a paged step shows now, its ◀ ▶ options and "Page 2/5"."""
+        if step.page_size is None or len(options) <= step.page_size:
+            return options, [], ""
+        saved = state.params.get(PAGE)
+        number = int(saved["n"]) if isinstance(saved, dict) and saved["step"] == step.name else 0
+        page = page_of(options, number, step.page_size)
+        nav = [Option(f"{PAGE_PREFIX}{b.data}", b.text) for b in paging_row(ctx.t, page, str)]
+        return list(page.items), nav, page_line(ctx.t, page)
+
     def _screen(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
         position = flow.index(state.step)
         step = flow.steps[position]
         prefix = f"{CALLBACK_PREFIX}|{state.nonce}|{position}|"
         keyboard: Keyboard = []
-        options = self._options(step, ctx)
+        options, nav, page_text = self._paged(step, state, ctx, self._options(step, ctx))
         row: list[Button] = []
         # On a NUMBER step a typed number is the answer: its buttons are picked by their words.
         word = step.kind == StepKind.NUMBER
@@ -474,6 +414,8 @@ class FlowEngine:
                 row = []
         if row:
             keyboard.append(row)
+        if nav:
+            keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
         if step.kind != StepKind.CONFIRM:
             keyboard.append(
                 [Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)]
@@ -481,7 +423,8 @@ class FlowEngine:
         # Kept so that a typed number means what this screen listed, whatever changes later.
         state.params = {
             **state.params,
-            SHOWN: {"step": step.name, "values": [o.value for o in options]},
+            SHOWN: {"step": step.name, "values": [o.value for o in options + nav]},
         }
         ctx.session.add(state)
-        return Screen(text=step.prompt(ctx), keyboard=keyboard)
+        text = step.prompt(ctx)
+        return Screen(text=f"{text}\n{page_text}" if page_text else text, keyboard=keyboard)

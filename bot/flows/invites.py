@@ -21,8 +21,8 @@ from bot.services.errors import InvalidInput
 from bot.text import escape
 from bot.ui import Screen
 
-# The roster entries a form offers a new personal link for: at most this many.
-INVITE_CHOICES = 60
+# The roster entries the link picker shows at a time; a typed name is matched against all.
+INVITE_PAGE = 20
 
 ADD, CELL, AGAIN = "add", "cell", "again"
 
@@ -53,15 +53,17 @@ def _telegram(ctx: FlowContext) -> bool:
 
 
 def _unjoined_options(ctx: FlowContext) -> list[Option]:
+    """Returns everyone on the roster who can be given a new personal link (once per turn)."""
     org_id = int(ctx.answers["org"])
-    unjoined = invites.unjoined_members(session=ctx.session, org_id=org_id, limit=INVITE_CHOICES)
+    key = f"invite_candidates:{org_id}"
+    found: list[Option] | None = ctx.memo.get(key)
+    if found is not None:
+        return found
+    unjoined = invites.unjoined_members(session=ctx.session, org_id=org_id)
     options = [Option(str(m.id), m.full_name) for m in unjoined]
-    room = INVITE_CHOICES - len(options)
-    if _zalo(ctx) and room > 0:
+    if _zalo(ctx):
         # Someone who joined on one app gets a link or code for the other from the same list.
-        joined = members.active_members(
-            session=ctx.session, org_id=org_id, joined=True, limit=room
-        )
+        joined = members.active_members(session=ctx.session, org_id=org_id, joined=True)
         options += [
             Option(
                 str(m.id),
@@ -69,13 +71,16 @@ def _unjoined_options(ctx: FlowContext) -> list[Option]:
             )
             for m in joined
         ]
+    ctx.memo[key] = options
     return options
 
 
 def _unjoined_prompt(ctx: FlowContext) -> str:
     if not _unjoined_options(ctx):
         return ctx.t.gettext("Everyone on the roster has joined; there is nobody to invite.")
-    return ctx.t.gettext("Who needs a new personal link? (The old link stops working.)")
+    return ctx.t.gettext(
+        "Who needs a new personal link? (The old link stops working.) Tap a name, or type it."
+    )
 
 
 def _confirm_prompt(ctx: FlowContext) -> str:
@@ -236,6 +241,7 @@ INVITE_FLOW = Flow(
             when=answered("action", AGAIN),
             auto=_no_member_needed,
             columns=2,
+            page_size=INVITE_PAGE,
         ),
     ),
     complete=_complete,

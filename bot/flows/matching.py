@@ -133,18 +133,36 @@ def pick(
     if len(found.hits) == 1:
         return values[found.hits[0]]
     if found.hits:
-        choices = ", ".join(f"{i + 1}. {escape(labels[i])}" for i in found.hits)
-        raise Unclear(
-            t.gettext(
-                "“{typed}” matches several choices: {choices} — please type the number.",
-                typed=_quoted(text),
-                choices=choices,
-            )
-        )
+        raise Unclear(_several(t, text, [(values[i], labels[i]) for i in found.hits], shown))
     if free_text:
         return None
     unknown = t.gettext("No choice matches “{typed}”.", typed=_quoted(text))
     raise Unclear(f"{unknown} {range_hint(t, len(options))}")
+
+
+MAX_LISTED = 10  # names listed when a typed word fits several options not all on show
+
+
+def _several(
+    t: Translator, text: str, hits: Sequence[tuple[str, str]], shown: Sequence[str]
+) -> str:
+    """Says which options the typed words fit: by the numbers the person sees, or (when some
+    are on another page of a long list) by name, asking for more of it."""
+    if all(value in shown for value, _ in hits):
+        choices = ", ".join(f"{shown.index(value) + 1}. {escape(label)}" for value, label in hits)
+        return t.gettext(
+            "“{typed}” matches several choices: {choices} — please type the number.",
+            typed=_quoted(text),
+            choices=choices,
+        )
+    names = [escape(label) for _, label in hits[:MAX_LISTED]]
+    if len(hits) > MAX_LISTED:
+        names.append("…")
+    return t.gettext(
+        "“{typed}” matches several choices: {choices} — please type more of the name.",
+        typed=_quoted(text),
+        choices=", ".join(names),
+    )
 
 
 def range_hint(t: Translator, count: int) -> str:

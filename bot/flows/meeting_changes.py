@@ -13,7 +13,7 @@ from bot.render import error_text
 from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
 from bot.services import meetings, members, notices, rsvps
 from bot.services.errors import InvalidInput, NotFound
-from bot.text import clean_line
+from bot.text import clean_line, escape
 from bot.ui import Screen
 
 
@@ -78,7 +78,7 @@ def _complete_reason(ctx: FlowContext) -> Screen:
             "change your answer until the meeting starts.",
             kind=kind_label(ctx.t, meeting.kind),
             when=ctx.t.when_text(meeting.starts_at),
-            reason=reason,
+            reason=escape(reason),
         ),
         rsvp_keyboard(ctx.t, meeting),
     )
@@ -172,7 +172,8 @@ def _confirm_prompt(ctx: FlowContext) -> str:
             after=t.when_text(new),
         )
     return t.gettext(
-        "Change the place to “{place}”? Everyone will be told.", place=ctx.answers["place"]
+        "Change the place to “{place}”? Everyone will be told.",
+        place=escape(str(ctx.answers["place"])),
     )
 
 

@@ -24,7 +24,7 @@ from bot.models.commitments import (
 )
 from bot.services import audit, members
 from bot.services.errors import Conflict, InvalidInput, NotFound
-from bot.text import clean_line, nfc
+from bot.text import clean_input, clean_line
 
 MAX_TITLE = 300
 MAX_CONTENT = 2000
@@ -54,7 +54,7 @@ REMIND_EVERY = timedelta(days=2)
 
 def clean_text(text: str) -> str:
     """Returns typed text NFC-normalised, each line's spaces collapsed, blank runs kept to one."""
-    lines = [clean_line(line) for line in nfc(text).splitlines()]
+    lines = [clean_line(line) for line in clean_input(text).splitlines()]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

@@ -350,6 +350,14 @@ def update_member(
     return member
 
 
+def secretary_of(*, session: Session, org_id: int) -> Member | None:
+    """Returns the cell's secretary on the roster (joined or not), if it has one."""
+    query = select(Member).where(
+        Member.org_id == org_id, Member.role == Role.SECRETARY, col(Member.removed_at).is_(None)
+    )
+    return session.exec(query).first()
+
+
 def secretaries(*, session: Session, org_id: int) -> list[Member]:
     """Returns the joined secretary and deputies of a cell (who decide join requests)."""
     return list(

@@ -8,6 +8,7 @@ import io
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,9 +17,16 @@ from typing import TypeVar
 from openpyxl import load_workbook
 
 from bot.models import MemberStatus, Role
-from bot.text import InvalidName, fold, nfc, validate_name
+from bot.services.errors import Conflict, DomainError, InvalidInput
+from bot.text import InvalidName, clean_input, fold, validate_name
 
 MAX_BYTES = 2 * 1024 * 1024
+# A workbook is a zip: what it would unpack to is checked before openpyxl reads a byte of it.
+MAX_UNPACKED = 50 * 1024 * 1024
+MAX_RATIO = 100  # unpacked / packed bytes; XML compresses 5–20 times, a zip bomb thousands
+RATIO_FROM = 1024 * 1024  # small parts may compress well: the ratio counts past this size
+MAX_PARTS = 1000
+MAX_QUOTE_PROBLEMS = 50  # lines with a quote that never closes, before the file is refused
 MAX_ROWS = 5000
 VALUE_LIMIT = 60
 HEADER_SEARCH = 10  # the header is the first of this many non-empty rows that names a name column
@@ -108,7 +116,7 @@ def _decode(data: bytes) -> tuple[str, str]:
     else:
         if "\x00" in text:
             raise RosterFileError("encoding", "NUL bytes (UTF-16 or binary?)")
-        return nfc(text), "utf-8-sig" if bom else "utf-8"
+        return clean_input(text), "utf-8-sig" if bom else "utf-8"
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError as exc:
@@ -120,7 +128,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             unicodedata.combining(ch) and (i == 0 or not text[i - 1].isalpha())
         ):
             raise RosterFileError("encoding", f"not UTF-8 or Windows-1258 near byte {i}")
-    return nfc(text), "cp1258"
+    return clean_input(text), "cp1258"
 
 
 def _non_empty(rows: Iterable[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
@@ -135,19 +143,58 @@ def _non_empty(rows: Iterable[tuple[int, list[str]]]) -> list[tuple[int, list[st
     return kept
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+def _quote_problem(raw: str, cells: list[str], delimiter: str) -> bool:
+    """Tells whether a record read from the physical lines `raw` holds a quote that never
+    closes: read strictly it runs off the end, or a quoted "field" swallowed whole lines."""
+    if '"' not in raw:
+        return False
+    try:
+        list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return True
+    return any(delimiter in line for cell in cells for line in cell.split("\n")[1:])
+
+
+def _csv_records(text: str, delimiter: str) -> Iterable[tuple[int, list[str] | None]]:
+    """Yields (line, cells) per record, or (line, None) for a line whose quote never closes;
+    reading then starts again on the next line, so one stray quote costs one line, not every
+    line after it."""
+    lines = text.split("\n")
+    start = restarts = 0
+    while start < len(lines):
+        reader = csv.reader(io.StringIO("\n".join(lines[start:]), newline=""), delimiter=delimiter)
+        previous = 0  # a record starts on the line after the previous record ended
+        for cells in reader:
+            raw = "\n".join(lines[start + previous : start + reader.line_num])
+            if _quote_problem(raw, cells, delimiter):
+                yield start + previous + 1, None
+                start += previous + 1
+                restarts += 1
+                if restarts > MAX_QUOTE_PROBLEMS:
+                    # Each one rereads the rest of the file: a file of stray quotes is refused.
+                    raise RosterFileError("unreadable_csv", "too many unclosed quotes")
+                break
+            yield start + previous + 1, cells
+            previous = reader.line_num
+        else:
+            return
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[int, list[str]]], list[RowProblem]]:
     first = next((ln for ln in text.splitlines() if ln.strip(" \t,;")), "")
     delimiter = max(",;\t", key=first.count)  # counted on the header line; ties go to ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = text.split("\n")
+    unclosed: list[RowProblem] = []
 
-    def numbered() -> Iterable[tuple[int, list[str]]]:
-        previous = 0
-        for cells in reader:  # a record starts on the line after the previous record ended
-            yield previous + 1, cells
-            previous = reader.line_num
+    def records() -> Iterable[tuple[int, list[str]]]:
+        for line, cells in _csv_records(text, delimiter):
+            if cells is None:
+                unclosed.append(RowProblem(line, "unclosed_quote", lines[line - 1][:VALUE_LIMIT]))
+            else:
+                yield line, cells
 
     try:
-        return _non_empty(numbered())
+        return _non_empty(records()), unclosed
     except csv.Error as exc:
         raise RosterFileError("unreadable_csv", str(exc)[:VALUE_LIMIT]) from None
 
@@ -157,10 +204,29 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a phone typed as a number comes back as 912345678.0
-    return str(value)
+    return clean_input(str(value))
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuses a workbook whose parts would unpack past MAX_UNPACKED, or compress absurdly well
+    (a zip bomb), from the zip's directory alone: nothing is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise RosterFileError("unreadable_xlsx", type(exc).__name__) from None
+    if len(parts) > MAX_PARTS:
+        raise RosterFileError("too_large", f"{len(parts)} parts in the workbook")
+    unpacked = sum(part.file_size for part in parts)
+    packed = sum(part.compress_size for part in parts)
+    if unpacked > MAX_UNPACKED:
+        raise RosterFileError("too_large", f"{unpacked} bytes unpacked")
+    if unpacked > RATIO_FROM and unpacked > MAX_RATIO * max(packed, 1):
+        raise RosterFileError("too_large", f"compressed {unpacked // max(packed, 1)} times")
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    _check_zip(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
         try:
@@ -224,11 +290,12 @@ def parse_roster(data: bytes, filename: str) -> RosterFile:
         raise RosterFileError("too_large", f"{len(data)} bytes")
     if not data.strip():
         raise RosterFileError("empty", "no rows")
+    unclosed: list[RowProblem] = []
     if suffix == ".xlsx":
         encoding, rows = "xlsx", _xlsx_rows(data)
     else:
         text, encoding = _decode(data)
-        rows = _csv_rows(text)
+        rows, unclosed = _csv_rows(text)
     if not rows:
         raise RosterFileError("empty", "no rows")
     start, columns = _header(rows)
@@ -248,6 +315,8 @@ def parse_roster(data: bytes, filename: str) -> RosterFile:
         problems.extend(found)
         if row is not None:
             good.append(row)
+    problems.extend(problem for problem in unclosed if problem.line > rows[start][0])
+    problems.sort(key=lambda problem: problem.line)
     return RosterFile(good, problems, encoding)
 
 
@@ -286,3 +355,15 @@ def _read_row(
     if found or name is None or role is None or status is None:
         return None, found
     return RosterRow(line, name, role, status, phone), found
+
+
+def secretary_conflict(rows: list[RosterRow], *, current: str | None) -> DomainError | None:
+    """Returns why `rows` cannot be imported into a cell whose secretary is `current` (None:
+    no secretary yet): a cell has one secretary, so the file may name at most one, and only
+    when the cell has none. None when the rows fit."""
+    lines = [row.line for row in rows if row.role == Role.SECRETARY]
+    if len(lines) > 1:
+        return InvalidInput("roster_secretaries", lines=", ".join(str(line) for line in lines))
+    if lines and current is not None:
+        return Conflict("roster_secretary_exists", line=lines[0], name=current)
+    return None

@@ -30,22 +30,23 @@ def incoming_of(
     """Returns what the person did, or None for an update the core does not act on."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None or user.is_bot:
+    query = update.callback_query
+    if user is None or user.is_bot or (chat is None and query is None):
         return None
     base = Incoming(
         channel=CHANNEL,
         update_id=str(update.update_id),
         kind=IncomingKind.OTHER,
-        chat_id=str(chat.id),
+        # A tap on a message without a chat (an inline message) is answered in private.
+        chat_id=str(chat.id) if chat is not None else str(user.id),
         user_id=str(user.id),
         display_name=user.full_name,
-        in_group=chat.type in {"group", "supergroup"},
+        in_group=chat is not None and chat.type in {"group", "supergroup"},
         username=user.username,
         language_code=user.language_code,
-        chat_title=chat.title or "",
+        chat_title=(chat.title or "") if chat is not None else "",
         is_group_admin=is_group_admin,
     )
-    query = update.callback_query
     if query is not None:
         message_id = str(query.message.message_id) if query.message is not None else None
         return replace(

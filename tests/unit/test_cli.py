@@ -137,6 +137,58 @@ def test_import_with_yes_adds_the_good_rows(db_url: str, tmp_path: Path) -> None
     assert f"- {org.name} — 2 members — no group linked" in listing
 
 
+def test_import_names_the_lines_of_two_secretaries(db_url: str, tmp_path: Path) -> None:
+    run("org", "add", "Chi bộ Văn phòng")
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "Họ và tên,Chức vụ,Loại\n"
+        "Nguyễn Thị Lan,Bí thư,Chính thức\n"
+        "Lê Văn Tám,Đảng viên,Dự bị\n"
+        "Trần Văn Đức,bí thư,Chính thức\n",
+        encoding="utf-8",
+    )
+    code, text = run("members", "import", "Chi bộ Văn phòng", str(path), "--yes")
+    assert code == 1
+    assert (
+        "Nothing imported: Mỗi chi bộ chỉ có một bí thư, nhưng các dòng 2, 4 của tệp đều ghi "
+        "là bí thư." in text
+    )
+    assert "secretary_exists" not in text
+    assert _members(db_url) == []
+
+
+def test_import_names_the_line_of_a_second_secretary_and_the_current_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    run("org", "add", "Chi bộ Văn phòng")
+    first = tmp_path / "first.csv"
+    second = tmp_path / "second.csv"
+    second.write_text("Họ và tên,Chức vụ,Loại\nLê Văn Tám,Đảng viên,Dự bị\nHà Thu,Bí thư,Dự bị\n")
+    first.write_text("Họ và tên,Chức vụ,Loại\nNguyễn Thị Lan,Bí thư,Chính thức\n")
+    assert run("members", "import", "Chi bộ Văn phòng", str(first), "--yes")[0] == 0
+
+    code, text = run("members", "import", "Chi bộ Văn phòng", str(second), "--yes")
+    assert code == 1
+    assert "Dòng 3 của tệp ghi là bí thư, nhưng chi bộ đã có bí thư: Nguyễn Thị Lan." in text
+    assert [m.full_name for m in _members(db_url)] == ["Nguyễn Thị Lan"]
+
+
+def test_import_reports_an_unclosed_quote_as_a_bad_line(db_url: str, tmp_path: Path) -> None:
+    run("org", "add", "Chi bộ Văn phòng")
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "Họ và tên,Chức vụ,Loại\n"
+        '"Nguyễn Thị Lan,Đảng viên,Chính thức\n'
+        "Lê Văn Tám,Đảng viên,Dự bị\n"
+        "Trần Văn Đức,Đảng viên,Chính thức\n",
+        encoding="utf-8",
+    )
+    code, text = run("members", "import", "Chi bộ Văn phòng", str(path), "--yes")
+    assert code == 0
+    assert "line 2: a quotation mark that is never closed" in text
+    assert sorted(m.full_name for m in _members(db_url)) == ["Lê Văn Tám", "Trần Văn Đức"]
+
+
 def test_import_refuses_unusable_files(db_url: str, tmp_path: Path) -> None:
     run("org", "add", "Chi bộ Văn phòng")
     missing = tmp_path / "missing.csv"

@@ -260,13 +260,25 @@ def test_button_of_another_users_flow_is_not_yours(db: Database, now: datetime, 
     assert state(db, OTHER_USER).step == "cell"
 
 
-@pytest.mark.parametrize("data", ["", "f|x", "f|abc|zz|1", "jr|1|a", "f|nonce|0|1"])
-def test_foreign_or_garbage_callback_is_stale(db: Database, now: datetime, person, data) -> None:
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ("", "invalid"),
+        ("f|x", "invalid"),
+        ("f|abc|zz|1", "invalid"),
+        ("f|abc|²|1", "invalid"),
+        ("jr|1|a", "invalid"),
+        ("f|nonce|0|1", "stale"),
+    ],
+)
+def test_foreign_or_garbage_callback_is_stale(
+    db: Database, now: datetime, person, data, reason
+) -> None:
     with db.session() as session:
         start(session, person, now)
         with pytest.raises(StaleButton) as info:
             press(session, person, now, data)
-    assert info.value.reason == "stale"
+    assert info.value.reason == reason
 
 
 def test_cancel_button_deletes_state(db: Database, now: datetime, person) -> None:

@@ -7,9 +7,11 @@ import openpyxl
 import pytest
 
 from bot.models import MemberStatus, Role
+from bot.services import roster_files
 from bot.services.roster_files import (
     MAX_BYTES,
     MAX_ROWS,
+    MAX_UNPACKED,
     RosterFile,
     RosterFileError,
     RosterRow,
@@ -287,9 +289,35 @@ def test_bad_rows_are_reported_and_good_rows_still_parse() -> None:
     ]
 
 
-def test_control_character_in_a_utf8_name() -> None:
-    result = parse("Tên,Chức vụ,Loại", "Lan\x07,,dự bị")
-    assert result.problems == [RowProblem(2, "name_control", "Lan\x07")]
+def test_invisible_characters_in_a_utf8_name_are_stripped() -> None:
+    result = parse("Tên,Chức vụ,Loại", "Lan\x07\u200b Hoa\u202e,,dự bị", "\u200b\u2066,,dự bị")
+    assert result.rows == [RosterRow(2, "Lan Hoa", Role.MEMBER, MemberStatus.PROBATIONARY, None)]
+    assert result.problems == [RowProblem(3, "name_empty", "")]
+
+
+def test_an_unclosed_quote_is_one_bad_line_not_a_name_swallowing_the_rest() -> None:
+    result = parse(
+        "Tên,Chức vụ,Loại",
+        f"{LAN},bí thư,chính thức",
+        f'"{DUC},đảng viên,dự bị',
+        f"{PHUONG},,miễn",
+        'Hà "Văn" Tùng,,chính thức',
+        'Mai "Lan,,chính thức',
+        '"Đỗ Văn Hải" x,,dự bị',
+        '"Trịnh Thị Thu,,dự bị',
+    )
+    assert result.rows == [
+        RosterRow(2, LAN, Role.SECRETARY, MemberStatus.FULL, None),
+        RosterRow(4, PHUONG, Role.MEMBER, MemberStatus.EXEMPT, None),
+    ]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (3, "unclosed_quote"),
+        (5, "name_markup"),
+        (6, "name_markup"),
+        (7, "unclosed_quote"),
+        (8, "unclosed_quote"),
+    ]
+    assert result.problems[0].value == f'"{DUC},đảng viên,dự bị'
 
 
 def test_every_problem_of_a_row_is_reported() -> None:
@@ -383,6 +411,47 @@ def test_xlsx_ignores_unnamed_extra_cells() -> None:
 def test_xlsx_missing_columns() -> None:
     error = error_of(xlsx_of(["Họ và tên", "Chức vụ"], [LAN, "Bí thư"]), "r.xlsx")
     assert (error.reason, error.detail) == ("missing_columns", "status")
+
+
+def test_a_file_of_stray_quotes_is_refused() -> None:
+    lines = [f'"{name},,dự bị' for name in (f"Đồng chí {n}" for n in range(200))]
+    error = error_of(csv_of("Tên,Chức vụ,Loại", *lines))
+    assert (error.reason, error.detail) == ("unreadable_csv", "too many unclosed quotes")
+
+
+def _with_part(workbook: bytes, name: str, size: int) -> bytes:
+    """The workbook with one more part of `size` zero bytes (deflated to almost nothing)."""
+    buffer = io.BytesIO(workbook)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, bytes(size))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        MAX_UNPACKED + 1,  # past the limit unpacked, a few kilobytes packed
+        5 * 1024 * 1024,  # under it, but packed a thousand times
+    ],
+)
+def test_a_zip_bomb_is_refused_before_openpyxl_reads_it(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _with_part(xlsx_of(["Họ và tên", "Chức vụ", "Loại"], [LAN, "", "dự bị"]), "x.xml", size)
+    assert len(data) < MAX_BYTES
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("openpyxl was given the workbook")
+
+    monkeypatch.setattr(roster_files, "load_workbook", never)
+    assert error_of(data, "r.xlsx").reason == "too_large"
+
+
+def test_a_workbook_with_a_well_compressed_small_part_is_read() -> None:
+    data = _with_part(xlsx_of(["Họ và tên", "Chức vụ", "Loại"], [LAN, "", "dự bị"]), "x.xml", 4096)
+    assert parse_roster(data, "r.xlsx").rows == [
+        RosterRow(2, LAN, Role.MEMBER, MemberStatus.PROBATIONARY, None)
+    ]
 
 
 @pytest.mark.parametrize("data", [b"not a zip file", b"PK\x03\x04broken", VI_ROSTER.encode()])

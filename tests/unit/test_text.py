@@ -7,6 +7,7 @@ import pytest
 from bot.text import (
     MAX_NAME_LENGTH,
     InvalidName,
+    clean_input,
     clean_line,
     escape,
     fold,
@@ -79,11 +80,40 @@ def test_markup_in_names_is_refused(raw: str) -> None:
     assert info.value.reason == "markup"
 
 
-@pytest.mark.parametrize("raw", ["Lan\x00", "Lan\x07Hoa", "Lan\u200bHoa", "\u202eLan", "Lan\x7f"])
-def test_control_characters_in_names_are_refused(raw: str) -> None:
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Lan\x00Hoa",
+        "Lan\x07Hoa",
+        "Lan\u200bHoa",
+        "\u202eLan\u202cHoa",
+        "Lan\x7fHoa\x85",
+        "\ufeffLanHoa\u2060",
+        "\u2066Lan\u200dHoa\u2069",
+        "Lan\u200cHoa\u202a",
+    ],
+)
+def test_invisible_characters_in_names_are_stripped(raw: str) -> None:
+    assert validate_name(raw) == "LanHoa"
+
+
+@pytest.mark.parametrize("raw", ["\u200b", "\u202e\u202c", "\x00\x07 \ufeff", "\u2066\u2069"])
+def test_a_name_of_invisible_characters_only_is_empty(raw: str) -> None:
+    with pytest.raises(InvalidName) as info:
+        validate_name(raw)
+    assert info.value.reason == "empty"
+
+
+@pytest.mark.parametrize("raw", ["Lan\u00adHoa", "Lan\ue000", "Lan\u061cHoa"])
+def test_other_format_characters_in_names_are_refused(raw: str) -> None:
     with pytest.raises(InvalidName) as info:
         validate_name(raw)
     assert info.value.reason == "control"
+
+
+def test_typed_text_keeps_lines_and_tabs_and_is_nfc() -> None:
+    typed = unicodedata.normalize("NFD", "Họp\u200b chi\x1b bộ\r\n\tlần\u202e 2\u2069")
+    assert clean_input(typed) == "Họp chi bộ\n\tlần 2"
 
 
 def test_custom_max_length() -> None:
@@ -141,6 +171,17 @@ def test_a_line_longer_than_the_limit_is_cut() -> None:
     assert reassembles(text, chunks)
 
 
+def test_a_long_line_of_names_is_cut_between_names() -> None:
+    names = ", ".join(f"Nguyễn Văn {n:03d}" for n in range(300))
+    chunks = split_message("Chưa báo cáo (300):\n  " + names, 500)
+    assert all(len(chunk) <= 500 for chunk in chunks)
+    for chunk in chunks[1:]:
+        assert chunk.lstrip().startswith("Nguyễn Văn "), chunk[:20]
+    for chunk in chunks[1:-1]:
+        assert chunk.endswith(","), chunk[-20:]
+    assert "".join(chunks).count("Nguyễn Văn") == 300
+
+
 def test_single_line_exactly_a_multiple_of_the_limit() -> None:
     text = "y" * 30 + "\nend"
     chunks = split_message(text, 10)
@@ -182,8 +223,27 @@ def test_split_of_short_lines_cuts_only_between_lines(seed: int) -> None:
 
 
 def test_blank_lines_inside_a_chunk_are_kept() -> None:
-    text = "one\n\ntwo\nthree"
-    assert split_message(text, 12) == ["one\n\ntwo", "three"]
+    text = "one\n\ntwo\n\n\nthree\nfour"
+    assert split_message(text, 16) == ["one\n\ntwo", "three\nfour"]
+    assert split_message(text, 30) == [text]
+
+
+def test_a_paragraph_that_fits_is_never_cut() -> None:
+    blocks = [f"• Đồng chí {n}\nhttps://t.me/chibot_bot?start=tok{n:03d}" for n in range(60)]
+    text = "Đã thêm vào danh sách:\n\n" + "\n\n".join(blocks)
+    chunks = split_message(text, 500)
+    assert all(len(chunk) <= 500 for chunk in chunks)
+    assert len(chunks) > 1
+    assert "\n\n".join(chunks) == text
+    for chunk in chunks:
+        lines = chunk.split("\n")
+        assert not lines[-1].startswith("•"), chunk
+
+
+def test_a_paragraph_longer_than_the_limit_is_split_at_lines() -> None:
+    text = "head\n\n" + "\n".join(["x" * 8] * 5)
+    pair = "x" * 8 + "\n" + "x" * 8
+    assert split_message(text, 20) == ["head", pair, pair, "x" * 8]
 
 
 def test_no_chunk_is_empty_or_blank() -> None:
