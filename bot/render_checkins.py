@@ -246,6 +246,16 @@ def round_figures_text(t: Translator, campaign: Campaign, figures: RoundFigures)
     return lines
 
 
+def group_round_line(t: Translator, campaign: Campaign, figures: RoundFigures) -> str:
+    """The group's line about a round: how many reported, never who did not."""
+    return t.gettext(
+        "📊 Progress report for {round}: {n}/{total} comrades have reported.",
+        round=round_label(t, campaign, figures.round),
+        n=t.number(len(figures.answered)),
+        total=t.number(figures.counted),
+    )
+
+
 def no_round_yet(t: Translator, opens_at: datetime | None) -> list[str]:
     """Returns the committee's line when no round has opened yet."""
     if opens_at is None:

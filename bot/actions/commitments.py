@@ -25,6 +25,7 @@ from bot.models.commitments import (
     CommitmentStatus,
     SectionKind,
 )
+from bot.render_checkins import group_round_line
 from bot.render_commitments import (
     aggregate_text,
     approved_notice,
@@ -38,7 +39,15 @@ from bot.render_commitments import (
     submitted_notice,
 )
 from bot.render_reviews import period_label, review_counts_lines
-from bot.services import campaigns, commitments, members, registers, reviews, self_reviews
+from bot.services import (
+    campaigns,
+    checkins,
+    commitments,
+    members,
+    registers,
+    reviews,
+    self_reviews,
+)
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import escape
 from bot.ui import Button, FileOut, Keyboard, Screen, choice
@@ -124,10 +133,15 @@ def _group_figures(turn: Turn) -> Reply:
     found = campaigns.open_campaigns(session=turn.session, org_id=org.id)
     if not found:
         return Reply(screens=[Screen(turn.t.gettext("No registration is open in the cell."))])
-    lines = [
-        "📊 " + aggregate_text(turn.t, c, campaigns.progress(session=turn.session, campaign=c))
-        for c in found
-    ]
+    lines = []
+    for c in found:
+        lines.append(
+            "📊 " + aggregate_text(turn.t, c, campaigns.progress(session=turn.session, campaign=c))
+        )
+        last = checkins.latest_round(session=turn.session, campaign_id=c.id or 0)
+        if last is not None:
+            figures = checkins.round_figures(session=turn.session, round_=last)
+            lines.append(group_round_line(turn.t, c, figures))
     lines.append(
         turn.t.gettext("Each comrade writes and submits privately: send /camket to me directly.")
     )

@@ -267,6 +267,7 @@ async def test_a_round_opens_once_and_members_answer_change_and_take_leave(chat:
     if chat.group is not None:
         assert lan.tg is not None
         in_group = await chat.bot.say(lan.tg, "/camket", chat=chat.group)
+        assert "📊 Báo cáo tiến độ quý I/2027: 1/2 đồng chí đã báo cáo." in in_group["text"]
         for name in ("Trần Thị Lan", "Lê Văn Hùng", "Nguyễn Văn Bình"):
             assert name not in in_group["text"]
 
