@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=10.0, alias="CHIBOT_HTTP_TIMEOUT")
     tick_seconds: float = Field(default=30.0, alias="CHIBOT_TICK_SECONDS")
     retry_base_seconds: float = Field(default=2.0, alias="CHIBOT_RETRY_BASE_SECONDS")
-    max_attempts: int = Field(default=8, alias="CHIBOT_MAX_ATTEMPTS")
+    # The longest wait between two attempts at a message (it is retried while still useful).
+    retry_max_seconds: float = Field(default=300.0, alias="CHIBOT_RETRY_MAX_SECONDS")
     # Sent rows keep their delivery record for good; their payloads are dropped after this.
     outbox_retention_days: int = Field(default=90, alias="CHIBOT_OUTBOX_RETENTION_DAYS")
     # `host:port` for /metrics and /healthz when not in webhook mode (off when unset).

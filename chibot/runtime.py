@@ -283,7 +283,7 @@ class Runtime:
             clock=self.core.clock,
             limiter=limiter,
             retry_base=timedelta(seconds=self.settings.retry_base_seconds),
-            max_attempts=self.settings.max_attempts,
+            retry_cap=timedelta(seconds=self.settings.retry_max_seconds),
             holder=self.process_id,
             claim_lease=timedelta(seconds=self.process.claim_lease_seconds),
             lease_clock=self.lease_clock,
@@ -368,7 +368,12 @@ class Runtime:
             return None
         with self.metrics.tick_timer():
             report = await self.run_db(self.run_chores, self._sending())
-        if report.released_claims or report.expired_flows or report.purged_payloads:
+        if (
+            report.released_claims
+            or report.expired_flows
+            or report.purged_payloads
+            or report.expired_messages
+        ):
             log.info("tick: %s", report)
         if self.zalo is not None:
             await self.run_db(self._watch_zalo_quota)

@@ -29,6 +29,7 @@ class TickReport:
     reminders: reminders.ReminderReport
     purged_payloads: int = 0
     campaigns: campaign_tick.CampaignReport = field(default_factory=campaign_tick.CampaignReport)
+    expired_messages: int = 0
 
 
 def run_due(
@@ -62,6 +63,8 @@ def run_due(
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
+    # Rows past their moment (a reminder of a meeting that started) say so in the ledger.
+    expired_messages = delivery.expire_overdue(session=session, now=now)
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,
@@ -70,4 +73,5 @@ def run_due(
         reminders=due,
         purged_payloads=purged,
         campaigns=campaign_chores,
+        expired_messages=expired_messages,
     )
