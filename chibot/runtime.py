@@ -39,6 +39,7 @@ from chibot.process import ProcessSettings
 from chibot.redact import redact_secrets
 from handlers.observe import UpdateReport
 from handlers.telegram import TelegramAdapter
+from handlers.webhooks import webhook_problems
 from jobs.dispatcher import Dispatcher, Sender
 
 if TYPE_CHECKING:  # loaded when used: a Telegram-only bot without /metrics needs no aiohttp
@@ -52,6 +53,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 STOP_STEP_SECONDS = 15.0
@@ -92,6 +94,9 @@ class Runtime:
     ) -> None:
         if not settings.has_channel:
             raise ValueError("neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
+        problems = webhook_problems(settings)
+        if problems:
+            raise ValueError("; ".join(problems))
         # Before anything can log: no token or webhook secret ever reaches a log line.
         redact_secrets(
             settings.telegram_bot_token,
@@ -304,7 +309,9 @@ class Runtime:
             max_workers=self.process.db_threads, thread_name_prefix="chibot-db"
         )
         if self.telegram is not None:
-            self.core.bot_username = await self.telegram.initialize()
+            self.core.bot_username = await self._until_answered(
+                "Telegram", self.telegram.initialize, self.telegram.is_transient
+            )
             self.dispatchers["telegram"] = self._dispatcher(
                 "telegram",
                 self.telegram.sender,
@@ -315,7 +322,7 @@ class Runtime:
                 ),
             )
         if self.zalo is not None:
-            await self.zalo.initialize()
+            await self._until_answered("Zalo", self.zalo.initialize, self.zalo.is_transient)
             self.dispatchers["zalo"] = self._dispatcher(
                 "zalo",
                 self.zalo.sender,
@@ -341,12 +348,14 @@ class Runtime:
         self.scheduler.start()
         if self.telegram is not None:
             if settings.webhook_url:
+                assert settings.webhook_secret  # checked when the runtime was made
                 host, port = _host_port(settings.listen)
                 await self.telegram.start_webhook(
                     listen=host,
                     port=port,
                     url=settings.webhook_url,
                     secret=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             else:
                 await self.telegram.start_polling(
@@ -359,6 +368,34 @@ class Runtime:
             await self.zalo.start_receiving(poll_timeout=poll_timeout)
         if settings.metrics_listen:
             self._metrics_runner = await serve_metrics(self.metrics, settings.metrics_listen)
+
+    async def _until_answered(
+        self,
+        name: str,
+        connect: Callable[[], Awaitable[T]],
+        transient: Callable[[BaseException], bool],
+    ) -> T:
+        """Connects to a channel's Bot API, trying again with a growing wait (a line in the
+        log per attempt) while it does not answer; a refusal (a bad token) ends the start."""
+        wait = self.process.connect_retry_seconds
+        attempt = 1
+        while True:
+            try:
+                return await connect()
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                log.warning(
+                    "cannot reach the %s Bot API (attempt %d: %s: %s); trying again in %.1f s",
+                    name,
+                    attempt,
+                    type(exc).__name__,
+                    exc,
+                    wait,
+                )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self.process.connect_retry_max_seconds)
+            attempt += 1
 
     async def tick(self) -> TickReport | None:
         """Runs the due chores at the injected clock's time and wakes the dispatchers; only

@@ -10,6 +10,8 @@ from bot.actions.core import Incoming, IncomingKind
 from bot.services.documents import IncomingFile
 
 CHANNEL = "telegram"
+# Where people talk to the bot; a channel's posts (and any other kind of chat) are ignored.
+PEOPLE_CHATS = frozenset({"private", "group", "supergroup"})
 
 
 def command_of(text: str, bot_username: str) -> tuple[str, tuple[str, ...]] | None:
@@ -30,7 +32,7 @@ def incoming_of(
     """Returns what the person did, or None for an update the core does not act on."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None or user.is_bot:
+    if user is None or chat is None or user.is_bot or chat.type not in PEOPLE_CHATS:
         return None
     base = Incoming(
         channel=CHANNEL,
