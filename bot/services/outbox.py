@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, literal_column, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -294,3 +295,22 @@ def status_counts(*, session: Session, key_prefix: str) -> dict[OutboxStatus, in
         .group_by(col(OutboxMessage.status))
     ).all()
     return {OutboxStatus(status): count for status, count in rows}
+
+
+def queued_replies(*, session: Session, channel: str, chat_id: str, limit: int) -> int:
+    """Counts the replies (interactive rows) waiting to be sent to one chat, up to `limit`:
+    one statement reading at most `limit` entries of the partial index on pending rows."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    waiting = (
+        sa_select(table.c.id)
+        .where(
+            table.c.chat_id == chat_id,
+            # A literal, so that the partial index on pending rows applies (SQLite).
+            table.c.status == literal_column("'pending'"),
+            table.c.priority == Priority.INTERACTIVE,
+            table.c.channel == channel,
+        )
+        .limit(limit)
+        .subquery()
+    )
+    return int(session.execute(sa_select(func.count()).select_from(waiting)).scalar_one())
