@@ -1,4 +1,4 @@
-"""Flooding: commands counted per person, a chat's queued replies capped, groups kept for notices."""
+"""Flooding: commands counted per person, queued replies capped, groups kept for notices."""
 
 from __future__ import annotations
 
