@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, update
+from sqlalchemy import func, literal_column, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -314,3 +314,18 @@ def queued_replies(*, session: Session, channel: str, chat_id: str, limit: int) 
         .subquery()
     )
     return int(session.execute(sa_select(func.count()).select_from(waiting)).scalar_one())
+
+
+def meeting_delivery(*, session: Session, org_id: int, meeting_id: int) -> dict[OutboxStatus, int]:
+    """Counts by status the rows a meeting sent its members (notice, changes, reminders, the
+    start): the delivery ledger the committee reads. Looks only at the cell's rows."""
+    prefixes = [f"{kind}:{meeting_id}:" for kind in ("notice", "change", "reminder", "start")]
+    rows = session.exec(
+        select(OutboxMessage.status, func.count())
+        .where(
+            col(OutboxMessage.org_id) == org_id,
+            or_(*(col(OutboxMessage.dedupe_key).startswith(prefix) for prefix in prefixes)),
+        )
+        .group_by(col(OutboxMessage.status))
+    ).all()
+    return {OutboxStatus(status): count for status, count in rows}

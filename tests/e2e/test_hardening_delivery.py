@@ -127,6 +127,12 @@ async def test_a_five_minute_outage_loses_nothing_and_sends_nothing_stale(
         assert not any("Họp gấp" in text for text in texts)
     assert _statuses(bot, "reminder:") == {OutboxStatus.EXPIRED: MEMBERS + 2}
     assert not any("Họp gấp" in m.get("text", "") for m in api.messages_in(group))
+    # The committee's ledger of the meeting says so.
+    with bot.db.session() as session:
+        figures = outbox.meeting_delivery(
+            session=session, org_id=cell.org_id, meeting_id=cell.meeting_ids[0]
+        )
+    assert figures == {OutboxStatus.EXPIRED: MEMBERS + 2}
 
 
 def delivery_cap() -> timedelta:
