@@ -34,6 +34,7 @@ from bot.flows.registry import build_engine
 from bot.ratelimit import RateLimiter
 from bot.services import delivery, leases, quota, schedule
 from bot.services.schedule import TickReport
+from chibot.connect import until_answered
 from chibot.metrics import Metrics, serve_metrics
 from chibot.process import ProcessSettings
 from chibot.redact import redact_secrets
@@ -375,27 +376,13 @@ class Runtime:
         connect: Callable[[], Awaitable[T]],
         transient: Callable[[BaseException], bool],
     ) -> T:
-        """Connects to a channel's Bot API, trying again with a growing wait (a line in the
-        log per attempt) while it does not answer; a refusal (a bad token) ends the start."""
-        wait = self.process.connect_retry_seconds
-        attempt = 1
-        while True:
-            try:
-                return await connect()
-            except Exception as exc:
-                if not transient(exc):
-                    raise
-                log.warning(
-                    "cannot reach the %s Bot API (attempt %d: %s: %s); trying again in %.1f s",
-                    name,
-                    attempt,
-                    type(exc).__name__,
-                    exc,
-                    wait,
-                )
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, self.process.connect_retry_max_seconds)
-            attempt += 1
+        return await until_answered(
+            name,
+            connect,
+            transient,
+            first_wait=self.process.connect_retry_seconds,
+            most_wait=self.process.connect_retry_max_seconds,
+        )
 
     async def tick(self) -> TickReport | None:
         """Runs the due chores at the injected clock's time and wakes the dispatchers; only

@@ -316,10 +316,37 @@ def queued_replies(*, session: Session, channel: str, chat_id: str, limit: int) 
     return int(session.execute(sa_select(func.count()).select_from(waiting)).scalar_one())
 
 
+def _meeting_keys(meeting_id: int) -> list[str]:
+    """The dedupe key prefixes of what a meeting sends its members."""
+    return [f"{kind}:{meeting_id}:" for kind in ("notice", "change", "reminder", "start")]
+
+
+def withdraw_meeting_messages(*, session: Session, org_id: int, meeting_id: int) -> int:
+    """Marks expired the meeting's messages still waiting to be sent (its notice, earlier
+    changes, reminders): after a change or a cancellation they would tell the old details.
+    Returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.org_id) == org_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            or_(
+                *(
+                    col(OutboxMessage.dedupe_key).startswith(prefix)
+                    for prefix in _meeting_keys(meeting_id)
+                )
+            ),
+        )
+        .values(status=OutboxStatus.EXPIRED, last_error="superseded by a change")
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
+
+
 def meeting_delivery(*, session: Session, org_id: int, meeting_id: int) -> dict[OutboxStatus, int]:
     """Counts by status the rows a meeting sent its members (notice, changes, reminders, the
     start): the delivery ledger the committee reads. Looks only at the cell's rows."""
-    prefixes = [f"{kind}:{meeting_id}:" for kind in ("notice", "change", "reminder", "start")]
+    prefixes = _meeting_keys(meeting_id)
     rows = session.exec(
         select(OutboxMessage.status, func.count())
         .where(

@@ -104,3 +104,55 @@ def test_the_answers_view_shows_expired_and_undelivered_messages(
         "📨 Thông báo và nhắc lịch: đã gửi 4, hết hạn 5, không gửi được 1."
         in reply.payload["text"]
     )
+
+
+def test_a_change_withdraws_what_still_waits_about_the_old_details(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        cell = factories.cell(session, now)
+        factories.joined_member(session, cell, "Trần Thị Lan", now)
+        assert cell.org.id is not None
+        meeting = meetings.create_meeting(
+            session=session,
+            org_id=cell.org.id,
+            draft=meetings.MeetingDraft(
+                kind=MeetingKind.REGULAR, starts_at=now + timedelta(days=2), place="Hội trường"
+            ),
+            actor=cell.secretary,
+            now=now,
+        )
+        for key in (f"notice:{meeting.id}:v1", f"notice:{(meeting.id or 0) + 100}:v1"):
+            notices.announce_meeting(
+                session=session,
+                org=cell.org,
+                build=lambda _t: Screen("Giờ họp cũ"),
+                key=key,
+                now=now,
+                expires_at=meeting.starts_at,
+            )
+        # One of them was delivered before the change: it stays sent.
+        first = session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.dedupe_key).startswith(f"notice:{meeting.id}:")
+            )
+        ).first()
+        assert first is not None
+        first.status = OutboxStatus.SENT
+        session.add(first)
+    with db.session() as session:
+        moved = meetings.reschedule(
+            session=session,
+            meeting_id=meeting.id or 0,
+            version=meeting.version,
+            actor=cell.secretary,
+            now=now,
+            starts_at=now + timedelta(days=3),
+        )
+        assert outbox.meeting_delivery(
+            session=session, org_id=cell.org.id, meeting_id=moved.id or 0
+        ) == {OutboxStatus.SENT: 1, OutboxStatus.EXPIRED: 2}
+        # Another meeting's notice is untouched.
+        assert outbox.status_counts(
+            session=session, key_prefix=f"notice:{(meeting.id or 0) + 100}:"
+        ) == {OutboxStatus.PENDING: 3}
