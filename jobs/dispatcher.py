@@ -259,20 +259,20 @@ class Dispatcher:
         """Marks the claimed rows no longer useful now (a reminder whose meeting started
         during an outage) as expired instead of sending them; returns the others."""
         now = self._clock.now()
-        expired = [
+        expired = {
             row.id for row in picked if row.id is not None and delivery.is_expired(row, now)
-        ]
+        }
         if not expired:
             return picked
         try:
-            await self._offload(self._expire, expired)
+            await self._offload(self._expire, sorted(expired))
         except asyncio.CancelledError:
             raise
         except Exception:  # their claims lapse and the next claim finds them again
             log.exception("could not mark %d expired %s messages", len(expired), self.channel)
         else:
             log.info("outbox: %d %s messages expired unsent", len(expired), self.channel)
-        return [row for row in picked if row.id not in set(expired)]
+        return [row for row in picked if row.id not in expired]
 
     def _expire(self, ids: list[int]) -> None:
         with self._db.session() as session:

@@ -140,3 +140,30 @@ def delivery_cap() -> timedelta:
     from bot.services.delivery import RETRY_CAP
 
     return RETRY_CAP
+
+
+async def test_a_queued_reminder_is_not_sent_once_its_moment_passed(bot: Bot) -> None:
+    lan = bot.api.add_user("Lan", started=True)
+    dispatcher = bot.runtime.dispatchers["telegram"]
+    # Held back (the process lost the lead a while, say) with the reminder queued.
+    await dispatcher.pause()
+    now = bot.clock.now()
+    with bot.db.session() as session:
+        for key, expires in (("reminder:late", now + timedelta(minutes=1)), ("notice:late", None)):
+            outbox.enqueue_message(
+                session=session,
+                dedupe_key=key,
+                chat_id=str(lan.id),
+                text=f"Tin {key}",
+                is_group=False,
+                now=now,
+                expires_at=expires,
+            )
+    bot.clock.advance(timedelta(minutes=2))
+    # No tick runs: the check is the dispatcher's, when it takes the row to send it.
+    await dispatcher.start()
+    await bot.settle()
+
+    assert [m["text"] for m in bot.api.messages_in(lan)] == ["Tin notice:late"]
+    assert _statuses(bot, "reminder:late") == {OutboxStatus.EXPIRED: 1}
+    assert _statuses(bot, "notice:late") == {OutboxStatus.SENT: 1}
