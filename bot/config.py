@@ -29,7 +29,13 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=10.0, alias="CHIBOT_HTTP_TIMEOUT")
     tick_seconds: float = Field(default=30.0, alias="CHIBOT_TICK_SECONDS")
     retry_base_seconds: float = Field(default=2.0, alias="CHIBOT_RETRY_BASE_SECONDS")
-    max_attempts: int = Field(default=8, alias="CHIBOT_MAX_ATTEMPTS")
+    # The longest wait between two attempts at a message (it is retried while still useful).
+    retry_max_seconds: float = Field(default=300.0, alias="CHIBOT_RETRY_MAX_SECONDS")
+    # A person sending more commands than this in a minute is told to slow down, once, and
+    # then ignored for a minute (0: no limit).
+    flood_commands_per_minute: int = Field(default=20, alias="CHIBOT_FLOOD_COMMANDS")
+    # Replies waiting to be sent to one chat beyond which new replies there are not queued.
+    reply_queue_cap: int = Field(default=30, alias="CHIBOT_REPLY_QUEUE_CAP")
     # Sent rows keep their delivery record for good; their payloads are dropped after this.
     outbox_retention_days: int = Field(default=90, alias="CHIBOT_OUTBOX_RETENTION_DAYS")
     # `host:port` for /metrics and /healthz when not in webhook mode (off when unset).

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
-from bot.models import Meeting, MeetingKind, Member, Organisation, Rsvp, RsvpAnswer
+from bot.models import (
+    Meeting,
+    MeetingKind,
+    Member,
+    Organisation,
+    OutboxStatus,
+    Rsvp,
+    RsvpAnswer,
+)
 from bot.text import escape
 from bot.ui import Button, Keyboard, choice
 
@@ -183,3 +191,24 @@ def start_text(t: Translator, meeting: Meeting, org: Organisation) -> str:
 def check_in_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
     """Returns the self check-in button."""
     return [[Button(t.gettext("✋ I am here"), data=choice("ci", meeting.id or 0))]]
+
+
+def delivery_text(t: Translator, counts: dict[OutboxStatus, int]) -> str | None:
+    """Returns, for the committee, how the meeting's notice and reminders were delivered:
+    sent, still waiting, expired unsent (no longer useful after an outage), not delivered."""
+    if not counts:
+        return None
+    waiting = counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
+    expired = counts.get(OutboxStatus.EXPIRED, 0)
+    failed = sum(
+        counts.get(status, 0)
+        for status in (OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.QUOTA)
+    )
+    parts = [t.gettext("sent {n}", n=t.number(counts.get(OutboxStatus.SENT, 0)))]
+    if waiting:
+        parts.append(t.gettext("waiting {n}", n=t.number(waiting)))
+    if expired:
+        parts.append(t.gettext("expired {n}", n=t.number(expired)))
+    if failed:
+        parts.append(t.gettext("not delivered {n}", n=t.number(failed)))
+    return t.gettext("📨 Notice and reminders: {figures}.", figures=", ".join(parts))

@@ -332,7 +332,18 @@ def _one_line(exc: BaseException) -> str:
 def _run(settings: Settings, db: Database) -> int:
     from chibot.runtime import Runtime
 
-    asyncio.run(Runtime(settings, db=db).serve())
+    try:
+        runtime = Runtime(settings, db=db)
+    except ValueError as exc:  # a setting that would make the bot unsafe or unable to run
+        _print(sys.stderr, f"Error: {exc}")
+        return 2
+    try:
+        asyncio.run(runtime.serve())
+    except Exception:
+        # Through the log, never a bare traceback: the log masks the tokens (chibot.redact),
+        # and python-telegram-bot names a refused token in its exception.
+        logging.getLogger("chibot").critical("chibot stopped", exc_info=True)
+        return 1
     return 0
 
 

@@ -28,6 +28,12 @@ class ProcessSettings(BaseSettings):
     # one chat's, always one after another). Enough to overlap their network waits; more only
     # adds connections for the HTTP client to scan, while the database takes writes in turn.
     concurrent_updates: int = Field(default=16, ge=1, alias="CHIBOT_CONCURRENT_UPDATES")
+    # At start, a Bot API that does not answer (down, 5xx, no network) is tried again after
+    # this long, doubling up to the maximum, until it answers; a refused token stops at once.
+    connect_retry_seconds: float = Field(default=1.0, gt=0, alias="CHIBOT_CONNECT_RETRY_SECONDS")
+    connect_retry_max_seconds: float = Field(
+        default=60.0, gt=0, alias="CHIBOT_CONNECT_RETRY_MAX_SECONDS"
+    )
 
     @model_validator(mode="after")
     def _renew_before_expiry(self) -> ProcessSettings:

@@ -34,11 +34,13 @@ from bot.flows.registry import build_engine
 from bot.ratelimit import RateLimiter
 from bot.services import delivery, leases, quota, schedule
 from bot.services.schedule import TickReport
+from chibot.connect import until_answered
 from chibot.metrics import Metrics, serve_metrics
 from chibot.process import ProcessSettings
 from chibot.redact import redact_secrets
 from handlers.observe import UpdateReport
 from handlers.telegram import TelegramAdapter
+from handlers.webhooks import webhook_problems
 from jobs.dispatcher import Dispatcher, Sender
 
 if TYPE_CHECKING:  # loaded when used: a Telegram-only bot without /metrics needs no aiohttp
@@ -52,6 +54,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 STOP_STEP_SECONDS = 15.0
@@ -92,6 +95,9 @@ class Runtime:
     ) -> None:
         if not settings.has_channel:
             raise ValueError("neither TELEGRAM_BOT_TOKEN nor ZALO_BOT_TOKEN is set")
+        problems = webhook_problems(settings)
+        if problems:
+            raise ValueError("; ".join(problems))
         # Before anything can log: no token or webhook secret ever reaches a log line.
         redact_secrets(
             settings.telegram_bot_token,
@@ -283,7 +289,7 @@ class Runtime:
             clock=self.core.clock,
             limiter=limiter,
             retry_base=timedelta(seconds=self.settings.retry_base_seconds),
-            max_attempts=self.settings.max_attempts,
+            retry_cap=timedelta(seconds=self.settings.retry_max_seconds),
             holder=self.process_id,
             claim_lease=timedelta(seconds=self.process.claim_lease_seconds),
             lease_clock=self.lease_clock,
@@ -304,7 +310,9 @@ class Runtime:
             max_workers=self.process.db_threads, thread_name_prefix="chibot-db"
         )
         if self.telegram is not None:
-            self.core.bot_username = await self.telegram.initialize()
+            self.core.bot_username = await self._until_answered(
+                "Telegram", self.telegram.initialize, self.telegram.is_transient
+            )
             self.dispatchers["telegram"] = self._dispatcher(
                 "telegram",
                 self.telegram.sender,
@@ -315,7 +323,7 @@ class Runtime:
                 ),
             )
         if self.zalo is not None:
-            await self.zalo.initialize()
+            await self._until_answered("Zalo", self.zalo.initialize, self.zalo.is_transient)
             self.dispatchers["zalo"] = self._dispatcher(
                 "zalo",
                 self.zalo.sender,
@@ -341,12 +349,14 @@ class Runtime:
         self.scheduler.start()
         if self.telegram is not None:
             if settings.webhook_url:
+                assert settings.webhook_secret  # checked when the runtime was made
                 host, port = _host_port(settings.listen)
                 await self.telegram.start_webhook(
                     listen=host,
                     port=port,
                     url=settings.webhook_url,
                     secret=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             else:
                 await self.telegram.start_polling(
@@ -360,6 +370,20 @@ class Runtime:
         if settings.metrics_listen:
             self._metrics_runner = await serve_metrics(self.metrics, settings.metrics_listen)
 
+    async def _until_answered(
+        self,
+        name: str,
+        connect: Callable[[], Awaitable[T]],
+        transient: Callable[[BaseException], bool],
+    ) -> T:
+        return await until_answered(
+            name,
+            connect,
+            transient,
+            first_wait=self.process.connect_retry_seconds,
+            most_wait=self.process.connect_retry_max_seconds,
+        )
+
     async def tick(self) -> TickReport | None:
         """Runs the due chores at the injected clock's time and wakes the dispatchers; only
         the leader does (None on the others). Running them twice is harmless, so a leader
@@ -368,7 +392,12 @@ class Runtime:
             return None
         with self.metrics.tick_timer():
             report = await self.run_db(self.run_chores, self._sending())
-        if report.released_claims or report.expired_flows or report.purged_payloads:
+        if (
+            report.released_claims
+            or report.expired_flows
+            or report.purged_payloads
+            or report.expired_messages
+        ):
             log.info("tick: %s", report)
         if self.zalo is not None:
             await self.run_db(self._watch_zalo_quota)

@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.actions.turns import Offload
 from bot.clock import Clock
@@ -28,6 +28,8 @@ Sender = Callable[[OutboxMessage], Awaitable[Delivery]]
 SendObserver = Callable[[str, str], None]
 
 IDLE_POLL_SECONDS = 1.0
+# While rows wait out retries, how often (seconds) the loop logs how many and why.
+WAITING_LOG_SECONDS = 60.0
 
 
 def _always() -> bool:
@@ -75,7 +77,7 @@ class Dispatcher:
         clock: Clock,
         limiter: RateLimiter,
         retry_base: timedelta,
-        max_attempts: int,
+        retry_cap: timedelta = delivery.RETRY_CAP,
         max_bulk_in_flight: int = 12,
         holder: str = "",
         claim_lease: timedelta = delivery.CLAIM_LEASE,
@@ -91,7 +93,7 @@ class Dispatcher:
         self._clock = clock
         self._limiter = limiter
         self._retry_base = retry_base
-        self._max_attempts = max_attempts
+        self._retry_cap = retry_cap
         self._max_bulk = max_bulk_in_flight
         # Who claims (this process's id) and how long a claim holds between heartbeats.
         self.holder = holder
@@ -113,6 +115,10 @@ class Dispatcher:
         self._claiming = False
         # Checked by the loop too: Python 3.11's wait_for can swallow a cancellation.
         self._halted = False
+        # Since when (bot's clock) sends fail without the channel saying why (5xx, network);
+        # None while it answers. Rows then wait on retries, and the loop says so every minute.
+        self.unreachable_since: datetime | None = None
+        self._waiting_logged_at: float | None = None
 
     @property
     def running(self) -> bool:
@@ -217,6 +223,8 @@ class Dispatcher:
             if wait > 0:
                 await asyncio.sleep(wait)
                 continue
+            if self.unreachable_since is not None:
+                await self._log_waiting(loop.time())
             ask = self._ask(loop.time())
             self._claiming = True
             try:
@@ -236,6 +244,7 @@ class Dispatcher:
                 idle = self._idle_poll if soonest is None else min(soonest, self._idle_poll)
                 await self._idle(idle)
                 continue
+            picked = await self._drop_expired(picked)
             for row in picked:
                 self._limiter.take(row.chat_id, row.is_group, loop.time())
                 self._chats_in_flight.add(row.chat_id)
@@ -245,6 +254,56 @@ class Dispatcher:
                 task = asyncio.create_task(self._deliver(row))
                 self._sends[task] = row.id
                 task.add_done_callback(self._forget)
+
+    async def _drop_expired(self, picked: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Marks the claimed rows no longer useful now (a reminder whose meeting started
+        during an outage) as expired instead of sending them; returns the others."""
+        now = self._clock.now()
+        expired = {
+            row.id for row in picked if row.id is not None and delivery.is_expired(row, now)
+        }
+        if not expired:
+            return picked
+        try:
+            await self._offload(self._expire, sorted(expired))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # their claims lapse and the next claim finds them again
+            log.exception("could not mark %d expired %s messages", len(expired), self.channel)
+        else:
+            log.info("outbox: %d %s messages expired unsent", len(expired), self.channel)
+        return [row for row in picked if row.id not in expired]
+
+    def _expire(self, ids: list[int]) -> None:
+        with self._db.session() as session:
+            delivery.expire(session=session, ids=ids)
+
+    async def _log_waiting(self, mono: float) -> None:
+        """Once a minute while the channel is unreachable: how many rows wait, and why."""
+        if self._waiting_logged_at is not None and mono - self._waiting_logged_at < (
+            WAITING_LOG_SECONDS
+        ):
+            return
+        self._waiting_logged_at = mono
+        try:
+            waiting = await self._offload(self._count_waiting)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("could not count the %s messages waiting to retry", self.channel)
+            return
+        since = self.unreachable_since
+        if since is not None:
+            log.warning(
+                "outbox: %d rows waiting to retry (%s unreachable since %s)",
+                waiting,
+                self.channel,
+                since.strftime("%H:%M:%S UTC"),
+            )
+
+    def _count_waiting(self) -> int:
+        with self._db.session() as session:
+            return delivery.waiting_retries(session=session, channel=self.channel)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._sends.pop(task, None)
@@ -282,9 +341,24 @@ class Dispatcher:
                 delivery=outcome,
                 now=self._clock.now(),
                 retry_base=self._retry_base,
-                max_attempts=self._max_attempts,
+                retry_cap=self._retry_cap,
                 holder=self.holder or None,
             )
+
+    def _watch_reachability(self, outcome: str) -> None:
+        """Notes when the channel stops answering (a 5xx or a network error) and when it
+        answers again (any reply that is not one), for the waiting log line."""
+        if outcome == "retry":
+            if self.unreachable_since is None:
+                self.unreachable_since = self._clock.now()
+                self._waiting_logged_at = None
+        elif outcome != "rate_limited" and self.unreachable_since is not None:
+            log.info(
+                "outbox: %s reachable again (unreachable since %s)",
+                self.channel,
+                self.unreachable_since.strftime("%H:%M:%S UTC"),
+            )
+            self.unreachable_since = None
 
     async def _deliver(self, row: OutboxMessage) -> None:
         try:
@@ -317,6 +391,7 @@ class Dispatcher:
     def _report(self, row: OutboxMessage, outcome: Delivery) -> None:
         """One log line per send attempt, and the observer (the runtime's metrics)."""
         name = outcome_of(outcome)
+        self._watch_reachability(name)
         if name == "sent":
             log.info("outbox row %s sent to %s", row.id, self.channel)
         elif name == "failed":

@@ -39,7 +39,8 @@ from fake_telegram import FakeChat, FakeTelegram, FakeUser
 from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-WEBHOOK_PATH = "/telegram"
+# The balancer is the public base URL; each worker listens under /telegram/<from the secret>.
+WEBHOOK_PATH = ""
 WEBHOOK_SECRET = "bi-mat-cua-chi-bo"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RUNNING = re.compile(r"chibot is running \(process (\w+)\)")

@@ -13,6 +13,7 @@ from bot.channels import ChannelProfile
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.flood import FloodGuard
 from bot.flows.engine import FlowEngine, FlowKey
 from bot.i18n import Translator
 from bot.models import Account, Organisation, Person
@@ -36,6 +37,11 @@ class Core:
     wake: Callable[[], None] = _no_wake
     # The Telegram bot's username, for t.me deep links (empty without Telegram).
     bot_username: str = ""
+    # Each person's commands in the last minute, in this process (see bot.flood).
+    flood: FloodGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.flood = FloodGuard(self.settings.flood_commands_per_minute)
 
 
 class IncomingKind(StrEnum):

@@ -10,12 +10,13 @@ from bot.calendar_files import meeting_ics
 from bot.models import COMMITTEE_ROLES, Meeting, Member, Organisation, RsvpAnswer
 from bot.render_meetings import (
     answers_text,
+    delivery_text,
     kind_label,
     meeting_card,
     rsvp_keyboard,
     rsvp_label,
 )
-from bot.services import documents, meetings, members, rsvps
+from bot.services import documents, meetings, members, outbox, rsvps
 from bot.services.errors import NotAllowed
 from bot.text import escape
 from bot.ui import Button, FileOut, Screen, choice
@@ -150,6 +151,14 @@ def answers(turn: Turn, meeting_id: int) -> Reply:
     roster = rsvps.expected_members(session=turn.session, org_id=meeting.org_id)
     found = rsvps.by_member(session=turn.session, meeting_id=meeting.id or 0)
     text = answers_text(turn.t, meeting, roster, found)
+    delivered = delivery_text(
+        turn.t,
+        outbox.meeting_delivery(
+            session=turn.session, org_id=meeting.org_id, meeting_id=meeting.id or 0
+        ),
+    )
+    if delivered:
+        text += "\n" + delivered
     docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
     read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
     for doc in docs:

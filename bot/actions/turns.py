@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import event
@@ -17,6 +18,7 @@ from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
 from bot.actions.forms import outcome_reply
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
+from bot.flood import Verdict
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
 from bot.limits import text_units
@@ -31,6 +33,10 @@ log = logging.getLogger(__name__)
 
 TOAST_LIMIT = 200  # Telegram's limit for a callback answer
 EDIT_ROOM = 10  # as bot.shaping keeps for a part's "(1/3)"
+# In a group (20 messages a minute), replies queued beyond this many wait behind the cell's
+# notices: a notice is never behind more than a few replies.
+GROUP_REPLIES_AHEAD = 3
+GUEST = "guest"  # the key prefix of replies in a group to people outside its cell
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -194,6 +200,44 @@ def _follow_account(turn: Turn) -> None:
             turn.person = owner
 
 
+def _reply_lane(turn: Turn) -> int | None:
+    """Returns the priority of a reply in this turn's chat, or None when the chat already has
+    as many replies waiting as it may (one person cannot fill the interactive lane)."""
+    cap = turn.core.settings.reply_queue_cap
+    waiting = outbox.queued_replies(
+        session=turn.session, channel=turn.channel.name, chat_id=turn.chat_id, limit=cap
+    )
+    if waiting >= cap:
+        log.warning(
+            "%s chat %s has %d replies waiting; update %s is not answered",
+            turn.channel.name,
+            turn.chat_id,
+            waiting,
+            turn.incoming.update_id,
+        )
+        return None
+    if turn.in_group and waiting >= GROUP_REPLIES_AHEAD:
+        return Priority.BULK
+    return Priority.INTERACTIVE
+
+
+def _reply_prefix(turn: Turn) -> str:
+    """Returns the dedupe key prefix of the turn's replies in its chat. A person who is not a
+    member of a group's cell is answered there at most once per hour: every reply of theirs in
+    that hour has the same keys, and the outbox keeps only the first."""
+    incoming = turn.incoming
+    org = turn.group_org
+    if (
+        turn.in_group
+        and org is not None
+        and org.id is not None
+        and members.membership_in(session=turn.session, person=turn.person, org_id=org.id) is None
+    ):
+        hour = turn.now.strftime("%Y%m%d%H")
+        return f"{GUEST}:{incoming.channel}:{incoming.chat_id}:{incoming.user_id}:{hour}"
+    return f"u:{incoming.channel}:{incoming.update_id}"
+
+
 def _deliver(turn: Turn, reply: Reply) -> None:
     """Queues the reply's messages in the turn's transaction."""
     incoming = turn.incoming
@@ -223,42 +267,57 @@ def _deliver(turn: Turn, reply: Reply) -> None:
     if reply.toast and not turn.channel.buttons:
         # No tap to answer on a text channel: the toast is the reply.
         screens.insert(0, Screen(reply.toast))
+    here: int | None = Priority.INTERACTIVE
+    here_prefix = prefix
+    if screens or reply.files:
+        here = _reply_lane(turn)
+        here_prefix = _reply_prefix(turn)
+    expires_at = turn.now + outbox.REPLY_LIFETIME
 
     def queue(key: str, screen: Screen, *, private: bool) -> None:
         # A private follow-up (e.g. a reason asked after a tap in the group) goes to the
         # person's own chat; everything else to this chat.
         in_group = turn.in_group and not private
+        if here is None and not private:
+            return
         outbox.enqueue_message(
             session=turn.session,
-            dedupe_key=f"{prefix}:{key}",
+            dedupe_key=f"{prefix if private else here_prefix}:{key}",
             chat_id=turn.chat_id if not private else incoming.user_id,
             text=screen.text,
             keyboard=screen.keyboard,
-            priority=Priority.INTERACTIVE,
+            priority=Priority.INTERACTIVE if private or here is None else here,
             person_id=None if in_group else turn.person.id,
             org_id=turn.group_org.id if turn.group_org and in_group else None,
             is_group=in_group,
             now=turn.now,
             channel=channel,
+            expires_at=expires_at,
         )
 
+    if here_prefix.startswith(GUEST):
+        # One short answer an hour to someone outside the cell: its first message only.
+        screens = screens[:1]
     for index, screen in enumerate(screens):
         queue(str(index), screen, private=False)
     for index, screen in enumerate(reply.private):
         queue(f"p{index}", screen, private=True)
+    if here is None or here_prefix.startswith(GUEST):
+        return
     # A reply's files (a meeting's calendar file, its documents) follow the other people's
     # first replies: in a storm of /lichhop everyone sees their card before anyone's files.
     for index, document in enumerate(reply.files):
         outbox.enqueue_document(
             session=turn.session,
-            dedupe_key=f"{prefix}:f{index}",
+            dedupe_key=f"{here_prefix}:f{index}",
             chat_id=turn.chat_id,
             document=document,
-            priority=Priority.NORMAL,
+            priority=max(here, Priority.NORMAL),
             person_id=None if turn.in_group else turn.person.id,
             is_group=turn.in_group,
             now=turn.now,
             channel=channel,
+            expires_at=expires_at,
         )
 
 
@@ -288,6 +347,18 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     """
     incoming = cleaned(incoming)
     now = core.clock.now()
+    if incoming.kind == IncomingKind.COMMAND:
+        verdict = core.flood.check(channel=incoming.channel, user_id=incoming.user_id, now=now)
+        if verdict is Verdict.DROP:
+            log.info(
+                "%s update %s: user %s sends too fast; ignored",
+                incoming.channel,
+                incoming.update_id,
+                incoming.user_id,
+            )
+            return Handled()
+        if verdict is Verdict.WARN:
+            return _slow_down(core, incoming, now)
     reply: Reply | None = None
     error: DomainError | None = None
     queued = False
@@ -321,6 +392,28 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     if reply is None or not profile_of(incoming.channel).buttons:
         return Handled()
     return Handled(toast=reply.toast[:TOAST_LIMIT] if reply.toast else None, alert=reply.alert)
+
+
+def _slow_down(core: Core, incoming: Incoming, now: datetime) -> Handled:
+    """Answers the first command over the flood limit with "slow down", acting on nothing."""
+    log.warning(
+        "%s user %s sent over %d commands in a minute; told to slow down",
+        incoming.channel,
+        incoming.user_id,
+        core.flood.limit,
+    )
+    with core.db.session() as session:
+        _watch_outbox(session)
+        if not updates.mark_processed(
+            session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
+        ):
+            return Handled()
+        turn = _turn(session, core, incoming)
+        text = turn.t.gettext("You are sending too fast; please slow down a little.")
+        _deliver(turn, Reply(screens=[Screen(text)]))
+    if _queued(session):
+        core.wake()
+    return Handled()
 
 
 def report_failure(core: Core, incoming: Incoming) -> None:

@@ -219,6 +219,8 @@ def _complete_change(ctx: FlowContext) -> Screen:
         build=lambda t: Screen(change_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
         key=f"change:{meeting.id}:v{meeting.version}",
         now=ctx.now,
+        # It asks for answers again: useless once the meeting starts.
+        expires_at=meeting.starts_at,
     )
     return Screen(ctx.t.gettext("Saved, and everyone was told."))
 

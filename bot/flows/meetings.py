@@ -301,6 +301,8 @@ def _complete(ctx: FlowContext) -> Screen:
         build=lambda t: Screen(notice_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
         key=f"notice:{meeting.id}:v{meeting.version}",
         now=ctx.now,
+        # An RSVP request: answers close when the meeting starts.
+        expires_at=meeting.starts_at,
     )
     if org.group_chat_id:
         done = ctx.t.gettext(

@@ -23,6 +23,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     BLOCKED = "blocked"
     QUOTA = "quota"  # refused for the provider's monthly quota: recorded, not lost
+    # No longer useful (a reminder whose meeting started, a reply after an hour): not sent.
+    EXPIRED = "expired"
 
 
 class Priority:
@@ -48,6 +50,21 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        # A person's (or a group's) queued replies, counted before queueing more.
+        Index(
+            "ix_outbox_pending_chat",
+            "chat_id",
+            "priority",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Pending rows that stop being useful at some moment (the tick expires them).
+        Index(
+            "ix_outbox_expiring",
+            "expires_at",
+            sqlite_where=text("status = 'pending' AND expires_at IS NOT NULL"),
+            postgresql_where=text("status = 'pending' AND expires_at IS NOT NULL"),
+        ),
         # Sent rows whose payload the retention purge has not emptied yet.
         Index(
             "ix_outbox_unpurged",
@@ -68,6 +85,9 @@ class OutboxMessage(SQLModel, table=True):
     status: OutboxStatus = _enum(OutboxStatus, OutboxStatus.PENDING)
     attempts: int = 0
     next_attempt_at: datetime = _utc()
+    # When the message stops being useful (its meeting starts, a reply is an hour old); a row
+    # still unsent then is never sent and ends as EXPIRED. None: useful until delivered.
+    expires_at: datetime | None = _utc(nullable=True)
     claimed_at: datetime | None = _utc(nullable=True)
     # The process (a uuid per runtime) that claimed the row, and until when the claim holds
     # unless renewed; an expired claim belongs to a dead process and is queued again.

@@ -24,6 +24,11 @@ CLAIM_LEASE = timedelta(minutes=5)
 CLAIM_SCAN = 50
 # Sent rows whose payload one purge empties at most (the next tick does the rest).
 PURGE_BATCH = 5000
+# The longest wait between two attempts at a row: an outage of any length is ridden out, and
+# a row is tried again within this long of the channel coming back.
+RETRY_CAP = timedelta(minutes=5)
+# Rows a tick marks expired at most (the next tick does the rest).
+EXPIRE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,22 @@ def extend_claims(*, session: Session, holder: str, ids: Collection[int], until:
     return rowcount(result)
 
 
+def retry_wait(*, attempts: int, row_id: int, base: timedelta, cap: timedelta) -> timedelta:
+    """Returns how long a row waits after its `attempts`-th failed attempt: doubling from
+    `base`, capped at `cap`; at the cap each row waits 90–100% of it (spread by its id), so
+    rows that failed together are not all tried again at the same instant."""
+    wait: timedelta = base * (2 ** min(max(attempts - 1, 0), 30))
+    if wait < cap:
+        return wait
+    spread = (row_id * 2654435761 % 1000) / 10_000  # 0 to 0.0999, the same for a row
+    return cap * (1 - spread)
+
+
+def is_expired(row: OutboxMessage, now: datetime) -> bool:
+    """Tells whether a row is no longer useful at `now` (it must not be sent)."""
+    return row.expires_at is not None and row.expires_at <= now
+
+
 def record_delivery(
     *,
     session: Session,
@@ -212,12 +233,15 @@ def record_delivery(
     delivery: Delivery,
     now: datetime,
     retry_base: timedelta,
-    max_attempts: int,
+    retry_cap: timedelta = RETRY_CAP,
     holder: str | None = None,
 ) -> OutboxMessage | None:
-    """Stores the outcome of one send: sent, a retry with backoff, or a final failure.
+    """Stores the outcome of one send: sent, a retry with backoff, or a final state.
 
-    With `holder`, a row another process has claimed since (ours lapsed) is left to it."""
+    A transient failure is retried for as long as the row is useful (its `expires_at`), never
+    given up after a number of attempts: the row then ends as EXPIRED, not FAILED (a refusal
+    that no retry can change). With `holder`, a row another process has claimed since (ours
+    lapsed) is left to it."""
     row = session.get(OutboxMessage, row_id)
     if row is None:
         return None
@@ -271,18 +295,74 @@ def record_delivery(
             new_chat_id=delivery.new_chat_id,
         )
         row.chat_id = delivery.new_chat_id
-    elif delivery.kind == "retry" and row.attempts < max_attempts:
+    elif delivery.kind == "retry" and is_expired(row, now):
+        row.status = OutboxStatus.EXPIRED
+    elif delivery.kind == "retry":
         row.status = OutboxStatus.PENDING
         if delivery.retry_after is not None:
             # The channel said how long; waiting less would only earn another refusal.
             wait = timedelta(seconds=delivery.retry_after)
         else:
-            wait = min(retry_base * (2 ** max(row.attempts - 1, 0)), timedelta(minutes=30))
+            wait = retry_wait(
+                attempts=row.attempts, row_id=row.id or 0, base=retry_base, cap=retry_cap
+            )
         row.next_attempt_at = now + wait
     else:
         row.status = OutboxStatus.FAILED
     session.add(row)
     return row
+
+
+def expire(*, session: Session, ids: Collection[int]) -> int:
+    """Marks claimed rows found no longer useful when they were to be sent (one statement);
+    they are never sent. Returns how many."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(ids)),
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+        )
+        .values(status=OutboxStatus.EXPIRED, lease_until=None, last_error="expired unsent")
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
+
+
+def expire_overdue(*, session: Session, now: datetime, batch: int = EXPIRE_BATCH) -> int:
+    """Marks pending rows whose moment has passed as EXPIRED (the tick's sweep, so the ledger
+    says so even of rows waiting out a long backoff); at most `batch` rows a call."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    overdue = (
+        sa_select(table.c.id)
+        .where(
+            table.c.status == OutboxStatus.PENDING,
+            table.c.expires_at.is_not(None),
+            table.c.expires_at <= now,
+        )
+        .limit(batch)
+    )
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(overdue), col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
+        .values(status=OutboxStatus.EXPIRED, last_error="expired unsent")
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
+
+
+def waiting_retries(*, session: Session, channel: str) -> int:
+    """Counts a channel's pending rows that were tried and wait for another attempt."""
+    return session.exec(
+        select(func.count()).where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.attempts) > 0,
+        )
+    ).one()
 
 
 def release_stale_claims(*, session: Session, now: datetime, channel: str | None = None) -> int:

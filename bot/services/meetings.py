@@ -23,7 +23,7 @@ from bot.models import (
     Person,
     Recurrence,
 )
-from bot.services import audit, members
+from bot.services import audit, members, outbox
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.text import clean_line, fold
 
@@ -264,12 +264,16 @@ def _changed(
     after: dict[str, Any],
     now: datetime,
 ) -> Meeting:
-    """Bumps the version, re-derives the reminders and writes the audit entry."""
+    """Bumps the version, re-derives the reminders, withdraws what was still waiting to be sent
+    about the old version (an outage must not deliver the old time after the change), and
+    writes the audit entry."""
     meeting.version += 1
     meeting.updated_at = now
     session.add(meeting)
     session.flush()
     sync_reminders(session=session, meeting=meeting, now=now)
+    assert meeting.id is not None
+    outbox.withdraw_meeting_messages(session=session, org_id=meeting.org_id, meeting_id=meeting.id)
     audit.record_action(
         session=session,
         org_id=meeting.org_id,

@@ -125,9 +125,10 @@ def fan_out_rows(
     include_group: bool,
     skip_member_ids: set[int] | None = None,
     priority: int = Priority.NORMAL,
+    expires_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Returns outbox rows for one message to each recipient (and the group); dedupe keys are
-    `<key>:<member id>` and `<key>:group`.
+    `<key>:<member id>` and `<key>:group`; none is sent after `expires_at` (if given).
 
     The message is rendered once per language and shaped for a channel once per language and
     channel (outbox.message_rows, with a placeholder for the key and the chat); each
@@ -155,6 +156,7 @@ def fan_out_rows(
                 is_group=False,
                 channel=channel,
                 now=now,
+                expires_at=expires_at,
             )
             templates[(locale, channel)] = found
         return found
@@ -184,6 +186,7 @@ def fan_out_rows(
                 is_group=True,
                 channel=org.channel or "telegram",
                 now=now,
+                expires_at=expires_at,
             )
         )
     return rows
@@ -197,6 +200,7 @@ def group_rows(
     key: str,
     now: datetime,
     priority: int = Priority.NORMAL,
+    expires_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Returns the rows of a message meant for the cell's group: the group when the cell has
     one; otherwise each member privately, on their channel (call it only with text that is for
@@ -210,6 +214,7 @@ def group_rows(
         now=now,
         include_group=has_group,
         priority=priority,
+        expires_at=expires_at,
     )
 
 
@@ -221,12 +226,20 @@ def announce_meeting(
     key: str,
     now: datetime,
     include_group: bool = True,
+    expires_at: datetime | None = None,
 ) -> int:
-    """Queues one message about a meeting to its cell; returns how many rows were new."""
+    """Queues one message about a meeting to its cell (none sent after `expires_at`, e.g. an
+    RSVP request once the meeting starts); returns how many rows were new."""
     assert org.id is not None
     people = recipients(session=session, org_ids=[org.id])[org.id]
     rows = fan_out_rows(
-        org=org, people=people, build=build, key=key, now=now, include_group=include_group
+        org=org,
+        people=people,
+        build=build,
+        key=key,
+        now=now,
+        include_group=include_group,
+        expires_at=expires_at,
     )
     return outbox.enqueue_many(session=session, rows=rows)
 

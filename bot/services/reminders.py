@@ -120,6 +120,8 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
                     build=partial(_start_screen, org=org, meeting=meeting),
                     key=f"start:{meeting.id}:v{meeting.version}",
                     now=now,
+                    # "Tôi có mặt" is useful while the meeting lasts.
+                    expires_at=over,
                 )
             )
             continue
@@ -148,6 +150,8 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
                 include_group=last,
                 skip_member_ids=skip,
                 priority=Priority.BULK,
+                # "2 hours left" is wrong once the meeting started: never sent after that.
+                expires_at=meeting.starts_at,
             )
         )
     new_rows = outbox.enqueue_many(session=session, rows=rows)

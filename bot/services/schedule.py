@@ -38,6 +38,7 @@ class TickReport:
     campaigns: campaign_tick.CampaignReport = field(default_factory=campaign_tick.CampaignReport)
     # Announcements sent at their time, and reminders sent once the night was over.
     announcements: int = 0
+    expired_messages: int = 0
 
 
 def run_due(
@@ -72,6 +73,8 @@ def run_due(
     campaign_chores = campaign_tick.run_due(session=session, now=now)
     announced = announcement_ledger.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
+    # Rows past their moment (a reminder of a meeting that started) say so in the ledger.
+    expired_messages = delivery.expire_overdue(session=session, now=now)
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,
@@ -81,4 +84,5 @@ def run_due(
         purged_payloads=purged,
         campaigns=campaign_chores,
         announcements=announced,
+        expired_messages=expired_messages,
     )

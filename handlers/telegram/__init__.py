@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -48,10 +48,22 @@ from handlers.ordering import DEFAULT_CONCURRENCY, KeyedOrder
 from handlers.telegram.menu import set_command_menus
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.updates import CHANNEL, command_of, incoming_of
+from handlers.webhooks import hook_path, hook_url
 
 log = logging.getLogger(__name__)
 
 SETUP_COMMANDS = frozenset({"thietlap", "setup"})
+# What the core hears: new messages of people in private chats and groups, not edits (an
+# edited command is not a second command) nor a channel's posts; files only in private.
+PERSON_MESSAGES = (
+    filters.UpdateType.MESSAGE
+    & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+    & (
+        filters.COMMAND
+        | (filters.TEXT & ~filters.COMMAND)
+        | (filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO))
+    )
+)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 # Updates taken in (handled or waiting for their person's previous one); beyond it PTB's own
 # queue holds them.
@@ -61,6 +73,7 @@ BACKLOG = 4096
 # application's pool, sized to the updates handled at once.
 SEND_CONNECTIONS = 32
 CALL_CONNECTIONS_SPARE = 8
+MENU_RETRY_MAX = 60.0
 
 
 def _remember_sniffio_is_missing() -> None:
@@ -153,14 +166,7 @@ class TelegramAdapter:
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.migration))
         app.add_handler(ChatMemberHandler(self.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self.button))
-        app.add_handler(
-            MessageHandler(
-                filters.COMMAND
-                | (filters.TEXT & ~filters.COMMAND)
-                | (filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO)),
-                self.message,
-            )
-        )
+        app.add_handler(MessageHandler(PERSON_MESSAGES, self.message))
         app.add_error_handler(self.error)
         self._send_bot = Bot(
             settings.telegram_bot_token,
@@ -176,15 +182,34 @@ class TelegramAdapter:
         )
         self.sender = TelegramSender(self._send_bot)
 
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        """Tells whether a failed call may succeed later (the Bot API down, a 5xx, no
+        network, a flood wait), as opposed to a refused token or a bad request."""
+        return isinstance(error, NetworkError | RetryAfter)
+
     async def initialize(self) -> str:
         """Connects to the Bot API and starts setting the command menus (all at once, while
         the rest starts: `start_polling` / `start_webhook` wait for them); returns the bot's
         username."""
         await asyncio.gather(self.application.initialize(), self._send_bot.initialize())
-        self._menus = asyncio.create_task(
-            set_command_menus(self.application.bot), name="telegram-command-menus"
-        )
+        self._menus = asyncio.create_task(self._set_menus(), name="telegram-command-menus")
         return str(self.application.bot.username)
+
+    async def _set_menus(self) -> None:
+        """Sets the command menus, trying again while the Bot API does not answer."""
+        wait = 1.0
+        while True:
+            try:
+                await set_command_menus(self.application.bot)
+            except (NetworkError, RetryAfter) as exc:
+                log.warning(
+                    "could not set the command menus (%s); trying again in %.0f s", exc, wait
+                )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, MENU_RETRY_MAX)
+            else:
+                return
 
     async def _menus_set(self) -> None:
         """Waits until the command menus are set (a failure stops the start, as before)."""
@@ -196,16 +221,26 @@ class TelegramAdapter:
         """Starts receiving updates by long polling (then waits for the menus)."""
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(**kwargs)
+        # deleteWebhook at start is tried until the Bot API answers (every second).
+        await self.application.updater.start_polling(bootstrap_retries=-1, **kwargs)
         await self._menus_set()
 
-    async def start_webhook(self, *, listen: str, port: int, url: str, secret: str | None) -> None:
-        """Starts receiving updates by webhook on `listen:port`, registered as `url`."""
+    async def start_webhook(
+        self, *, listen: str, port: int, url: str, secret: str, allowed_updates: list[str]
+    ) -> None:
+        """Starts receiving updates by webhook on `listen:port`, at the path derived from the
+        secret, registered as `url` plus that path. python-telegram-bot answers a request
+        without the right secret header with 403 and never hands it on; other paths get 404."""
         await self.application.start()
         assert self.application.updater is not None
-        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         await self.application.updater.start_webhook(
-            listen=listen, port=port, url_path=path, webhook_url=url, secret_token=secret
+            listen=listen,
+            port=port,
+            url_path=hook_path(CHANNEL, secret).lstrip("/"),
+            webhook_url=hook_url(url, CHANNEL, secret),
+            secret_token=secret,
+            allowed_updates=allowed_updates,
+            bootstrap_retries=-1,
         )
         await self._menus_set()
 
@@ -223,6 +258,10 @@ class TelegramAdapter:
             await self.application.stop()
         await self.application.shutdown()
         await self._send_bot.shutdown()
+        # A bot whose start failed (a refused token) counts as never initialized, and its
+        # shutdown leaves the connection that asked getMe open: closed here (idempotent).
+        for bot in (self.application.bot, self._send_bot):
+            await bot.request.shutdown()
 
     async def _is_group_admin(self, update: Update) -> bool:
         chat, user, message = (

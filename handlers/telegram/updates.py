@@ -10,6 +10,8 @@ from bot.actions.core import Incoming, IncomingKind
 from bot.services.documents import IncomingFile
 
 CHANNEL = "telegram"
+# Where people talk to the bot; a channel's posts (and any other kind of chat) are ignored.
+PEOPLE_CHATS = frozenset({"private", "group", "supergroup"})
 
 
 def command_of(text: str, bot_username: str) -> tuple[str, tuple[str, ...]] | None:
@@ -32,6 +34,8 @@ def incoming_of(
     chat = update.effective_chat
     query = update.callback_query
     if user is None or user.is_bot or (chat is None and query is None):
+        return None
+    if chat is not None and chat.type not in PEOPLE_CHATS:
         return None
     base = Incoming(
         channel=CHANNEL,

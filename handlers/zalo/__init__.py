@@ -22,6 +22,7 @@ from bot.actions.turns import Offload, handle, report_failure
 from bot.config import Settings
 from handlers.observe import ERROR, HANDLED, UpdateLog, UpdateObserver, ignore_report, what_of
 from handlers.ordering import DEFAULT_CONCURRENCY, KeyedOrder
+from handlers.webhooks import hook_path, hook_url
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 from handlers.zalo.sender import ZaloSender
 from handlers.zalo.updates import CHANNEL, event_of, incoming_of
@@ -69,6 +70,11 @@ class ZaloAdapter:
         self._site: web.AppRunner | None = None
         self._recent: OrderedDict[str, None] = OrderedDict()
 
+    @staticmethod
+    def is_transient(error: BaseException) -> bool:
+        """Tells whether a failed call may succeed later (no answer, a 5xx)."""
+        return isinstance(error, ZaloNetworkError)
+
     async def initialize(self) -> str:
         """Checks the token with getMe; returns the bot's name."""
         me = await self.client.call("getMe")
@@ -79,23 +85,22 @@ class ZaloAdapter:
         """Registers the webhook if one is configured, else starts long polling."""
         settings = self.settings
         if settings.zalo_webhook_url:
+            # Checked when the runtime was made (handlers.webhooks.webhook_problems).
             secret = settings.zalo_webhook_secret or ""
-            if not 8 <= len(secret) <= 256:
-                raise ValueError("CHIBOT_ZALO_WEBHOOK_SECRET must be 8–256 characters")
+            if not secret:
+                raise ValueError("CHIBOT_ZALO_WEBHOOK_SECRET is not set")
             app = web.Application()
-            path = (
-                "/" + settings.zalo_webhook_url.split("/", 3)[3]
-                if settings.zalo_webhook_url.count("/") >= 3
-                else "/"
-            )
-            app.router.add_post(path, self._webhook)
+            # Only the path derived from the secret: anything else is 404, unread.
+            app.router.add_post(hook_path(CHANNEL, secret), self._webhook)
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             host, _, port = settings.zalo_listen.rpartition(":")
             await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
             self._site = runner
             await self.client.call(
-                "setWebhook", url=settings.zalo_webhook_url, secret_token=secret
+                "setWebhook",
+                url=hook_url(settings.zalo_webhook_url, CHANNEL, secret),
+                secret_token=secret,
             )
             return
         with contextlib.suppress(ZaloError):

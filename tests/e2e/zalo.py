@@ -13,6 +13,7 @@ from bot.clock import OffsetClock
 from bot.i18n import translator
 from fake_telegram import FakeTelegram, FakeUser
 from fake_zalo import FakeZalo, FakeZaloUser
+from handlers.webhooks import hook_url
 from tests.e2e.conftest import Bot, launch, zalo_overrides
 from tests.e2e.flows import LINK, invite_screen
 
@@ -126,21 +127,22 @@ def free_port() -> int:
 async def launch_zalo_webhook(
     api: FakeTelegram, zapi: FakeZalo, database_url: str, secret: str
 ) -> tuple[Bot, str]:
-    """Starts the runtime with Zalo in webhook mode on a free port; returns it and the URL."""
+    """Starts the runtime with Zalo in webhook mode on a free port; returns it and the URL
+    registered with Zalo (the base URL and the path derived from the secret)."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/zalo/hook"
+    base = f"http://127.0.0.1:{port}"
     bot = await launch(
         api,
         database_url,
         OffsetClock(),
         **zalo_overrides(
             zapi,
-            CHIBOT_ZALO_WEBHOOK_URL=url,
+            CHIBOT_ZALO_WEBHOOK_URL=base,
             CHIBOT_ZALO_WEBHOOK_SECRET=secret,
             CHIBOT_ZALO_LISTEN=f"127.0.0.1:{port}",
         ),
     )
-    return bot, url
+    return bot, hook_url(base, "zalo", secret)
 
 
 def set_clock(bot: Bot, instant: datetime) -> None:

@@ -50,7 +50,6 @@ def test_the_sender_gets_bytes_until_the_channel_has_an_id(db: Database, now: da
             delivery=delivery.Delivery(kind="sent", provider_message_id="9", file_id="TG-FILE-1"),
             now=now,
             retry_base=timedelta(seconds=1),
-            max_attempts=3,
         )
     with db.session() as session:
         assert session.exec(select(FileCopy.provider_file_id)).all() == ["TG-FILE-1"]

@@ -70,7 +70,6 @@ def fill_outbox(db: Database, now: datetime) -> None:
             delivery=Delivery(kind="sent", provider_message_id="77", error=f"ok {TOKEN}"),
             now=now,
             retry_base=timedelta(seconds=10),
-            max_attempts=3,
         )
 
 

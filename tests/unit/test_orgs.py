@@ -226,7 +226,6 @@ def test_follow_migration_moves_group_and_pending_rows(db: Database, now: dateti
             delivery=Delivery("sent", provider_message_id="9"),
             now=now,
             retry_base=timedelta(seconds=1),
-            max_attempts=3,
         )
     with db.session() as session:
         org = orgs.follow_migration(

@@ -26,14 +26,9 @@ def row(session: Session, key: str) -> OutboxMessage:
     return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
 
 
-def deliver(session: Session, row_id: int, outcome: Delivery, now: datetime, max_attempts=3):
+def deliver(session: Session, row_id: int, outcome: Delivery, now: datetime):
     return delivery.record_delivery(
-        session=session,
-        row_id=row_id,
-        delivery=outcome,
-        now=now,
-        retry_base=BASE,
-        max_attempts=max_attempts,
+        session=session, row_id=row_id, delivery=outcome, now=now, retry_base=BASE
     )
 
 
@@ -247,29 +242,76 @@ def test_quota_refusal_is_recorded_and_not_retried(db: Database, now: datetime) 
         assert outbox.status_counts(session=session, key_prefix="q") == {OutboxStatus.QUOTA: 1}
 
 
-def test_retry_backs_off_exponentially_then_fails(db: Database, now: datetime) -> None:
+def test_retry_backs_off_to_a_cap_and_never_gives_up(db: Database, now: datetime) -> None:
     with db.session() as session:
         enqueue(session, "m", now)
         row_id = row(session, "m").id
     at = now
     waits = []
-    for _ in range(3):
+    for _ in range(12):
         with db.session() as session:
             assert delivery.claim(session=session, ids=[row_id], now=at) == [row_id]
-            updated = deliver(
-                session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4
-            )
+            updated = deliver(session, row_id, Delivery("retry", error="timeout"), at)
             assert updated.status == OutboxStatus.PENDING
             waits.append(updated.next_attempt_at - at)
             assert (
                 delivery.due_candidates(session=session, now=at, exclude_chats=(), limit=5) == []
             )
             at = updated.next_attempt_at
-    assert waits == [BASE, 2 * BASE, 4 * BASE]
+    # 10 s doubling, then at the cap: 90-100% of five minutes, the same spread for one row.
+    assert waits[:5] == [BASE, 2 * BASE, 4 * BASE, 8 * BASE, 16 * BASE]
+    capped = waits[5:]
+    assert len(set(capped)) == 1
+    assert delivery.RETRY_CAP * 0.9 <= capped[0] <= delivery.RETRY_CAP
+    assert row_id is not None
+    assert at - now > timedelta(minutes=30)  # outlived an outage of half an hour
+
+
+def test_capped_waits_are_spread_over_rows() -> None:
+    waits = {
+        delivery.retry_wait(attempts=20, row_id=i, base=BASE, cap=delivery.RETRY_CAP)
+        for i in range(1, 50)
+    }
+    assert len(waits) > 20
+    assert all(delivery.RETRY_CAP * 0.9 <= wait <= delivery.RETRY_CAP for wait in waits)
+
+
+def test_a_retry_past_the_rows_moment_expires_it(db: Database, now: datetime) -> None:
     with db.session() as session:
-        assert delivery.claim(session=session, ids=[row_id], now=at) == [row_id]
-        final = deliver(session, row_id, Delivery("retry", error="timeout"), at, max_attempts=4)
-    assert (final.status, final.attempts) == (OutboxStatus.FAILED, 4)
+        enqueue(session, "m", now, expires_at=now + timedelta(minutes=2))
+        row_id = row(session, "m").id
+        delivery.claim(session=session, ids=[row_id], now=now)
+        first = deliver(session, row_id, Delivery("retry", error="502"), now)
+        assert first.status == OutboxStatus.PENDING
+    later = now + timedelta(minutes=2)
+    with db.session() as session:
+        delivery.claim(session=session, ids=[row_id], now=later)
+        final = deliver(session, row_id, Delivery("retry", error="502"), later)
+    assert final.status == OutboxStatus.EXPIRED
+
+
+def test_replies_expire_after_an_hour_notices_never(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        enqueue(session, "reply", now, priority=Priority.INTERACTIVE)
+        enqueue(session, "notice", now, priority=Priority.NORMAL)
+        assert row(session, "reply").expires_at == now + timedelta(hours=1)
+        assert row(session, "notice").expires_at is None
+
+
+def test_the_tick_sweeps_overdue_rows_into_expired(db: Database, now: datetime) -> None:
+    with db.session() as session:
+        enqueue(session, "soon", now, expires_at=now + timedelta(minutes=5))
+        enqueue(session, "later", now, expires_at=now + timedelta(hours=5))
+        enqueue(session, "never", now)
+    with db.session() as session:
+        assert delivery.expire_overdue(session=session, now=now + timedelta(minutes=5)) == 1
+    with db.session() as session:
+        assert row(session, "soon").status == OutboxStatus.EXPIRED
+        assert row(session, "later").status == OutboxStatus.PENDING
+        assert row(session, "never").status == OutboxStatus.PENDING
+        assert outbox.status_counts(session=session, key_prefix="soon") == {
+            OutboxStatus.EXPIRED: 1
+        }
 
 
 def test_retry_honours_retry_after(db: Database, now: datetime) -> None:
@@ -442,7 +484,6 @@ def test_a_row_claimed_again_by_another_process_is_left_to_it(db: Database, now:
             delivery=Delivery("retry", error="timeout"),
             now=now,
             retry_base=BASE,
-            max_attempts=3,
             holder="slow",
         )
     with db.session() as session:
@@ -456,7 +497,6 @@ def test_a_row_claimed_again_by_another_process_is_left_to_it(db: Database, now:
             delivery=Delivery("sent", provider_message_id="9"),
             now=now,
             retry_base=BASE,
-            max_attempts=3,
             holder="fast",
         )
     with db.session() as session:
@@ -589,7 +629,6 @@ def test_two_claimers_never_get_the_same_row(db: Database, now: datetime) -> Non
                             delivery=Delivery("sent"),
                             now=now,
                             retry_base=BASE,
-                            max_attempts=3,
                             holder=holder,
                         )
                 if not batch:

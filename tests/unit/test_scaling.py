@@ -117,6 +117,38 @@ def command(world: World, actor: Actor, text: str) -> str:
     return send(world, actor, kind=IncomingKind.COMMAND, command=head[1:], args=tuple(words))
 
 
+def in_group(world: World, actor: Actor, text: str) -> str:
+    """Hands one command sent in the cell's group to the core; returns its update id."""
+    update = f"s{next(_updates)}"
+    head, *words = text.split()
+    assert world.cell.org.group_chat_id is not None
+    incoming = Incoming(
+        channel=actor.channel,
+        update_id=update,
+        chat_id=world.cell.org.group_chat_id,
+        user_id=actor.user_id,
+        display_name=actor.display_name,
+        in_group=True,
+        kind=IncomingKind.COMMAND,
+        command=head[1:],
+        args=tuple(words),
+    )
+    handle(world.core, ACTIONS, incoming)
+    return update
+
+
+def group_replies(world: World) -> int:
+    """How many replies wait in the cell's group."""
+    with world.core.db.session() as session:
+        return len(
+            session.exec(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.chat_id == world.cell.org.group_chat_id
+                )
+            ).all()
+        )
+
+
 def typed(world: World, actor: Actor, text: str) -> str:
     return send(world, actor, kind=IncomingKind.TEXT, text=text)
 
@@ -215,7 +247,14 @@ def form_button(world: World, actor: Actor, pick: int | str) -> str:
 
 def build(db: Database, now: datetime) -> World:
     core = Core(
-        settings=Settings(_env_file=None, TELEGRAM_BOT_TOKEN="1:test", ZALO_BOT_TOKEN="2:test"),
+        # Nothing is sent here, so every reply stays queued: no cap on the replies waiting.
+        settings=Settings(
+            _env_file=None,
+            TELEGRAM_BOT_TOKEN="1:test",
+            ZALO_BOT_TOKEN="2:test",
+            CHIBOT_REPLY_QUEUE_CAP=100_000,
+            CHIBOT_FLOOD_COMMANDS=0,
+        ),
         db=db,
         clock=ManualClock(now),
         flows=build_engine(),
@@ -355,6 +394,12 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
         expected = len([m for m in roster if m.status in EXPECTED_STATUSES])
     run("/lichhop: member", lambda: command(world, member, "/lichhop"))
     run("/lichhop: committee", lambda: command(world, world.secretary, "/lichhop"))
+    # In the group: a member's command, and one from someone outside the cell (answered
+    # once an hour at most: the membership is looked up by id, not in the roster).
+    before = group_replies(world)
+    run("group: /trogiup by a member", lambda: in_group(world, world.answered[0], "/trogiup"))
+    run("group: /trogiup by a guest", lambda: in_group(world, stranger(world), "/trogiup"))
+    assert group_replies(world) == before + 2
 
     personal = personal_invite(world, now)
     joining = stranger(world)

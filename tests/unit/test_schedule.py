@@ -193,7 +193,6 @@ def test_run_due_purges_old_payloads_and_renews_the_callers_claims_first(
             delivery=Delivery("sent", provider_message_id="1"),
             now=now - timedelta(days=100),
             retry_base=timedelta(seconds=1),
-            max_attempts=3,
         )
         # Both claims look expired at `now` (the clock jumped since the last heartbeat), but
         # the caller is still sending "mine".
