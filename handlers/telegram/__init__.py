@@ -315,6 +315,10 @@ class TelegramAdapter:
             )
         except Exception:
             self.updates.done(update.update_id, what, ERROR, started)
+            if query is not None:
+                # The spinner stops whatever happened; the error handler explains.
+                with contextlib.suppress(TelegramError):
+                    await query.answer()
             raise
         if query is not None:
             try:
