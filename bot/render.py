@@ -118,6 +118,10 @@ ERROR_MESSAGES = {
     "group_only_here": N_("Please use this command in a private chat with me."),
     "no_unjoined": N_("Everyone on the roster has joined; there is nobody to invite."),
     "not_in_this_cell": N_("Comrade, you are not a member of this meeting's cell."),
+    "committee_meeting": N_(
+        "This is a committee meeting (họp chi ủy): only the secretary, the deputy and the "
+        "committee members take part."
+    ),
     "meeting_not_found": N_("That meeting no longer exists."),
     "roll_call_closed": N_("The roll call of this meeting is already closed."),
     "roll_call_not_open": N_("The roll call opens one hour before the meeting starts."),

@@ -95,17 +95,21 @@ def close(turn: Turn, meeting_id: int) -> Reply:
     )
     org = turn.session.get(Organisation, meeting.org_id)
     assert org is not None
-    # Counts only, never names: to the group, or to each member where the cell has none.
-    outbox.enqueue_many(
-        session=turn.session,
-        rows=notices.group_rows(
-            org=org,
-            people=notices.recipients(session=turn.session, org_ids=[org.id or 0])[org.id or 0],
-            build=lambda t: Screen(group_summary(t, meeting, figures)),
-            key=f"rollcall:{meeting.id}",
-            now=turn.now,
-        ),
-    )
+    # Counts only, never names: to the group, or to each member where the cell has none (a
+    # họp chi ủy's counts stay with the committee, who get them below).
+    if notices.group_sees(meeting.kind):
+        outbox.enqueue_many(
+            session=turn.session,
+            rows=notices.group_rows(
+                org=org,
+                people=notices.recipients(session=turn.session, org_ids=[org.id or 0])[
+                    org.id or 0
+                ],
+                build=lambda t: Screen(group_summary(t, meeting, figures)),
+                key=f"rollcall:{meeting.id}",
+                now=turn.now,
+            ),
+        )
     committee = members.committee_people(session=turn.session, org_id=org.id or 0)
     addresses = people.addresses(
         session=turn.session, person_ids=[person.id or 0 for _, person in committee]

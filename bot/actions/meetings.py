@@ -89,7 +89,7 @@ def upcoming(turn: Turn) -> Reply:
     for member, org in cells:
         committee = member.role in COMMITTEE_ROLES
         for meeting in meetings.upcoming(
-            session=turn.session, org_id=org.id or 0, now=turn.now, limit=5
+            session=turn.session, org_id=org.id or 0, now=turn.now, limit=5, committee=committee
         ):
             reply.screens.append(_meeting_screen(turn, meeting, org, member, committee))
             if not turn.channel.file_upload:

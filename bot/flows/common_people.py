@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.engine import FlowContext, Option, Step, StepKind
-from bot.models import Organisation
+from bot.models import COMMITTEE_ROLES, EXPECTED_STATUSES, Organisation
 from bot.services import members
 from bot.services.errors import NotAllowed
 
@@ -60,10 +60,19 @@ def chosen_org(ctx: FlowContext) -> Organisation:
     return org
 
 
-def member_options(ctx: FlowContext, *, none_label: str) -> list[Option]:
-    """Returns the cell's roster as choices, plus a "nobody" choice first."""
+def member_options(
+    ctx: FlowContext, *, none_label: str, committee_only: bool = False
+) -> list[Option]:
+    """Returns, as choices, the members who can chair or present: joined, full or
+    probationary (never exempt, attached elsewhere or not yet joined), the committee alone
+    when `committee_only`; plus a "nobody" choice first."""
     roster = members.active_members(
-        session=ctx.session, org_id=int(ctx.answers["org"]), limit=MEMBER_CHOICES
+        session=ctx.session,
+        org_id=int(ctx.answers["org"]),
+        limit=MEMBER_CHOICES,
+        joined=True,
+        statuses=EXPECTED_STATUSES,
+        roles=COMMITTEE_ROLES if committee_only else None,
     )
     return [Option(NOBODY, none_label)] + [
         Option(str(m.id), m.full_name) for m in roster if m.id is not None

@@ -114,6 +114,7 @@ def _complete(ctx: FlowContext) -> Screen:
     notices.announce_meeting(
         session=ctx.session,
         org=org,
+        kind=meeting.kind,
         build=lambda t: Screen(conclusion_text(t, meeting, text, tasks)),
         key=f"conclusion:{meeting.id}",
         now=ctx.now,

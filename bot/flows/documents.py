@@ -59,7 +59,9 @@ def _complete(ctx: FlowContext) -> Screen:
     org = ctx.session.get(Organisation, meeting.org_id)
     if org is None or org.id is None:
         raise NotFound("org_not_found")
-    people = notices.recipients(session=ctx.session, org_ids=[org.id])[org.id]
+    people = notices.for_meeting(
+        notices.recipients(session=ctx.session, org_ids=[org.id])[org.id], meeting.kind
+    )
     rows = notices.fan_out_documents(
         org=org,
         people=people,

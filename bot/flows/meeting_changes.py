@@ -193,6 +193,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
         notices.announce_meeting(
             session=ctx.session,
             org=org,
+            kind=meeting.kind,
             build=lambda t: Screen(cancel_text(t, meeting, org)),
             key=f"change:{meeting.id}:v{meeting.version}",
             now=ctx.now,
@@ -216,6 +217,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
     notices.announce_meeting(
         session=ctx.session,
         org=org,
+        kind=meeting.kind,
         build=lambda t: Screen(change_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
         key=f"change:{meeting.id}:v{meeting.version}",
         now=ctx.now,

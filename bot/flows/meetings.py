@@ -24,6 +24,7 @@ from bot.flows.common_people import (
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.i18n import Translator
 from bot.models import Meeting, MeetingKind, Recurrence
 from bot.render import error_text
 from bot.render_meetings import (
@@ -179,11 +180,15 @@ def _parse_place(ctx: FlowContext, text: str) -> Any:
 
 
 def _chair_options(ctx: FlowContext) -> list[Option]:
-    return member_options(ctx, none_label=ctx.t.gettext("Not decided yet"))
+    committee = _kind(ctx) == MeetingKind.COMMITTEE
+    return member_options(
+        ctx, none_label=ctx.t.gettext("Not decided yet"), committee_only=committee
+    )
 
 
 def _presenter_options(ctx: FlowContext) -> list[Option]:
-    return member_options(ctx, none_label=ctx.t.gettext("No presenter"))
+    committee = _kind(ctx) == MeetingKind.COMMITTEE
+    return member_options(ctx, none_label=ctx.t.gettext("No presenter"), committee_only=committee)
 
 
 def _parse_agenda(ctx: FlowContext, text: str) -> Any:
@@ -280,11 +285,43 @@ def _confirm_prompt(ctx: FlowContext) -> str:
     lines.append(
         t.gettext("Reminders before: {offsets}.", offsets=offsets_text(t, draft.reminder_offsets))
     )
-    if org.group_chat_id:
+    lines.extend(_duration_warning(t, draft.kind, draft.duration_minutes))
+    if draft.kind == MeetingKind.COMMITTEE:
+        lines.append(
+            t.gettext(
+                "On confirm the notice goes to the committee members only (secretary, deputy, "
+                "committee members); the group is not told."
+            )
+        )
+    elif org.group_chat_id:
         lines.append(t.gettext("On confirm the notice goes to the group and to every member."))
     else:
         lines.append(t.gettext("On confirm the notice goes to every member."))
     return "\n".join(lines)
+
+
+# The guidance's minimum length (Hướng dẫn 42-HD/BTCTW, 28/10/2025; domain.md §1.3–1.4).
+MINIMUM_MINUTES = {
+    MeetingKind.REGULAR: 90,
+    MeetingKind.THEMATIC: 90,
+    MeetingKind.COMBINED: 120,
+}
+
+
+def _duration_warning(t: Translator, kind: MeetingKind, minutes: int) -> list[str]:
+    """Warns (without refusing) when a meeting is shorter than the guidance asks."""
+    least = MINIMUM_MINUTES.get(MeetingKind(kind))
+    if least is None or minutes >= least:
+        return []
+    return [
+        t.gettext(
+            "⚠️ Shorter than the guidance asks: Hướng dẫn 42-HD/BTCTW (28/10/2025) sets at "
+            "least {least} minutes for a {kind}; this one lasts {minutes}.",
+            least=least,
+            kind=kind_label(t, kind).lower(),
+            minutes=minutes,
+        )
+    ]
 
 
 def _complete(ctx: FlowContext) -> Screen:
@@ -298,13 +335,21 @@ def _complete(ctx: FlowContext) -> Screen:
     notices.announce_meeting(
         session=ctx.session,
         org=org,
+        kind=meeting.kind,
         build=lambda t: Screen(notice_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
         key=f"notice:{meeting.id}:v{meeting.version}",
         now=ctx.now,
         # An RSVP request: answers close when the meeting starts.
         expires_at=meeting.starts_at,
     )
-    if org.group_chat_id:
+    if meeting.kind == MeetingKind.COMMITTEE:
+        done = ctx.t.gettext(
+            "Scheduled, and the notice was sent to each committee member: {kind} at {when}. "
+            "Send /lichhop to see answers and documents.",
+            kind=kind_label(ctx.t, meeting.kind),
+            when=ctx.t.when_text(meeting.starts_at),
+        )
+    elif org.group_chat_id:
         done = ctx.t.gettext(
             "Scheduled, and the notice was sent to the group and to each member: {kind} at "
             "{when}. Send /lichhop to see answers and documents.",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.models import (
+    COMMITTEE_ROLES,
     Attendance,
     AttendanceStatus,
     Meeting,
@@ -88,7 +89,7 @@ def roll_call(*, session: Session, meeting_id: int, person: Person, now: datetim
     meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
     members.require_committee(session=session, person=person, org_id=meeting.org_id)
     _require_open(meeting, now)
-    roster = members.active_members(session=session, org_id=meeting.org_id)
+    roster = _roster_for(session, meeting)
     marks = _marks(session, meeting_id)
     answers = rsvps.by_member(session=session, meeting_id=meeting_id)
     for member in roster:
@@ -110,6 +111,14 @@ def roll_call(*, session: Session, meeting_id: int, person: Person, now: datetim
                 reason=answer.reason,
             )
     return _checklist(meeting, roster, marks)
+
+
+def _roster_for(session: Session, meeting: Meeting) -> list[Member]:
+    """Who is called at a meeting: the cell, or its committee alone at a họp chi ủy."""
+    roster = members.active_members(session=session, org_id=meeting.org_id)
+    if meeting.kind == MeetingKind.COMMITTEE:
+        return [m for m in roster if m.role in COMMITTEE_ROLES]
+    return roster
 
 
 def _marks(session: Session, meeting_id: int) -> dict[int, Attendance]:
@@ -210,6 +219,8 @@ def check_in(*, session: Session, meeting_id: int, person: Person, now: datetime
     member = members.membership_in(session=session, person=person, org_id=meeting.org_id)
     if member is None:
         raise NotAllowed("not_in_this_cell")
+    if meeting.kind == MeetingKind.COMMITTEE and member.role not in COMMITTEE_ROLES:
+        raise NotAllowed("committee_meeting")
     _require_open(meeting, now)
     end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
     if now > end:
@@ -251,7 +262,7 @@ def close_roll_call(
 
 def meeting_figures(*, session: Session, meeting: Meeting) -> Figures:
     """Counts the roll call and finds the members at risk (for the committee, privately)."""
-    roster = members.active_members(session=session, org_id=meeting.org_id)
+    roster = _roster_for(session, meeting)
     marks = _marks(session, meeting.id or 0)
     call = _checklist(meeting, roster, marks)
     figures = Figures(

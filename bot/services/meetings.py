@@ -327,18 +327,19 @@ def cancel_meeting(
     )
 
 
-def upcoming(*, session: Session, org_id: int, now: datetime, limit: int = 10) -> list[Meeting]:
-    """Returns scheduled meetings that have not ended yet, soonest first."""
-    rows = session.exec(
-        select(Meeting)
-        .where(
-            Meeting.org_id == org_id,
-            col(Meeting.status) == MeetingStatus.SCHEDULED,
-            col(Meeting.starts_at) >= now - timedelta(hours=4),
-        )
-        .order_by(col(Meeting.starts_at))
-        .limit(limit)
-    ).all()
+def upcoming(
+    *, session: Session, org_id: int, now: datetime, limit: int = 10, committee: bool = True
+) -> list[Meeting]:
+    """Returns scheduled meetings that have not ended yet, soonest first (without the họp chi
+    ủy unless `committee`: they are for the committee alone)."""
+    query = select(Meeting).where(
+        Meeting.org_id == org_id,
+        col(Meeting.status) == MeetingStatus.SCHEDULED,
+        col(Meeting.starts_at) >= now - timedelta(hours=4),
+    )
+    if not committee:
+        query = query.where(col(Meeting.kind) != MeetingKind.COMMITTEE)
+    rows = session.exec(query.order_by(col(Meeting.starts_at)).limit(limit)).all()
     return [m for m in rows if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
 
 

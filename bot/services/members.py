@@ -62,15 +62,26 @@ def _active(org_id: int) -> Any:
 
 
 def active_members(
-    *, session: Session, org_id: int, joined: bool | None = None, limit: int | None = None
+    *,
+    session: Session,
+    org_id: int,
+    joined: bool | None = None,
+    limit: int | None = None,
+    statuses: Iterable[MemberStatus] | None = None,
+    roles: Iterable[Role] | None = None,
 ) -> list[Member]:
     """Returns the cell's current roster, committee first, then by name (the stored sort key):
-    all of it, or only the entries that have joined (or not), or the first `limit`."""
+    all of it, or only the entries that have joined (or not), of some statuses or roles, or
+    the first `limit`."""
     query = _active(org_id)
     if joined is not None:
         query = query.where(
             col(Member.person_id).is_not(None) if joined else col(Member.person_id).is_(None)
         )
+    if statuses is not None:
+        query = query.where(col(Member.status).in_(list(statuses)))
+    if roles is not None:
+        query = query.where(col(Member.role).in_(list(roles)))
     query = query.order_by(col(Member.sort_key), col(Member.id))
     if limit is not None:
         query = query.limit(limit)

@@ -18,6 +18,7 @@ from bot.models import (
     COMMITTEE_ROLES,
     EXPECTED_STATUSES,
     Account,
+    MeetingKind,
     Member,
     Organisation,
     Person,
@@ -44,6 +45,8 @@ class Recipient:
     # Full or probationary (expected at meetings and to register commitments); False for a
     # committee member who is exempt or attached elsewhere.
     expected: bool = True
+    # Secretary, deputy or committee member (a họp chi ủy is for them alone).
+    committee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Re
             col(Account.external_id),
             col(Account.reachability),
             col(Member.status),
+            col(Member.role),
         )
         .join(Person, col(Person.id) == col(Member.person_id))
         .join(Account, col(Account.person_id) == col(Person.id))
@@ -107,6 +111,7 @@ def recipients(*, session: Session, org_ids: Iterable[int]) -> dict[int, list[Re
                 channel=address.channel,
                 chat_id=address.chat_id,
                 expected=accounts[0][8] in EXPECTED_STATUSES,
+                committee=accounts[0][9] in COMMITTEE_ROLES,
             )
         )
     return out
@@ -218,6 +223,19 @@ def group_rows(
     )
 
 
+def for_meeting(people: list[Recipient], kind: MeetingKind | None) -> list[Recipient]:
+    """Who a meeting is for: a họp chi ủy is the committee's alone (its notice, reminders, roll
+    call and documents); every other kind is for the whole cell."""
+    if kind == MeetingKind.COMMITTEE:
+        return [r for r in people if r.committee]
+    return people
+
+
+def group_sees(kind: MeetingKind | None) -> bool:
+    """Whether a meeting is shown in the cell's group (never a họp chi ủy)."""
+    return kind != MeetingKind.COMMITTEE
+
+
 def announce_meeting(
     *,
     session: Session,
@@ -225,20 +243,22 @@ def announce_meeting(
     build: Callable[[Translator], Screen],
     key: str,
     now: datetime,
+    kind: MeetingKind | None = None,
     include_group: bool = True,
     expires_at: datetime | None = None,
 ) -> int:
-    """Queues one message about a meeting to its cell (none sent after `expires_at`, e.g. an
-    RSVP request once the meeting starts); returns how many rows were new."""
+    """Queues one message about a meeting to those it is for (see for_meeting; none sent after
+    `expires_at`, e.g. an RSVP request once the meeting starts); returns how many rows were
+    new."""
     assert org.id is not None
-    people = recipients(session=session, org_ids=[org.id])[org.id]
+    people = for_meeting(recipients(session=session, org_ids=[org.id])[org.id], kind)
     rows = fan_out_rows(
         org=org,
         people=people,
         build=build,
         key=key,
         now=now,
-        include_group=include_group,
+        include_group=include_group and group_sees(kind),
         expires_at=expires_at,
     )
     return outbox.enqueue_many(session=session, rows=rows)

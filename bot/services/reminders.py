@@ -111,12 +111,27 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
             continue
         late = now - reminder.due_at > LATE_AFTER
         outcomes["late" if late else "sent"].append(reminder.id)
+        audience = notices.for_meeting(people.get(org.id, []), meeting.kind)
+        if start and not notices.group_sees(meeting.kind):
+            # A họp chi ủy: "Tôi có mặt" to each committee member, never to the group.
+            rows.extend(
+                notices.fan_out_rows(
+                    org=org,
+                    people=audience,
+                    build=partial(_start_screen, org=org, meeting=meeting),
+                    key=f"start:{meeting.id}:v{meeting.version}",
+                    now=now,
+                    include_group=False,
+                    expires_at=over,
+                )
+            )
+            continue
         if start:
             # "Tôi có mặt" goes to the group, or to each member where the cell has none.
             rows.extend(
                 notices.group_rows(
                     org=org,
-                    people=people.get(org.id, []),
+                    people=audience,
                     build=partial(_start_screen, org=org, meeting=meeting),
                     key=f"start:{meeting.id}:v{meeting.version}",
                     now=now,
@@ -143,11 +158,11 @@ def send_due(*, session: Session, now: datetime) -> ReminderReport:
         rows.extend(
             notices.fan_out_rows(
                 org=org,
-                people=people.get(org.id, []),
+                people=audience,
                 build=build,
                 key=f"reminder:{meeting.id}:v{meeting.version}:{reminder.offset_minutes}",
                 now=now,
-                include_group=last,
+                include_group=last and notices.group_sees(meeting.kind),
                 skip_member_ids=skip,
                 priority=Priority.BULK,
                 # "2 hours left" is wrong once the meeting started: never sent after that.

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.models import (
+    COMMITTEE_ROLES,
     EXPECTED_STATUSES,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     Member,
     Person,
@@ -37,6 +39,8 @@ def answer_rsvp(
     member = members.membership_in(session=session, person=person, org_id=meeting.org_id)
     if member is None:
         raise NotAllowed("not_in_this_cell")
+    if meeting.kind == MeetingKind.COMMITTEE and member.role not in COMMITTEE_ROLES:
+        raise NotAllowed("committee_meeting")
     if meeting.status != MeetingStatus.SCHEDULED:
         raise Conflict("meeting_cancelled")
     if meeting.starts_at <= now:
