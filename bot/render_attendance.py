@@ -140,14 +140,15 @@ def committee_summary(t: Translator, meeting: Meeting, figures: Figures) -> str:
     if figures.meets_bar:
         lines.append(
             t.gettext(
-                "✅ The meeting met the bar: more than 85% present and no unexcused absence."
+                "✅ The meeting met the bar of Hướng dẫn 12-HD/BTCTW (06/7/2018): more than 85% "
+                "present and no unexcused absence."
             )
         )
     else:
         lines.append(
             t.gettext(
-                "⚠️ The meeting did not meet the bar (more than 85% present "
-                "and no unexcused absence)."
+                "⚠️ The meeting did not meet the bar of Hướng dẫn 12-HD/BTCTW (06/7/2018): more "
+                "than 85% present and no unexcused absence."
             )
         )
     if figures.excused_names:

@@ -151,7 +151,7 @@ async def test_check_in_roll_call_and_figures(chat: Chat) -> None:
     assert len(reports) == 1, chat.received(secretary)[-3:]
     report = reports[0]
     assert "tổng số 4 trừ 1 miễn sinh hoạt và 0 sinh hoạt tạm thời nơi khác" in report.text
-    assert "chưa đạt yêu cầu" in report.text
+    assert "chưa đạt yêu cầu theo Hướng dẫn 12-HD/BTCTW (06/7/2018)" in report.text
     assert "Vắng không lý do:\n  • Phạm Văn Đức" in report.text
     assert not _got(chat, duc, "Vắng không lý do")
     assert not _got(chat, lan, "Vắng không lý do")
