@@ -313,11 +313,14 @@ def help_text(
     committee: bool,
     secretary: bool,
     channel: ChannelProfile = TELEGRAM,
+    linked: bool = False,
 ) -> str:
-    """Returns what the person can do here, for their role and the channel."""
+    """Returns what the person can do here, for their role and the channel (in a group already
+    linked to its cell, /thietlap is not offered)."""
     lines = [t.gettext("<b>What I can do</b>")]
     if in_group:
-        lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
+        if not linked:
+            lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
         lines.append(t.gettext("/camket — how many comrades have registered their commitments"))
         lines.append(t.gettext("Everything else works in a private chat with me."))
     else:

@@ -24,9 +24,14 @@ _LINK_TOKEN = re.compile(r"t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{16,64})")
 def start(turn: Turn) -> Reply:
     """Welcomes a person; `/start <token>` opens the join form of an invite."""
     if turn.in_group:
-        return Reply(
-            screens=[Screen(help_text(turn.t, in_group=True, committee=False, secretary=False))]
+        text = help_text(
+            turn.t,
+            in_group=True,
+            committee=False,
+            secretary=False,
+            linked=turn.group_org is not None,
         )
+        return Reply(screens=[Screen(text)])
     if turn.args:
         # "/start ABCD EFGH" arrives as two words: a code is read whatever its spacing.
         return Reply(screens=[join_screen(turn, " ".join(turn.args))])
@@ -149,6 +154,7 @@ def help_(turn: Turn) -> Reply:
         committee=committee,
         secretary=secretary,
         channel=turn.channel,
+        linked=turn.group_org is not None,
     )
     return Reply(screens=[Screen(text)])
 

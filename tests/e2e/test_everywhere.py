@@ -48,8 +48,12 @@ async def test_help_in_the_group(bot: Bot) -> None:
 
     in_group = (await bot.say(lan, "/trogiup", chat=group))["text"]
 
-    assert "/thietlap" in in_group
+    # The group is linked already: /thietlap is not offered to members there.
+    assert "/thietlap" not in in_group
     assert "tin nhắn riêng" in in_group
+    # In a group not linked to any cell, it is.
+    other = bot.api.add_group("Nhóm chưa liên kết", members=[lan], admins=[lan])
+    assert "/thietlap" in (await bot.say(lan, "/trogiup", chat=other))["text"]
 
 
 async def test_language_switch_is_remembered_across_restart(chat: Chat) -> None:
