@@ -57,6 +57,10 @@ ERROR_MESSAGES = {
         "Only the cell committee (bí thư, phó bí thư, chi ủy viên) can use this command."
     ),
     "secretary_only": N_("Only the secretary or the deputy secretary can do this."),
+    "not_in_group_cell": N_(
+        "Comrade, you are not on this cell's roster. To join, ask the cell secretary for a "
+        "personal invite link; then send me /start with it in a private chat."
+    ),
     "not_in_cell": N_(
         "Comrade, you are not in any cell yet. Ask your cell secretary for an invite link."
     ),

@@ -187,7 +187,7 @@ def file_received(turn: Turn, incoming: IncomingFile) -> Reply | None:
 
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands, choices and the file hook."""
-    actions.command(["thongbao", "announce"], list_announcements)
+    actions.command(["thongbao", "announce"], list_announcements, committee=True)
     actions.choice("an", new_announcement)
     actions.choice("ab", back_to_list)
     actions.choice("av", view, int)

@@ -203,7 +203,7 @@ def typed_marks(turn: Turn, text: str) -> Reply | None:
 
 def register(actions: ActionRegistry) -> None:
     """Adds this module's command and choices."""
-    actions.command(["diemdanh", "attendance"], roll_call)
+    actions.command(["diemdanh", "attendance"], roll_call, committee=True)
     actions.choice("rc", open_roll_call, int)
     actions.choice("ra", mark, int, int)
     actions.choice("rn", show_roll_call_page, int, int)

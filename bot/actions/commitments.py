@@ -440,7 +440,7 @@ def return_for_changes(turn: Turn, commitment_id: int) -> Reply:
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands and choices."""
     actions.command(["camket", "commitments", "pledge"], my_commitments)
-    actions.command(["duyet", "review"], review)
+    actions.command(["duyet", "review"], review, committee=True)
     actions.choice("kc", show_card, int)
     actions.choice("ks", write_section, int, word)
     actions.choice("ka", add_item, int, word)

@@ -206,7 +206,7 @@ def document_read(turn: Turn, document_id: int) -> Reply:
 
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands, choices and the file handler."""
-    actions.command(["taohop", "newmeeting"], new_meeting)
+    actions.command(["taohop", "newmeeting"], new_meeting, committee=True)
     actions.command(["lichhop", "meetings"], upcoming)
     actions.choice("rsvp", rsvp, int, one_of("a", "x"))
     actions.choice("ma", answers, int)

@@ -56,6 +56,9 @@ class Command:
 
     names: tuple[str, ...]
     action: Action
+    # For the cell committee: in a group, a plain member is told so there and someone outside
+    # the cell how to join, instead of being sent to a private chat to be refused there.
+    committee: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,9 @@ class ActionRegistry:
     text_hooks: list[TextHook] = field(default_factory=list)
     file_hooks: list[FileHook] = field(default_factory=list)
 
-    def command(self, names: Sequence[str], action: Action) -> None:
-        """Registers a command under each of its names."""
-        entry = Command(tuple(names), action)
+    def command(self, names: Sequence[str], action: Action, *, committee: bool = False) -> None:
+        """Registers a command under each of its names (`committee`: the committee's alone)."""
+        entry = Command(tuple(names), action, committee)
         for name in names:
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")

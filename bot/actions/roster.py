@@ -118,8 +118,8 @@ def invite(turn: Turn) -> Reply:
 
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands and choices."""
-    actions.command(["dangvien", "members"], roster)
-    actions.command(["moi", "invite"], invite)
+    actions.command(["dangvien", "members"], roster, committee=True)
+    actions.command(["moi", "invite"], invite, committee=True)
     actions.choice("rp", roster_page, int, int)
     actions.choice("mb", member_chosen, int, int)
     actions.choice("jr", join_decided, int, one_of("a", "r"))

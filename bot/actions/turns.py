@@ -22,10 +22,10 @@ from bot.flood import Verdict
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
 from bot.limits import text_units
-from bot.models import Organisation, OutboxMessage, Person, Priority
+from bot.models import COMMITTEE_ROLES, Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
-from bot.services.errors import DomainError, NotFound
+from bot.services.errors import DomainError, NotAllowed, NotFound
 from bot.text import clean_input
 from bot.ui import Screen
 
@@ -137,6 +137,8 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
     if incoming.kind == IncomingKind.COMMAND:
         command = registry.commands.get(incoming.command)
         if command is not None:
+            if command.committee and turn.in_group:
+                _committee_in_group(turn)
             return command.action(turn)
         if turn.in_group:
             return Reply()
@@ -321,7 +323,29 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         )
 
 
+def _committee_in_group(turn: Turn) -> None:
+    """A committee command typed in the cell's group: someone outside the cell is told how to
+    join, a plain member that it is the committee's (the committee is sent on to a private
+    chat by the command itself)."""
+    org = turn.group_org
+    if org is None or org.id is None:
+        return
+    member = members.membership_in(session=turn.session, person=turn.person, org_id=org.id)
+    if member is None:
+        raise NotAllowed("not_in_group_cell")
+    if member.role not in COMMITTEE_ROLES:
+        raise NotAllowed("committee_only")
+
+
 def _error_reply(turn: Turn, error: DomainError) -> Reply:
+    if (
+        isinstance(error, NotAllowed)
+        and error.code in {"committee_only", "secretary_only"}
+        and not turn.in_group
+        and not members.memberships(session=turn.session, person=turn.person)
+    ):
+        # Someone in no cell at all: how to join says more than "for the committee".
+        error = NotAllowed("not_in_cell")
     text = error_text(turn.t, error)
     if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
         if isinstance(error, NotFound):

@@ -153,3 +153,30 @@ async def test_command_menus_per_scope_and_language(bot: Bot) -> None:
     assert {"start", "trogiup", "dangvien", "moi", "ngonngu", "huy"} <= set(private_vi)
     assert "thietlap" not in groups
     assert "thietlap" in admins
+
+
+async def test_committee_commands_in_the_group_answer_each_person_for_who_they_are(
+    bot: Bot,
+) -> None:
+    """Telegram only (groups): a plain member is told the command is the committee's, someone
+    outside the cell how to join, the secretary to use a private chat; a stranger in a private
+    chat how to join, not that the command is the committee's."""
+    secretary, group = await linked_cell(bot)
+    tokens = await add_people(bot, secretary, ["Trần Thị Lan"])
+    lan = bot.api.add_user("Lan")
+    await join(bot, lan, tokens["Trần Thị Lan"])
+    guest = bot.api.add_user("Khách")
+    for person in (lan, guest):
+        bot.api.add_to_group(group, person, announce=False)
+
+    for command in ("/taohop", "/dangvien", "/diemdanh"):
+        member = (await bot.say(lan, command, chat=group))["text"]
+        assert member.startswith("Chỉ chi ủy (bí thư, phó bí thư, chi ủy viên)"), member
+    # (Someone outside the cell gets one answer an hour in the group.)
+    stranger = (await bot.say(guest, "/dangvien", chat=group))["text"]
+    assert stranger.startswith("Đồng chí chưa có tên trong danh sách chi bộ này."), stranger
+    told = (await bot.say(secretary, "/taohop", chat=group))["text"]
+    assert "tin nhắn riêng" in told
+    alone = bot.api.add_user("Người Lạ")
+    private = (await bot.say(alone, "/taohop"))["text"]
+    assert private.startswith("Đồng chí chưa tham gia chi bộ nào."), private
