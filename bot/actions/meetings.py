@@ -7,7 +7,15 @@ from bot.actions.forms import open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, one_of
 from bot.actions.roster import private_only
 from bot.calendar_files import meeting_ics
-from bot.models import COMMITTEE_ROLES, Meeting, Member, Organisation, RsvpAnswer
+from bot.models import (
+    COMMITTEE_ROLES,
+    EXPECTED_STATUSES,
+    Meeting,
+    MeetingKind,
+    Member,
+    Organisation,
+    RsvpAnswer,
+)
 from bot.render_meetings import (
     answers_text,
     delivery_text,
@@ -54,7 +62,15 @@ def _meeting_screen(
         mine_read: set[int] = set()
         if committee:
             counts = documents.read_counts(session=turn.session, document_ids=doc_ids)
-            expected = rsvps.expected_count(session=turn.session, org_id=org_id)
+            # Out of those the documents were sent to: joined, expected (the committee alone
+            # at a họp chi ủy); members not joined yet got nothing to read.
+            expected = members.count_active(
+                session=turn.session,
+                org_id=org_id,
+                statuses=EXPECTED_STATUSES,
+                joined=True,
+                roles=COMMITTEE_ROLES if meeting.kind == MeetingKind.COMMITTEE else None,
+            )
         else:
             mine_read = documents.read_by(
                 session=turn.session, member_id=mine.id or 0, document_ids=doc_ids
@@ -161,18 +177,30 @@ def answers(turn: Turn, meeting_id: int) -> Reply:
         text += "\n" + delivered
     docs = documents.documents_of(session=turn.session, meeting_id=meeting.id or 0)
     read = documents.readers(session=turn.session, document_ids=[d.id or 0 for d in docs])
+    # The documents went to those who have joined (the committee alone at a họp chi ủy):
+    # they are counted; the others are listed apart, to be given a paper copy.
+    audience = [
+        m for m in roster if meeting.kind != MeetingKind.COMMITTEE or m.role in COMMITTEE_ROLES
+    ]
+    sent_to = [m for m in audience if m.person_id is not None]
+    not_joined = [m.full_name for m in audience if m.person_id is None]
     for doc in docs:
-        unread = [m.full_name for m in roster if m.id not in read[doc.id or 0]]
+        unread = [m.full_name for m in sent_to if m.id not in read[doc.id or 0]]
         text += "\n" + turn.t.gettext(
             "📎 {name}: read by {n} of {total}.",
             name=escape(doc.file_name),
-            n=turn.t.number(len(roster) - len(unread)),
-            total=turn.t.number(len(roster)),
+            n=turn.t.number(len(sent_to) - len(unread)),
+            total=turn.t.number(len(sent_to)),
         )
         if unread:
             text += " " + turn.t.gettext(
                 "Not yet: {names}", names=", ".join(escape(n) for n in unread)
             )
+    if docs and not_joined:
+        text += "\n" + turn.t.gettext(
+            "Not joined yet, so the documents did not reach them: {names}",
+            names=", ".join(escape(n) for n in not_joined),
+        )
     return Reply(screens=[Screen(text)])
 
 

@@ -104,9 +104,17 @@ def names_by_id(
     return {member_id: name for member_id, name in rows if member_id is not None}
 
 
-def count_active(*, session: Session, org_id: int, statuses: Iterable[MemberStatus]) -> int:
-    """Counts the cell's current members with one of these statuses."""
-    return session.exec(
+def count_active(
+    *,
+    session: Session,
+    org_id: int,
+    statuses: Iterable[MemberStatus],
+    joined: bool | None = None,
+    roles: Iterable[Role] | None = None,
+) -> int:
+    """Counts the cell's current members with one of these statuses (and, if given, joined or
+    not, and of these roles)."""
+    query = (
         select(func.count())
         .select_from(Member)
         .where(
@@ -114,7 +122,14 @@ def count_active(*, session: Session, org_id: int, statuses: Iterable[MemberStat
             col(Member.removed_at).is_(None),
             col(Member.status).in_(list(statuses)),
         )
-    ).one()
+    )
+    if joined is not None:
+        query = query.where(
+            col(Member.person_id).is_not(None) if joined else col(Member.person_id).is_(None)
+        )
+    if roles is not None:
+        query = query.where(col(Member.role).in_(list(roles)))
+    return session.exec(query).one()
 
 
 def roster(*, session: Session, org_id: int) -> list[RosterEntry]:

@@ -391,7 +391,10 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
     with world.core.db.session() as session:
         read = len(session.exec(select(DocumentRead)).all())
         roster = members.active_members(session=session, org_id=world.org_id)
-        expected = len([m for m in roster if m.status in EXPECTED_STATUSES])
+        # Read receipts count against those the document went to: joined, expected members.
+        expected = len(
+            [m for m in roster if m.status in EXPECTED_STATUSES and m.person_id is not None]
+        )
     run("/lichhop: member", lambda: command(world, member, "/lichhop"))
     run("/lichhop: committee", lambda: command(world, world.secretary, "/lichhop"))
     # In the group: a member's command, and one from someone outside the cell (answered
