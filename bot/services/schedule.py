@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from bot.db import rowcount
 from bot.models import FlowState
-from bot.services import campaign_tick, delivery, reminders, rollover, updates
+from bot.services import campaign_tick, delivery, digest_schedule, reminders, rollover, updates
 
 FLOW_IDLE_LIMIT = timedelta(days=30)
 # Sent messages keep their text this long; then only the ledger row (who, when, the id) stays.
@@ -29,6 +29,7 @@ class TickReport:
     reminders: reminders.ReminderReport
     purged_payloads: int = 0
     campaigns: campaign_tick.CampaignReport = field(default_factory=campaign_tick.CampaignReport)
+    digests: digest_schedule.DigestReport = field(default_factory=digest_schedule.DigestReport)
 
 
 def run_due(
@@ -61,6 +62,7 @@ def run_due(
     occurrences = rollover.extend_series(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
+    digest_chores = digest_schedule.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     return TickReport(
         released_claims=released,
@@ -70,4 +72,5 @@ def run_due(
         reminders=due,
         purged_payloads=purged,
         campaigns=campaign_chores,
+        digests=digest_chores,
     )
