@@ -33,9 +33,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("digest_time", sa.String(length=5), nullable=False, server_default="07:30")
         )
-        batch.add_column(
-            sa.Column("digest_due_at", bot.models.UTCDateTime(), nullable=True)
-        )
+        batch.add_column(sa.Column("digest_due_at", bot.models.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("reminder_offsets", sa.JSON(), nullable=True))
         batch.create_index("ix_organisation_digest_due_at", ["digest_due_at"])
     with op.batch_alter_table("organisation") as batch:
