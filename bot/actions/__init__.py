@@ -6,6 +6,7 @@ from bot.actions import (
     attendance,
     checkins,
     commitments,
+    digests,
     meetings,
     notify,
     roster,
@@ -29,6 +30,7 @@ def build_actions() -> ActionRegistry:
         commitments,
         checkins,
         self_reviews,
+        digests,
     ):
         feature.register(actions)
     return actions

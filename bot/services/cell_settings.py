@@ -52,7 +52,9 @@ def check_digest_time(text: str) -> str:
         raise InvalidInput(f"date_{exc.reason}") from exc
 
 
-def _refuse_missing(org: Organisation, zone: str, weekday: int, hhmm: str, now: datetime) -> None:
+def check_digest_slot(
+    org: Organisation, zone: str, weekday: int, hhmm: str, now: datetime
+) -> None:
     """Refuses a weekly time that the zone skips on some day of the coming year (DST)."""
     day = missing_local_day(ZoneInfo(zone), weekday, hhmm, campaigns.local_today(org, now))
     if day is not None:
@@ -95,7 +97,7 @@ def set_timezone(
     org, member = editable_cell(session=session, person=person, org_id=org_id)
     name = check_timezone(timezone)
     if org.digest_enabled:
-        _refuse_missing(org, name, org.digest_weekday, org.digest_time, now)
+        check_digest_slot(org, name, org.digest_weekday, org.digest_time, now)
     before = {"timezone": org.timezone}
     return _save(session, org, member, person, "timezone", before, {"timezone": name}, now)
 
@@ -126,7 +128,7 @@ def set_digest(
         raise InvalidInput("stale")
     hhmm = check_digest_time(hhmm)
     if enabled:
-        _refuse_missing(org, org.timezone, weekday, hhmm, now)
+        check_digest_slot(org, org.timezone, weekday, hhmm, now)
     before = {
         "digest_enabled": org.digest_enabled,
         "digest_weekday": org.digest_weekday,
