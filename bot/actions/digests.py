@@ -98,7 +98,7 @@ def _periods_screen(turn: Turn, org: Organisation) -> Screen:
         "Which period should the report of {cell} cover? You can also type it with the "
         "command, e.g. /baocao {example}.",
         cell=escape(org.name),
-        example=f"{today.year}-H1",
+        example=str(today.year) + "-H1",
     )
     return Screen(text, keyboard)
 

@@ -53,8 +53,8 @@ def _header(t: Translator, doc: DocumentObject, report: PeriodReport) -> None:
         right,
         t.gettext(
             "…………, day {day} month {month} year {year}",
-            day=f"{day.day:02d}",
-            month=f"{day.month:02d}",
+            day=str(day.day).zfill(2),
+            month=str(day.month).zfill(2),
             year=str(day.year),
         ),
         italic=True,
