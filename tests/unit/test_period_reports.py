@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -19,6 +20,7 @@ from bot.render_reports import report_text
 from bot.services import period_reports
 from bot.services.errors import Conflict, InvalidInput
 from bot.services.period_reports import Period, parse_period
+from chibot.cli import main
 from tests.statements import count_statements
 from tests.unit.test_digests import DIGEST_AT, build
 
@@ -146,3 +148,27 @@ def _report_cost(db: Database, extra: int) -> int:
 
 def test_a_report_costs_the_same_statements_in_a_bigger_cell(db: Database) -> None:
     assert _report_cost(db, 0) == _report_cost(db, 15)
+
+
+def test_chibot_report_export_writes_the_file(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.session() as session:
+        build(session)
+    monkeypatch.setenv("CHIBOT_DATABASE_URL", db.url)
+    out = io.StringIO()
+    target = tmp_path / "bao-cao.docx"
+    args = ["report", "export", "Chi bộ Văn phòng", "--period", "2026-H2"]
+    assert main([*args, "--format", "docx", "--output", str(target)], out=out) == 0
+    text = [p.text for p in Document(str(target)).paragraphs]
+    assert "Sinh hoạt thường kỳ: 1/6 buổi." in text
+    sheet = tmp_path / "bao-cao.xlsx"
+    assert main([*args, "--format", "xlsx", "--output", str(sheet)], out=out) == 0
+    rows = {r[0]: r[1] for r in load_workbook(sheet).worksheets[0].iter_rows(values_only=True)}
+    assert rows["Số lượt vắng không lý do"] == 1
+    future = io.StringIO()
+    assert main(["report", "export", "Chi bộ Văn phòng", "--period", "2099"], out=future) == 1
+    assert "Kỳ 2099 chưa bắt đầu" in future.getvalue()
+    bad = io.StringIO()
+    assert main(["report", "export", "Chi bộ Văn phòng", "--period", "H1"], out=bad) == 1
+    assert "Tôi không đọc được kỳ “H1”" in bad.getvalue()
