@@ -83,12 +83,16 @@ def _report_cells(turn: Turn) -> list[Organisation]:
     return cells
 
 
+def _capitalised(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
 def _periods_screen(turn: Turn, org: Organisation) -> Screen:
     today = campaigns.local_today(org, turn.now)
     keyboard = [
         [
             Button(
-                period_label(turn.t, p).capitalize(),
+                _capitalised(period_label(turn.t, p)),
                 data=choice("bp", org.id or 0, p.code),
             )
         ]
