@@ -155,7 +155,14 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
         for line in lines_of(done)
     )
 
-    language = await pick(chat, secretary, done, "✏️ Ngôn ngữ")
+    reminders = await pick(chat, secretary, done, "✏️ Nhắc họp")
+    typo = await ask(chat, secretary, "hai ngày")
+    assert typo.text.startswith("⚠️")
+    fewer = await ask(chat, secretary, "2 ngày, 3 giờ")
+    assert "⏰ Nhắc các buổi sinh hoạt mới: 2 ngày, 3 giờ" in lines_of(fewer)
+    assert reminders.text.startswith("Các buổi sinh hoạt mới nhắc đảng viên khi nào?")
+
+    language = await pick(chat, secretary, fewer, "✏️ Ngôn ngữ")
     english = await pick(chat, secretary, language, "English")
     assert "🗣 Ngôn ngữ cho đảng viên mới: English" in lines_of(english)
 
@@ -169,12 +176,18 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
             "19:30",
             "en",
         )
+        assert org.reminder_offsets == [2 * 24 * 60, 3 * 60]
         actions = session.exec(
             select(AuditEntry.action)
             .where(col(AuditEntry.action).startswith("settings."))
             .order_by(col(AuditEntry.id))
         ).all()
-        assert actions == ["settings.timezone", "settings.digest", "settings.language"]
+        assert actions == [
+            "settings.timezone",
+            "settings.digest",
+            "settings.reminders",
+            "settings.language",
+        ]
 
 
 def hold_meeting(chat: Chat, at: datetime) -> None:
