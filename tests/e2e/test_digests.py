@@ -276,3 +276,20 @@ async def test_period_report_with_files_on_telegram_and_a_message_on_zalo(chat: 
     else:
         assert "Zalo không nhận được tệp từ tôi." in report
         assert "chibot report export “Chi bộ Văn phòng” --period 2026-Q4" in report
+
+
+async def test_new_meetings_offer_the_cells_default_reminders_first(chat: Chat) -> None:
+    from bot.models import Meeting
+    from tests.e2e.test_meetings import schedule_meeting
+
+    secretary, _ = await cell(chat)
+    summary = await ask(chat, secretary, "/caidat")
+    await pick(chat, secretary, summary, "✏️ Nhắc họp")
+    await ask(chat, secretary, "2 ngày, 3 giờ")
+    preview = await schedule_meeting(chat, secretary)
+    assert "Nhắc trước: 2 ngày, 3 giờ." in preview.text
+    await chat.choose(secretary, preview, "✅ Xác nhận")
+    await chat.bot.settle()
+    with chat.bot.db.session() as session:
+        [meeting] = session.exec(select(Meeting)).all()
+        assert meeting.reminder_offsets == [2 * 24 * 60, 3 * 60]
