@@ -49,6 +49,7 @@ from bot.models import (
     MeetingTask,
     Member,
     MemberStatus,
+    Organisation,
     Person,
     RatingLevel,
     ReviewPeriod,
@@ -615,7 +616,62 @@ def check_emulation_campaign(session: Session, world: World) -> None:
 
 # --- the scripts: step name → what the person types ----------------------------------------------
 
+
+def settings_world(session: Session, now: datetime) -> World:
+    """The secretary changes one of the cell's settings (/caidat)."""
+    world = secretary_world(session, now)
+    world.params = {"org_id": world.ids["org"]}
+    return world
+
+
+def _cell(session: Session, world: World) -> Organisation:
+    org = session.get(Organisation, world.ids["org"])
+    assert org is not None
+    return org
+
+
+def check_timezone(session: Session, world: World) -> None:
+    assert _cell(session, world).timezone == "Europe/Berlin"
+
+
+def check_reminders(session: Session, world: World) -> None:
+    assert _cell(session, world).reminder_offsets == [1440, 120]
+
+
+def check_digest(session: Session, world: World) -> None:
+    org = _cell(session, world)
+    assert (org.digest_enabled, org.digest_weekday, org.digest_time) == (True, 6, "19:30")
+
+
+def check_language(session: Session, world: World) -> None:
+    assert _cell(session, world).locale == "en"
+
+
 SCRIPTS = [
+    Script(
+        "settings: time zone",
+        "settings_timezone",
+        settings_world,
+        {"zone": "Europe/Berlin"},
+        check_timezone,
+    ),
+    Script(
+        "settings: reminders",
+        "settings_reminders",
+        settings_world,
+        {"offsets": "2"},
+        check_reminders,
+    ),
+    Script(
+        "settings: weekly digest",
+        "settings_digest",
+        settings_world,
+        {"day": "7", "time": "19:30"},
+        check_digest,
+    ),
+    Script(
+        "settings: language", "settings_language", settings_world, {"locale": "2"}, check_language
+    ),
     Script(
         "invite: add people",
         "invite",
