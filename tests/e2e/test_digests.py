@@ -293,3 +293,26 @@ async def test_new_meetings_offer_the_cells_default_reminders_first(chat: Chat) 
     with chat.bot.db.session() as session:
         [meeting] = session.exec(select(Meeting)).all()
         assert meeting.reminder_offsets == [2 * 24 * 60, 3 * 60]
+
+
+async def test_help_and_menus_name_the_new_commands_for_the_committee(chat: Chat) -> None:
+    secretary, people = await cell(chat)
+    for_member = await ask(chat, people["Trần Thị Lan"], "/trogiup")
+    for_secretary = await ask(chat, secretary, "/trogiup")
+    for line in (
+        "/tonghop — bản tin tổng hợp của chi bộ ngay bây giờ, kèm những việc cần lưu ý",
+        "/baocao — báo cáo theo tháng, quý, 6 tháng hoặc năm",
+        "/caidat — múi giờ, nhắc họp, bản tin tuần, ngôn ngữ của chi bộ",
+    ):
+        assert line in for_secretary.text
+        assert line.split(" ")[0] not in for_member.text
+    if chat.telegram:
+        private = {
+            c["command"]: c["description"] for c in chat.api.commands("all_private_chats", "")
+        }
+        groups = {c["command"] for c in chat.api.commands("all_group_chats", "")}
+        assert private["tonghop"] == "Bản tin tổng hợp của chi bộ (chi ủy)"
+        assert private["baocao"] == "Báo cáo theo kỳ (chi ủy)"
+        assert private["caidat"] == "Cài đặt chi bộ (bí thư)"
+        assert "tonghop" in groups
+        assert "caidat" not in groups
