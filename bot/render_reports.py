@@ -21,7 +21,8 @@ from bot.text import escape
 def period_label(t: Translator, period: Period) -> str:
     """Returns "tháng 01/2027", "quý I năm 2027", "6 tháng đầu năm 2027", "năm 2027"."""
     if period.kind == "month":
-        return t.gettext("month {month}/{year}", month=str(period.index).zfill(2), year=period.year)
+        month = str(period.index).zfill(2)
+        return t.gettext("month {month}/{year}", month=month, year=period.year)
     if period.kind == "quarter":
         roman = ("I", "II", "III", "IV")[period.index - 1]
         return t.gettext("quarter {q} of {year}", q=roman, year=period.year)

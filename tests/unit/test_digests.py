@@ -174,7 +174,8 @@ def test_figures_and_exceptions(db: Database) -> None:
         org = _org(session, w.org_id)
         figures = digests.digest_figures(session=session, org=org, now=DIGEST_AT)
         found = digests.exceptions(session=session, figures=figures)
-    assert figures.next_meeting is not None and figures.next_meeting.id == w.ids["next"]
+    assert figures.next_meeting is not None
+    assert figures.next_meeting.id == w.ids["next"]
     assert figures.next_documents == 0
     assert figures.last_figures is not None
     # Present ÷ (total − exempt − attached): the secretary and Lan of the four expected.
@@ -224,7 +225,8 @@ def test_a_new_cell_gets_a_short_friendly_digest(db: Database) -> None:
         c = factories.cell(session, START)
         figures = digests.digest_figures(session=session, org=c.org, now=DIGEST_AT)
         found = digests.exceptions(session=session, figures=figures)
-    assert figures.empty and found.empty
+    assert figures.empty
+    assert found.empty
     t = translator("vi", "Asia/Ho_Chi_Minh")
     text = group_digest(t, figures)
     assert text.splitlines()[1].startswith("Thưa các đồng chí, hiện chưa có số liệu")
@@ -290,7 +292,7 @@ def test_a_time_skipped_by_summer_time_is_refused_and_changes_nothing(db: Databa
 def test_bad_settings_are_refused(db: Database) -> None:
     with db.session() as session:
         c = factories.cell(session, START)
-        member, lan = factories.joined_member(session, c, "Trần Thị Lan", START)
+        _member, lan = factories.joined_member(session, c, "Trần Thị Lan", START)
         for name in ("Mars/Olympus", "Hanoi", "../etc/passwd", ""):
             with pytest.raises(InvalidInput) as refused:
                 cell_settings.set_timezone(
