@@ -31,13 +31,18 @@ _STATUS_ORDER = (
 )
 
 
+def capitalised(text: str) -> str:
+    """Returns the text with its first letter in capitals (the rest untouched)."""
+    return text[:1].upper() + text[1:]
+
+
 def percent(part: int, whole: int) -> int:
     """Returns part ÷ whole in whole percent (0 when nothing is counted)."""
     return round(100 * part / whole) if whole else 0
 
 
 def _upcoming_line(t: Translator, item: Upcoming) -> str:
-    what = t.gettext(UPCOMING_LABELS[item.kind])
+    what = capitalised(t.gettext(UPCOMING_LABELS[item.kind]))
     if item.kind == "thematic_due":
         return t.gettext("• {what} (the quarter ends {day})", what=what, day=t.date_text(item.day))
     if item.kind in {"mid_review", "year_review"}:
@@ -85,7 +90,7 @@ def _figure_lines(t: Translator, figures: DigestFigures) -> list[str]:
         lines.append(
             t.gettext(
                 "📝 {what}: {n}/{total} comrades registered ({rate}%).",
-                what=campaign_short(t, found.campaign),
+                what=capitalised(campaign_short(t, found.campaign)),
                 n=t.number(registered),
                 total=t.number(expected),
                 rate=t.number(percent(registered, expected)),

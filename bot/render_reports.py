@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.i18n import Translator
 from bot.models import MemberStatus
 from bot.render_commitments import campaign_short, plain_label
-from bot.render_digests import percent
+from bot.render_digests import capitalised, percent
 from bot.services.period_reports import (
     REGULAR,
     THEMATIC,
@@ -54,7 +54,7 @@ def _campaign_line(t: Translator, line: CampaignLine) -> str:
     expected, registered, approved = line.expected, line.registered, line.approved
     return t.gettext(
         "{what}: {registered}/{expected} comrades registered ({rate}%), {approved} approved",
-        what=plain_label(campaign_short(t, line.campaign)),
+        what=capitalised(plain_label(campaign_short(t, line.campaign))),
         registered=t.number(registered),
         expected=t.number(expected),
         rate=t.number(percent(registered, expected)),

@@ -8,7 +8,7 @@ from bot.actions.forms import open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, one_of, word
 from bot.actions.roster import private_only
 from bot.models import Organisation, Role
-from bot.render_digests import committee_digest, group_digest
+from bot.render_digests import capitalised, committee_digest, group_digest
 from bot.render_reports import period_label, report_text
 from bot.render_settings import settings_screen
 from bot.services import (
@@ -83,16 +83,12 @@ def _report_cells(turn: Turn) -> list[Organisation]:
     return cells
 
 
-def _capitalised(label: str) -> str:
-    return label[:1].upper() + label[1:]
-
-
 def _periods_screen(turn: Turn, org: Organisation) -> Screen:
     today = campaigns.local_today(org, turn.now)
     keyboard = [
         [
             Button(
-                _capitalised(period_label(turn.t, p)),
+                capitalised(period_label(turn.t, p)),
                 data=choice("bp", org.id or 0, p.code),
             )
         ]

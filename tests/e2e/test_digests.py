@@ -66,7 +66,7 @@ async def test_digest_now_in_the_group_and_privately(chat: Chat) -> None:
         await chat.bot.say(secretary.tg, "/tonghop", chat=chat.group)
         await chat.bot.settle()
         [posted] = [t for t in group_texts(chat) if t.startswith(TITLE)]
-        assert "📝 bản cam kết năm 2027: 0/3 đồng chí đã đăng ký (0%)." in posted
+        assert "📝 Bản cam kết năm 2027: 0/3 đồng chí đã đăng ký (0%)." in posted
         for name in NAMES:
             assert name not in posted  # aggregates only in the group
         [private] = digests_to(chat, secretary, COMMITTEE_TITLE)

@@ -207,7 +207,8 @@ def test_the_group_sees_aggregates_and_examples_and_the_committee_the_names(
     t = translator("vi", "Asia/Ho_Chi_Minh")
     group = group_digest(t, figures)
     assert "2/4 đồng chí dự họp (50%)" in group
-    assert "1/4 đồng chí đã đăng ký (25%)" in group
+    assert "📝 Bản cam kết năm 2027: 1/4 đồng chí đã đăng ký (25%)." in group
+    assert "• Quý này chưa có buổi sinh hoạt chuyên đề (quý kết thúc ngày 31/12/2026)" in group
     assert "🏅 Biểu dương: đồng chí Trần Thị Lan — Gương mẫu đi đầu" in group
     for shortfall in ("Lê Văn Hùng", "Đỗ Thị Phó", "Nộp báo cáo quý", "chặn"):
         assert shortfall not in group

@@ -14,10 +14,11 @@ from openpyxl import load_workbook
 from bot.db import Database
 from bot.i18n import translator
 from bot.models import MeetingKind, MemberStatus, Organisation
+from bot.models.commitments import CampaignKind
 from bot.render_reports import report_text
 from bot.reports.period_docx import period_docx
 from bot.reports.period_xlsx import period_xlsx
-from bot.services import period_reports
+from bot.services import campaigns, period_reports
 from bot.services.errors import Conflict, InvalidInput
 from bot.services.period_reports import Period, parse_period
 from chibot.cli import main
@@ -84,6 +85,34 @@ def test_the_figures_of_a_month(db: Database) -> None:
     assert "Chi bộ có 5 đảng viên: 4 chính thức, 0 dự bị." in text
     assert "Năm 2026 chưa có đợt đăng ký cam kết nào." in text
     assert text.count("(chi ủy bổ sung)") == 5
+
+
+def test_the_registrations_of_the_periods_year(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        campaigns.open_campaign(
+            session=session,
+            org_id=w.org_id,
+            draft=campaigns.CampaignDraft(
+                kind=CampaignKind.FOLLOW, year=2026, deadline=date(2026, 12, 20)
+            ),
+            actor=w.secretary,
+            now=DIGEST_AT,
+        )
+    with db.session() as session:
+        org = session.get(Organisation, w.org_id)
+        assert org is not None
+        report = period_reports.period_report(
+            session=session, org=org, period=parse_period("2026"), now=DIGEST_AT
+        )
+    [line] = report.campaigns
+    assert (line.expected, line.registered, line.approved) == (4, 0, 0)
+    text = report_text(translator("vi", "Asia/Ho_Chi_Minh"), report)
+    assert (
+        "Bản đăng ký học tập và làm theo Bác năm 2026: 0/4 đồng chí đã đăng ký (0%), "
+        "0 đã được duyệt" in text
+    )
+    assert "BÁO CÁO tổng kết công tác năm 2026, phương hướng nhiệm vụ năm 2027" in text
 
 
 def test_a_future_period_and_a_period_without_meetings_are_refused(db: Database) -> None:
