@@ -392,3 +392,40 @@ def test_a_digest_costs_the_same_statements_in_a_bigger_cell(db: Database) -> No
     small, rows = _digest_cost(db, extra=0)
     assert rows == 3
     assert _digest_cost(db, extra=15) == (small, 3)
+
+
+def test_a_digest_turned_off_is_not_sent(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        digest_schedule.run_due(session=session, now=START)
+        cell_settings.set_digest(
+            session=session,
+            org_id=w.org_id,
+            person=w.secretary,
+            enabled=False,
+            weekday=0,
+            hhmm="07:30",
+            now=START,
+        )
+        assert _org(session, w.org_id).digest_due_at is None
+    with db.session() as session:
+        report = digest_schedule.run_due(session=session, now=local(2026, 11, 23, 7, 31))
+        assert report == digest_schedule.DigestReport()
+        assert _digest_rows(session) == []
+        cell_settings.set_digest(
+            session=session,
+            org_id=w.org_id,
+            person=w.secretary,
+            enabled=True,
+            weekday=4,
+            hhmm="19h",
+            now=local(2026, 11, 23, 8),
+        )
+        org = _org(session, w.org_id)
+        assert (org.digest_weekday, org.digest_time) == (4, "19:00")
+        assert org.digest_due_at == local(2026, 11, 27, 19)
+
+
+def test_a_zone_typed_with_spaces_is_read() -> None:
+    assert cell_settings.check_timezone(" Asia/Ho Chi Minh ") == "Asia/Ho_Chi_Minh"
+    assert cell_settings.check_timezone("UTC") == "UTC"
