@@ -256,6 +256,22 @@ ERROR_MESSAGES = {
         "Several comrades fit: {names}. Type more of the name to tell them apart."
     ),
     "commitment_item_not_found": N_("That task is not in the comrade's approved commitment."),
+    "bad_timezone": N_(
+        "“{timezone}” is not a time zone I know. Type its full name, e.g. Asia/Ho_Chi_Minh."
+    ),
+    "digest_time_missing": N_(
+        "{time} does not exist in {timezone} on {day} (the clocks move forward over it), so "
+        "the digest would be moved. Choose another time, e.g. 07:30."
+    ),
+    "bad_period": N_(
+        "“{period}” is not a period I can read. Type e.g. 2027-01 (a month), 2027-Q1 (a "
+        "quarter), 2027-H1 (six months) or 2027 (a year)."
+    ),
+    "period_future": N_("The period {period} has not begun yet, so there is nothing to report."),
+    "period_no_meetings": N_(
+        "The cell held no meeting in {period}, so there is nothing to report. Choose another "
+        "period."
+    ),
 }
 
 
@@ -326,6 +342,7 @@ def help_text(
         if not linked:
             lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
         lines.append(t.gettext("/camket — how many comrades have registered their commitments"))
+        lines.append(t.gettext("/tonghop — post the cell's digest here (cell committee)"))
         lines.append(t.gettext("Everything else works in a private chat with me."))
     else:
         if channel.deep_links:
@@ -345,8 +362,13 @@ def help_text(
             if channel.file_upload:
                 lines.append(t.gettext("Send me a file to attach it to a meeting."))
             lines.append(t.gettext("/dangvien — the roster with status and reachability"))
+            lines.append(t.gettext("/tonghop — the cell's digest now, with what needs attention"))
+            lines.append(t.gettext("/baocao — a report for a month, quarter, six months or year"))
         if secretary:
             lines.append(t.gettext("/moi — add people to the roster and create invite links"))
+            lines.append(
+                t.gettext("/caidat — time zone, reminders, weekly digest, language of the cell")
+            )
     lines.append(t.gettext("/ngonngu — Tiếng Việt / English"))
     lines.append(t.gettext("/huy — leave the current form"))
     lines.append(t.gettext("/trogiup — this help"))

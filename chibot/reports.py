@@ -9,14 +9,15 @@ from typing import TextIO
 from bot.clock import SystemClock
 from bot.db import Database
 from bot.i18n import translator
-from bot.services import campaigns, orgs, registers
-from bot.services.errors import NotFound
+from bot.services import campaigns, orgs, period_reports, registers
+from bot.services.errors import DomainError, NotFound
 
 FORMATS = ("xlsx", "docx")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds `report commitments "<cell>" --year Y --format docx|xlsx [--output FILE]`."""
+    """Adds `report commitments "<cell>" --year Y …` and `report export "<cell>" --period P …`
+    (both `--format docx|xlsx [--output FILE]`)."""
     report = sub.add_parser("report", help="documents for the committee (DOCX, XLSX)")
     report_sub = report.add_subparsers(dest="report_command", required=True)
     pledges = report_sub.add_parser(
@@ -29,10 +30,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     pledges.add_argument(
         "--output", type=Path, help="where to write it (default: a name made from cell and year)"
     )
+    export = report_sub.add_parser(
+        "export", help="a cell's period report (báo cáo sơ kết / tổng kết skeleton)"
+    )
+    export.add_argument("cell", help="the cell's name, as in `chibot org list`")
+    export.add_argument(
+        "--period", required=True, help="2027-01 (month), 2027-Q1, 2027-H1 or 2027 (year)"
+    )
+    export.add_argument("--format", choices=FORMATS, default="docx")
+    export.add_argument("--locale", default=None, help="vi or en (default: the cell's)")
+    export.add_argument(
+        "--output", type=Path, help="where to write it (default: a name from cell and period)"
+    )
 
 
 def run(args: argparse.Namespace, db: Database, out: TextIO) -> int:
     """Writes the requested report; 1 with a one-line reason when there is nothing to write."""
+    if args.report_command == "export":
+        return _export(args, db, out)
     from bot.reports.commitments_docx import register_docx
     from bot.reports.commitments_xlsx import register_xlsx
 
@@ -56,6 +71,33 @@ def run(args: argparse.Namespace, db: Database, out: TextIO) -> int:
     path: Path = args.output or Path(f"{_slug(org.name)}-{args.year}.{args.format}")
     path.write_bytes(content)
     out.write(f"Wrote {path} ({len(register.records)} members, {len(content):,} bytes).\n")
+    return 0
+
+
+def _export(args: argparse.Namespace, db: Database, out: TextIO) -> int:
+    """Writes a period report as DOCX or XLSX."""
+    from bot.render import error_text
+    from bot.reports.period_docx import period_docx
+    from bot.reports.period_xlsx import period_xlsx
+
+    with db.session() as session:
+        org = orgs.find_org(session=session, name=args.cell)
+        if org is None or org.id is None:
+            out.write(f"No organisation named {args.cell!r}. See: chibot org list\n")
+            return 1
+        t = translator(args.locale or org.locale, org.timezone)
+        try:
+            period = period_reports.parse_period(args.period)
+            report = period_reports.period_report(
+                session=session, org=org, period=period, now=SystemClock().now()
+            )
+        except DomainError as exc:
+            out.write(error_text(t, exc) + "\n")
+            return 1
+        content = period_docx(t, report) if args.format == "docx" else period_xlsx(t, report)
+    path: Path = args.output or Path(f"{_slug(org.name)}-{period.code}.{args.format}")
+    path.write_bytes(content)
+    out.write(f"Wrote {path} ({len(report.meetings)} meetings, {len(content):,} bytes).\n")
     return 0
 
 

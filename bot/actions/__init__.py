@@ -7,6 +7,7 @@ from bot.actions import (
     attendance,
     checkins,
     commitments,
+    digests,
     meetings,
     notify,
     roster,
@@ -31,6 +32,7 @@ def build_actions() -> ActionRegistry:
         checkins,
         self_reviews,
         announcements,
+        digests,
     ):
         feature.register(actions)
     return actions

@@ -34,7 +34,7 @@ from bot.render_meetings import (
     offsets_text,
     rsvp_keyboard,
 )
-from bot.services import meetings, members, notices
+from bot.services import cell_settings, meetings, members, notices
 from bot.services.errors import DomainError, InvalidInput
 from bot.ui import Screen
 
@@ -215,9 +215,12 @@ def _recurrence_options(ctx: FlowContext) -> list[Option]:
 
 
 def _reminder_options(ctx: FlowContext) -> list[Option]:
+    # The cell's default (/caidat) comes first.
+    default = cell_settings.default_offsets(chosen_org(ctx))
+    presets = [default, *(p for p in PRESETS if p != default)]
     return [
         Option(",".join(str(m) for m in preset) or "none", offsets_text(ctx.t, preset))
-        for preset in PRESETS
+        for preset in presets
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from bot.models.base import _utc
@@ -23,6 +24,14 @@ class Organisation(SQLModel, table=True):
     group_chat_id: str | None = Field(default=None, max_length=64, unique=True)
     group_title: str | None = Field(default=None, max_length=255)
     created_at: datetime = _utc()
+    # The weekly digest: the cell's weekday (Monday = 0) and HH:MM in its zone, and the next
+    # instant it falls due (UTC; None until the tick first computes it).
+    digest_enabled: bool = True
+    digest_weekday: int = 0
+    digest_time: str = Field(default="07:30", max_length=5)
+    digest_due_at: datetime | None = _utc(nullable=True, index=True)
+    # Reminders of a new meeting, in minutes before it (None: the bot's defaults).
+    reminder_offsets: list[int] | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class SetupCode(SQLModel, table=True):

@@ -15,6 +15,7 @@ from bot.services import (
     announcement_ledger,
     campaign_tick,
     delivery,
+    digest_schedule,
     reminders,
     rollover,
     updates,
@@ -39,6 +40,7 @@ class TickReport:
     # Announcements sent at their time, and reminders sent once the night was over.
     announcements: int = 0
     expired_messages: int = 0
+    digests: digest_schedule.DigestReport = field(default_factory=digest_schedule.DigestReport)
 
 
 def run_due(
@@ -72,6 +74,7 @@ def run_due(
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
     announced = announcement_ledger.run_due(session=session, now=now)
+    digest_chores = digest_schedule.run_due(session=session, now=now)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     # Rows past their moment (a reminder of a meeting that started) say so in the ledger.
     expired_messages = delivery.expire_overdue(session=session, now=now)
@@ -85,4 +88,5 @@ def run_due(
         campaigns=campaign_chores,
         announcements=announced,
         expired_messages=expired_messages,
+        digests=digest_chores,
     )

@@ -28,6 +28,9 @@ PRIVATE = [
     ("diemdanh", N_("Roll call (cell committee)")),
     ("thongbao", N_("Announcements (cell committee)")),
     ("dangvien", N_("Roster (cell committee)")),
+    ("tonghop", N_("The cell's digest now (cell committee)")),
+    ("baocao", N_("Report for a period (cell committee)")),
+    ("caidat", N_("Cell settings (secretary)")),
     ("moi", N_("Invite members (secretary)")),
     ("ngonngu", N_("Language: Tiếng Việt / English")),
     ("huy", N_("Leave the current form")),
@@ -35,6 +38,7 @@ PRIVATE = [
 GROUP = [
     ("trogiup", N_("What I can do in this group")),
     ("camket", N_("How many have registered their commitments")),
+    ("tonghop", N_("Post the cell's digest (cell committee)")),
     ("ngonngu", N_("Language: Tiếng Việt / English")),
 ]
 GROUP_ADMINS = [

@@ -53,6 +53,7 @@ from bot.models import (
     MeetingTask,
     Member,
     MemberStatus,
+    Organisation,
     Person,
     RatingLevel,
     ReviewPeriod,
@@ -695,7 +696,62 @@ def check_emulation_campaign(session: Session, world: World) -> None:
 
 # --- the scripts: step name → what the person types ----------------------------------------------
 
+
+def settings_world(session: Session, now: datetime) -> World:
+    """The secretary changes one of the cell's settings (/caidat)."""
+    world = secretary_world(session, now)
+    world.params = {"org_id": world.ids["org"]}
+    return world
+
+
+def _cell(session: Session, world: World) -> Organisation:
+    org = session.get(Organisation, world.ids["org"])
+    assert org is not None
+    return org
+
+
+def check_timezone(session: Session, world: World) -> None:
+    assert _cell(session, world).timezone == "Europe/Berlin"
+
+
+def check_reminders(session: Session, world: World) -> None:
+    assert _cell(session, world).reminder_offsets == [1440, 120]
+
+
+def check_digest(session: Session, world: World) -> None:
+    org = _cell(session, world)
+    assert (org.digest_enabled, org.digest_weekday, org.digest_time) == (True, 6, "19:30")
+
+
+def check_language(session: Session, world: World) -> None:
+    assert _cell(session, world).locale == "en"
+
+
 SCRIPTS = [
+    Script(
+        "settings: time zone",
+        "settings_timezone",
+        settings_world,
+        {"zone": "Europe/Berlin"},
+        check_timezone,
+    ),
+    Script(
+        "settings: reminders",
+        "settings_reminders",
+        settings_world,
+        {"offsets": "2"},
+        check_reminders,
+    ),
+    Script(
+        "settings: weekly digest",
+        "settings_digest",
+        settings_world,
+        {"day": "7", "time": "19:30"},
+        check_digest,
+    ),
+    Script(
+        "settings: language", "settings_language", settings_world, {"locale": "2"}, check_language
+    ),
     Script(
         "invite: add people",
         "invite",
@@ -763,8 +819,10 @@ SCRIPTS = [
             "time": "6",  # 07:30, 08:00, 14:00, 17:00, 19:00, 19:30, 20:00
             "duration": "1",
             "place": "Hội trường Đảng ủy phường Bến Nghé",
-            "chair": "4",  # 1 nobody, 2 the secretary, then Cường, Hùng, Lan by given name
-            "presenter": "5",
+            # 1 nobody, 2 the secretary, then Hùng, Lan by given name (Cường has not joined:
+            # not offered)
+            "chair": "3",
+            "presenter": "4",
             "agenda": "Quán triệt Nghị quyết Trung ương 10\nKiểm điểm công tác tháng 11",
             "recurrence": "1",
             "reminders": "2",

@@ -1,0 +1,162 @@
+"""When the weekly digest falls due and how it goes out: the next instant from the cell's day
+and time in its zone (APScheduler's CronTrigger, DST-safe), claimed by one tick only; a digest
+missed by more than a day is skipped, one missed by less is sent once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import exists, update
+from sqlmodel import Session, col, select
+
+from bot.db import rowcount
+from bot.models import Member, Organisation, Priority
+from bot.render_digests import committee_digest, group_digest
+from bot.services import digests, members, notices, outbox
+from bot.ui import Screen
+
+# A digest found later than this after its due time is stale: skipped, not sent.
+MISSED_LIMIT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    """What one pass did."""
+
+    sent: int = 0  # cells whose digest was queued
+    skipped: int = 0  # cells whose digest was stale
+    rows: int = 0  # outbox rows queued
+
+
+def _hour_minute(text: str) -> tuple[int, int]:
+    hour, minute = text.split(":")
+    return int(hour), int(minute)
+
+
+def next_digest_at(org: Organisation, after: datetime) -> datetime | None:
+    """Returns the first digest instant strictly after `after` (UTC), None when it is off."""
+    if not org.digest_enabled:
+        return None
+    hour, minute = _hour_minute(org.digest_time)
+    zone = ZoneInfo(org.timezone)
+    trigger = CronTrigger(day_of_week=org.digest_weekday, hour=hour, minute=minute, timezone=zone)
+    fire = trigger.get_next_fire_time(None, (after + timedelta(microseconds=1)).astimezone(zone))
+    return None if fire is None else fire.astimezone(UTC)
+
+
+def missing_local_day(zone: ZoneInfo, weekday: int, hhmm: str, today: date) -> date | None:
+    """Returns the first day of the coming year on `weekday` when `hhmm` does not exist in the
+    zone (clocks moved forward over it), or None when it always exists."""
+    hour, minute = _hour_minute(hhmm)
+    day = today + timedelta(days=(weekday - today.weekday()) % 7)
+    for _ in range(54):
+        wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        back = wall.astimezone(UTC).astimezone(zone)
+        if (back.hour, back.minute) != (hour, minute):
+            return day
+        day += timedelta(days=7)
+    return None
+
+
+def _has_members() -> Any:
+    return exists().where(col(Member.org_id) == col(Organisation.id))
+
+
+def _schedule_new(session: Session, now: datetime) -> None:
+    """Gives every cell with a roster and no due instant its next one."""
+    fresh = session.exec(
+        select(Organisation).where(
+            col(Organisation.digest_enabled).is_(True),
+            col(Organisation.digest_due_at).is_(None),
+            _has_members(),
+        )
+    ).all()
+    for org in fresh:
+        session.execute(
+            update(Organisation)
+            .where(col(Organisation.id) == org.id, col(Organisation.digest_due_at).is_(None))
+            .values(digest_due_at=next_digest_at(org, now))
+        )
+
+
+def run_due(*, session: Session, now: datetime) -> DigestReport:
+    """Queues every cell's digest due at `now`; each due instant is claimed by one tick."""
+    _schedule_new(session, now)
+    due = session.exec(
+        select(Organisation)
+        .where(
+            col(Organisation.digest_enabled).is_(True),
+            col(Organisation.digest_due_at) <= now,
+        )
+        .order_by(col(Organisation.id))
+    ).all()
+    sent = skipped = rows = 0
+    for org in due:
+        at = org.digest_due_at
+        assert at is not None
+        claimed = session.execute(
+            update(Organisation)
+            .where(col(Organisation.id) == org.id, col(Organisation.digest_due_at) == at)
+            .values(digest_due_at=next_digest_at(org, max(now, at)))
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(claimed) != 1:
+            continue  # another tick took it
+        if now - at > MISSED_LIMIT:
+            skipped += 1
+            continue
+        rows += queue_digest(
+            session=session, org=org, key=f"digest:{org.id}:{at:%Y%m%dT%H%M}", now=now
+        )
+        sent += 1
+    return DigestReport(sent=sent, skipped=skipped, rows=rows)
+
+
+def digest_rows(
+    *,
+    session: Session,
+    org: Organisation,
+    key: str,
+    now: datetime,
+    committee: list[notices.Recipient] | None = None,
+) -> list[dict[str, Any]]:
+    """Returns the rows of one digest: the group's (when the cell has one) and each committee
+    member's private one, exceptions first. `committee` narrows who gets the private one."""
+    assert org.id is not None
+    figures = digests.digest_figures(session=session, org=org, now=now)
+    found = digests.exceptions(session=session, figures=figures)
+    in_group = bool(org.group_chat_id)
+    rows = notices.fan_out_rows(
+        org=org,
+        people=[],
+        build=lambda t: Screen(group_digest(t, figures)),
+        key=key,
+        now=now,
+        include_group=in_group,
+        priority=Priority.BULK,
+    )
+    if committee is None:
+        ids = {m.id for m, _ in members.committee_people(session=session, org_id=org.id)}
+        people = notices.recipients(session=session, org_ids=[org.id])[org.id]
+        committee = [r for r in people if r.member_id in ids]
+    rows += notices.fan_out_rows(
+        org=org,
+        people=committee,
+        build=lambda t: Screen(committee_digest(t, figures, found, posted_in_group=in_group)),
+        key=f"{key}:committee",
+        now=now,
+        include_group=False,
+        priority=Priority.BULK,
+    )
+    return rows
+
+
+def queue_digest(*, session: Session, org: Organisation, key: str, now: datetime) -> int:
+    """Queues one digest (dedupe keys from `key`); returns how many rows were new."""
+    return outbox.enqueue_many(
+        session=session, rows=digest_rows(session=session, org=org, key=key, now=now)
+    )

@@ -1,0 +1,431 @@
+"""The weekly digest: its figures and the committee's exceptions against data built through the
+services, when it falls due (the cell's zone, DST, downtime, two ticks), and its cost per cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.db import Database
+from bot.i18n import translator
+from bot.models import (
+    AttendanceStatus,
+    AuditEntry,
+    MeetingKind,
+    MemberStatus,
+    Organisation,
+    OutboxMessage,
+    Person,
+    Reachability,
+    Role,
+)
+from bot.models.commitments import Cadence, CampaignKind
+from bot.render_digests import committee_digest, group_digest
+from bot.services import (
+    attendance,
+    campaigns,
+    cell_settings,
+    commitments,
+    conclusions,
+    digest_schedule,
+    digests,
+    meetings,
+    people,
+    reviews,
+    self_reviews,
+)
+from bot.services.errors import InvalidInput
+from tests import factories
+from tests.statements import count_statements
+from tests.unit.test_commitments import fill
+
+
+def local(y: int, m: int, d: int, hour: int, minute: int = 0) -> datetime:
+    """An instant given in Hà Nội's time."""
+    return datetime(y, m, d, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+
+
+# Sunday 22 November 2026, 10:00 in Hà Nội (tests/conftest.py NOW).
+START = local(2026, 11, 22, 10)
+MEETING = local(2026, 11, 23, 19)  # Monday evening
+DIGEST_AT = local(2026, 11, 30, 7, 30)  # the Monday after, at the default time
+
+
+@dataclass
+class World:
+    org_id: int
+    secretary: Person
+    ids: dict[str, int]
+
+
+def meeting_at(session: Session, org_id: int, who: Person, at: datetime, now: datetime) -> int:
+    meeting = meetings.create_meeting(
+        session=session,
+        org_id=org_id,
+        draft=meetings.MeetingDraft(kind=MeetingKind.REGULAR, starts_at=at, place="Hội trường"),
+        actor=who,
+        now=now,
+    )
+    assert meeting.id is not None
+    return meeting.id
+
+
+def build(session: Session, extra: int = 0, name: str = "Chi bộ Văn phòng") -> World:
+    """A cell with a held meeting (Hùng unexcused, Phó excused), a task for Hùng due on
+    25/11, Lan's approved commitment and her commendation, and the next meeting in December."""
+    now = START
+    c = factories.cell(session, now, name=name)
+    org_id = c.org.id or 0
+    ids = {"secretary": c.secretary_member.id or 0}
+    people_by_name = {}
+    for key, full, status, role in (
+        ("lan", "Trần Thị Lan", MemberStatus.FULL, Role.MEMBER),
+        ("hung", "Lê Văn Hùng", MemberStatus.FULL, Role.MEMBER),
+        ("mien", "Phạm Văn Miễn", MemberStatus.EXEMPT, Role.MEMBER),
+        ("pho", "Đỗ Thị Phó", MemberStatus.FULL, Role.DEPUTY),
+    ):
+        member, p = factories.joined_member(session, c, full, now, role=role, status=status)
+        ids[key], people_by_name[key] = member.id or 0, p
+    joined = factories.joined_members(session, c, [f"Đảng viên {i}" for i in range(extra)], now)
+    campaign = campaigns.open_campaign(
+        session=session,
+        org_id=org_id,
+        draft=campaigns.CampaignDraft(
+            kind=CampaignKind.PLEDGE, year=2027, deadline=date(2026, 12, 15), cadence=Cadence.NONE
+        ),
+        actor=c.secretary,
+        now=now,
+    )
+    ids["campaign"] = campaign.id or 0
+    lan = people_by_name["lan"]
+    draft = commitments.draft_for(
+        session=session, campaign_id=campaign.id or 0, person=lan, now=now
+    )
+    fill(session, draft, lan, now)
+    commitments.submit(session=session, commitment_id=draft.id or 0, person=lan, now=now)
+    reviews.approve(session=session, commitment_id=draft.id or 0, actor=c.secretary, now=now)
+    self_reviews.commend(
+        session=session,
+        campaign_id=campaign.id or 0,
+        member_id=ids["lan"],
+        item_id=None,
+        reason="Gương mẫu đi đầu trong học tập nghị quyết",
+        actor=c.secretary,
+        now=now,
+    )
+    meeting_id = meeting_at(session, org_id, c.secretary, MEETING, now)
+    held = MEETING + timedelta(minutes=30)
+    present = [ids["secretary"], ids["lan"]] + [m.id or 0 for m, _, _ in joined]
+    for member_ids, status in (
+        (present, AttendanceStatus.PRESENT),
+        ([ids["hung"]], AttendanceStatus.UNEXCUSED),
+        ([ids["pho"]], AttendanceStatus.EXCUSED),
+    ):
+        attendance.mark_many(
+            session=session,
+            meeting_id=meeting_id,
+            member_ids=member_ids,
+            status=status,
+            person=c.secretary,
+            now=held,
+        )
+    attendance.close_roll_call(
+        session=session, meeting_id=meeting_id, person=c.secretary, now=held
+    )
+    conclusions.record(
+        session=session,
+        meeting_id=meeting_id,
+        conclusion="Thống nhất kế hoạch tháng 12.",
+        tasks=[
+            conclusions.TaskDraft(
+                ids["hung"], "Lê Văn Hùng", "Nộp báo cáo quý", date(2026, 11, 25)
+            )
+        ],
+        actor=c.secretary,
+        now=held,
+    )
+    ids["next"] = meeting_at(session, org_id, c.secretary, local(2026, 12, 3, 19), held)
+    hung_account = people.accounts_of_people(
+        session=session, person_ids=[people_by_name["hung"].id or 0]
+    )[people_by_name["hung"].id or 0].address
+    people.mark_reachability(
+        session=session,
+        channel=hung_account.channel,
+        external_id=hung_account.external_id,
+        reachability=Reachability.BLOCKED,
+    )
+    return World(org_id=org_id, secretary=c.secretary, ids=ids)
+
+
+def _org(session: Session, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    assert org is not None
+    return org
+
+
+def test_figures_and_exceptions(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+    with db.session() as session:
+        org = _org(session, w.org_id)
+        figures = digests.digest_figures(session=session, org=org, now=DIGEST_AT)
+        found = digests.exceptions(session=session, figures=figures)
+    assert figures.next_meeting is not None
+    assert figures.next_meeting.id == w.ids["next"]
+    assert figures.next_documents == 0
+    assert figures.last_figures is not None
+    # Present ÷ (total − exempt − attached): the secretary and Lan of the four expected.
+    assert (figures.last_figures.present, figures.last_figures.denominator) == (2, 4)
+    [pledge] = figures.campaigns
+    assert (pledge.progress.registered, len(pledge.progress.expected)) == (1, 4)
+    assert [m.full_name for _, m in pledge.examples] == ["Trần Thị Lan"]
+    assert pledge.round is None
+    # 30 November: the 2/9 and 3/2 are far; December's kiểm điểm is not yet; no thematic meeting.
+    assert [u.kind for u in figures.upcoming] == ["thematic_due"]
+    assert found.unexcused == ["Lê Văn Hùng"]
+    assert found.consecutive_excused == []
+    [(_, missing)] = found.missing_commitments
+    assert sorted(missing) == ["Lê Văn Hùng", "Nguyễn Văn Bí", "Đỗ Thị Phó"]
+    assert found.unreachable == [("Lê Văn Hùng", Reachability.BLOCKED)]
+    assert [(task.description, owner) for task, owner in found.overdue_tasks] == [
+        ("Nộp báo cáo quý", "Lê Văn Hùng")
+    ]
+
+
+def test_the_group_sees_aggregates_and_examples_and_the_committee_the_names(
+    db: Database,
+) -> None:
+    with db.session() as session:
+        w = build(session)
+        org = _org(session, w.org_id)
+        figures = digests.digest_figures(session=session, org=org, now=DIGEST_AT)
+        found = digests.exceptions(session=session, figures=figures)
+    t = translator("vi", "Asia/Ho_Chi_Minh")
+    group = group_digest(t, figures)
+    assert "2/4 đồng chí dự họp (50%)" in group
+    assert "📝 Bản cam kết năm 2027: 1/4 đồng chí đã đăng ký (25%)." in group
+    assert "• Quý này chưa có buổi sinh hoạt chuyên đề (quý kết thúc ngày 31/12/2026)" in group
+    assert "🏅 Biểu dương: đồng chí Trần Thị Lan — Gương mẫu đi đầu" in group
+    for shortfall in ("Lê Văn Hùng", "Đỗ Thị Phó", "Nộp báo cáo quý", "chặn"):
+        assert shortfall not in group
+    private = committee_digest(t, figures, found, posted_in_group=True)
+    assert private.index("Chi ủy cần lưu ý") < private.index("Buổi sinh hoạt tới")
+    assert "• Vắng không lý do ở buổi sinh hoạt gần nhất: Lê Văn Hùng" in private
+    assert "• Đã chặn bot: Lê Văn Hùng" in private
+    assert "• Nhiệm vụ đã quá hạn (25/11/2026): Nộp báo cáo quý — đồng chí Lê Văn Hùng" in (
+        private
+    )
+
+
+def test_a_new_cell_gets_a_short_friendly_digest(db: Database) -> None:
+    with db.session() as session:
+        c = factories.cell(session, START)
+        figures = digests.digest_figures(session=session, org=c.org, now=DIGEST_AT)
+        found = digests.exceptions(session=session, figures=figures)
+    assert figures.empty
+    assert found.empty
+    t = translator("vi", "Asia/Ho_Chi_Minh")
+    text = group_digest(t, figures)
+    assert text.splitlines()[1].startswith("Thưa các đồng chí, hiện chưa có số liệu")
+    assert "Tuần này không có việc gì chi ủy cần lưu ý" in committee_digest(
+        t, figures, found, posted_in_group=False
+    )
+
+
+# --- when it falls due ---------------------------------------------------------------------------
+
+
+def test_next_digest_is_the_cells_day_and_time_in_its_zone() -> None:
+    org = Organisation(name="x")  # Monday 07:30, Asia/Ho_Chi_Minh
+    assert digest_schedule.next_digest_at(org, START) == local(2026, 11, 23, 7, 30)
+    # Strictly after: at the due instant itself, the next one is a week later.
+    due = local(2026, 11, 23, 7, 30)
+    assert digest_schedule.next_digest_at(org, due) == due + timedelta(days=7)
+    berlin = Organisation(name="y", timezone="Europe/Berlin")
+    # 07:30 in Berlin stays 07:30 across the change to summer time on 28 March 2027.
+    before = digest_schedule.next_digest_at(berlin, datetime(2027, 3, 20, tzinfo=UTC))
+    after = digest_schedule.next_digest_at(berlin, datetime(2027, 3, 27, tzinfo=UTC))
+    assert before == datetime(2027, 3, 22, 6, 30, tzinfo=UTC)
+    assert after == datetime(2027, 3, 29, 5, 30, tzinfo=UTC)
+    berlin.digest_enabled = False
+    assert digest_schedule.next_digest_at(berlin, START) is None
+
+
+def test_a_time_skipped_by_summer_time_is_refused_and_changes_nothing(db: Database) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    assert digest_schedule.missing_local_day(berlin, 6, "02:30", date(2026, 11, 22)) == date(
+        2027, 3, 28
+    )
+    assert digest_schedule.missing_local_day(berlin, 6, "03:30", date(2026, 11, 22)) is None
+    with db.session() as session:
+        c = factories.cell(session, START)
+        cell_settings.set_timezone(
+            session=session,
+            org_id=c.org.id or 0,
+            person=c.secretary,
+            timezone="Europe/Berlin",
+            now=START,
+        )
+        with pytest.raises(InvalidInput) as refused:
+            cell_settings.set_digest(
+                session=session,
+                org_id=c.org.id or 0,
+                person=c.secretary,
+                enabled=True,
+                weekday=6,
+                hhmm="2:30",
+                now=START,
+            )
+        assert refused.value.code == "digest_time_missing"
+        assert refused.value.params["day"] == date(2027, 3, 28)
+        org = _org(session, c.org.id or 0)
+        assert (org.digest_weekday, org.digest_time) == (0, "07:30")
+        actions = session.exec(
+            select(AuditEntry.action).where(col(AuditEntry.action).startswith("settings."))
+        ).all()
+        assert actions == ["settings.timezone"]
+
+
+def test_bad_settings_are_refused(db: Database) -> None:
+    with db.session() as session:
+        c = factories.cell(session, START)
+        _member, lan = factories.joined_member(session, c, "Trần Thị Lan", START)
+        for name in ("Mars/Olympus", "Hanoi", "../etc/passwd", ""):
+            with pytest.raises(InvalidInput) as refused:
+                cell_settings.set_timezone(
+                    session=session,
+                    org_id=c.org.id or 0,
+                    person=c.secretary,
+                    timezone=name,
+                    now=START,
+                )
+            assert refused.value.code == "bad_timezone"
+        from bot.services.errors import NotAllowed
+
+        with pytest.raises(NotAllowed):
+            cell_settings.set_language(
+                session=session, org_id=c.org.id or 0, person=lan, locale="en", now=START
+            )
+        assert _org(session, c.org.id or 0).timezone == "Asia/Ho_Chi_Minh"
+        assert _org(session, c.org.id or 0).locale == "vi"
+
+
+def _digest_rows(session: Session) -> list[OutboxMessage]:
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.dedupe_key).startswith("digest:"))
+            .order_by(col(OutboxMessage.id))
+        )
+    )
+
+
+def test_the_tick_sends_each_digest_once(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+    with db.session() as session:
+        first = digest_schedule.run_due(session=session, now=START)
+        assert first.sent == 0
+        assert _org(session, w.org_id).digest_due_at == local(2026, 11, 23, 7, 30)
+    late = local(2026, 11, 23, 9)  # an hour and a half late: still sent, once
+    with db.session() as session:
+        report = digest_schedule.run_due(session=session, now=late)
+    assert (report.sent, report.skipped) == (1, 0)
+    with db.session() as session:
+        again = digest_schedule.run_due(session=session, now=late)
+        assert again == digest_schedule.DigestReport()
+        rows = _digest_rows(session)
+        # The group, then the committee privately: the secretary and the deputy.
+        assert [r.is_group for r in rows] == [True, False, False]
+        assert all(r.dedupe_key.startswith(f"digest:{w.org_id}:20261123T0030") for r in rows)
+        assert _org(session, w.org_id).digest_due_at == local(2026, 11, 30, 7, 30)
+
+
+def test_two_ticks_that_both_read_the_due_instant_queue_one_digest(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        digest_schedule.run_due(session=session, now=START)
+    due = local(2026, 11, 23, 7, 30)
+    with db.session() as session:
+        digest_schedule.run_due(session=session, now=due)
+    with db.session() as session:
+        # A second process that read the same due instant before the first one moved it on.
+        org = _org(session, w.org_id)
+        org.digest_due_at = due
+        session.add(org)
+    with db.session() as session:
+        report = digest_schedule.run_due(session=session, now=due)
+        assert (report.sent, report.rows) == (1, 0)
+        assert len(_digest_rows(session)) == 3
+
+
+def test_a_digest_missed_by_more_than_a_day_is_skipped(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        digest_schedule.run_due(session=session, now=START)
+    back = local(2026, 11, 25, 12)  # the bot was down from Sunday to Wednesday
+    with db.session() as session:
+        report = digest_schedule.run_due(session=session, now=back)
+        assert (report.sent, report.skipped) == (0, 1)
+        assert _digest_rows(session) == []
+        assert _org(session, w.org_id).digest_due_at == local(2026, 11, 30, 7, 30)
+
+
+def _digest_cost(db: Database, extra: int) -> tuple[int, int]:
+    with db.session() as session:
+        w = build(session, extra=extra, name=f"Chi bộ {extra}")
+        digest_schedule.run_due(session=session, now=START)
+    with db.session() as session, count_statements(db) as counted:
+        report = digest_schedule.run_due(session=session, now=local(2026, 11, 23, 7, 31))
+    with db.session() as session:
+        org = _org(session, w.org_id)
+        org.digest_enabled = False
+        session.add(org)
+    return counted.count, report.rows
+
+
+def test_a_digest_costs_the_same_statements_in_a_bigger_cell(db: Database) -> None:
+    small, rows = _digest_cost(db, extra=0)
+    assert rows == 3
+    assert _digest_cost(db, extra=15) == (small, 3)
+
+
+def test_a_digest_turned_off_is_not_sent(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        digest_schedule.run_due(session=session, now=START)
+        cell_settings.set_digest(
+            session=session,
+            org_id=w.org_id,
+            person=w.secretary,
+            enabled=False,
+            weekday=0,
+            hhmm="07:30",
+            now=START,
+        )
+        assert _org(session, w.org_id).digest_due_at is None
+    with db.session() as session:
+        report = digest_schedule.run_due(session=session, now=local(2026, 11, 23, 7, 31))
+        assert report == digest_schedule.DigestReport()
+        assert _digest_rows(session) == []
+        cell_settings.set_digest(
+            session=session,
+            org_id=w.org_id,
+            person=w.secretary,
+            enabled=True,
+            weekday=4,
+            hhmm="19h",
+            now=local(2026, 11, 23, 8),
+        )
+        org = _org(session, w.org_id)
+        assert (org.digest_weekday, org.digest_time) == (4, "19:00")
+        assert org.digest_due_at == local(2026, 11, 27, 19)
+
+
+def test_a_zone_typed_with_spaces_is_read() -> None:
+    assert cell_settings.check_timezone(" Asia/Ho Chi Minh ") == "Asia/Ho_Chi_Minh"
+    assert cell_settings.check_timezone("UTC") == "UTC"
