@@ -154,6 +154,9 @@ ERROR_MESSAGES = {
     "meeting_too_far": N_("That is more than two years away. Please choose an earlier date."),
     "meeting_cancelled": N_("This meeting has been cancelled."),
     "meeting_started": N_("This meeting has already started; answers and changes are closed."),
+    "notice_outdated": N_(
+        "This meeting has changed since that notice: answer on the newest notice (or /lichhop)."
+    ),
     "meeting_changed": N_(
         "Another committee member changed this meeting a moment ago. Open /lichhop again."
     ),

@@ -86,11 +86,13 @@ def meeting_card(
 
 
 def rsvp_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
-    """Returns the two answer buttons every notice carries."""
+    """Returns the two answer buttons every notice carries, with the meeting's version: a
+    notice's buttons stop recording answers once the meeting changes."""
+    mid, version = meeting.id or 0, meeting.version
     return [
         [
-            Button(t.gettext("✅ Attending"), data=choice("rsvp", meeting.id or 0, "a")),
-            Button(t.gettext("🙏 Excused absence"), data=choice("rsvp", meeting.id or 0, "x")),
+            Button(t.gettext("✅ Attending"), data=choice("rv", mid, "a", version)),
+            Button(t.gettext("🙏 Excused absence"), data=choice("rv", mid, "x", version)),
         ]
     ]
 
@@ -122,13 +124,38 @@ def reminder_text(
     return text
 
 
-def change_text(t: Translator, meeting: Meeting, org: Organisation, names: dict[int, str]) -> str:
-    """Returns the notice of a moved meeting or a new place."""
-    return (
-        t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")
-        + "\n"
-        + meeting_card(t, meeting, org, names)
-    )
+def change_text(
+    t: Translator,
+    meeting: Meeting,
+    org: Organisation,
+    names: dict[int, str],
+    before: Meeting | None = None,
+) -> str:
+    """Returns the notice of a moved meeting or a new place: what changed (old → new), the
+    new details, and, after a move, the request to answer again."""
+    lines = [t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")]
+    if before is not None and before.starts_at != meeting.starts_at:
+        lines.append(
+            t.gettext(
+                "🕖 Time: {old} → <b>{new}</b>",
+                old=t.when_text(before.starts_at),
+                new=t.when_text(meeting.starts_at),
+            )
+        )
+    if before is not None and before.place != meeting.place:
+        lines.append(
+            t.gettext(
+                "📍 Place: {old} → <b>{new}</b>",
+                old=escape(before.place or "—"),
+                new=escape(meeting.place or "—"),
+            )
+        )
+    lines.append(meeting_card(t, meeting, org, names))
+    if before is not None and before.starts_at != meeting.starts_at:
+        lines.append(
+            t.gettext("The time changed, so earlier answers no longer count: please answer again.")
+        )
+    return "\n".join(lines)
 
 
 def cancel_text(t: Translator, meeting: Meeting, org: Organisation) -> str:

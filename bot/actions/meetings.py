@@ -126,8 +126,14 @@ def upcoming(turn: Turn) -> Reply:
     return reply
 
 
-def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
-    """Records Tham dự, or Vắng có lý do and then asks the reason privately."""
+def rsvp_versioned(turn: Turn, meeting_id: int, verdict: str, version: int) -> Reply:
+    """An answer button of a notice, which names the meeting's version it was sent for."""
+    return rsvp(turn, meeting_id, verdict, version)
+
+
+def rsvp(turn: Turn, meeting_id: int, verdict: str, version: int | None = None) -> Reply:
+    """Records Tham dự, or Vắng có lý do and then asks the reason privately (buttons sent
+    before versions were carried answer as they always did)."""
     if verdict == "a":
         rsvps.answer_rsvp(
             session=turn.session,
@@ -135,6 +141,7 @@ def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
             person=turn.person,
             answer=RsvpAnswer.ATTENDING,
             now=turn.now,
+            version=version,
         )
         return Reply(toast=turn.t.gettext("Noted: you will attend. Thank you, comrade."))
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
@@ -145,6 +152,7 @@ def rsvp(turn: Turn, meeting_id: int, verdict: str) -> Reply:
         person=turn.person,
         answer=RsvpAnswer.EXCUSED,
         now=turn.now,
+        version=version,
     )
     # The reason is asked in the person's private chat, wherever the button was tapped.
     outcome = turn.core.flows.start(
@@ -237,6 +245,7 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["taohop", "newmeeting"], new_meeting, committee=True)
     actions.command(["lichhop", "meetings"], upcoming)
     actions.choice("rsvp", rsvp, int, one_of("a", "x"))
+    actions.choice("rv", rsvp_versioned, int, one_of("a", "x"), int)
     actions.choice("ma", answers, int)
     actions.choice("me", edit, int)
     actions.choice("dr", document_read, int)

@@ -199,6 +199,9 @@ def _complete_change(ctx: FlowContext) -> Screen:
             now=ctx.now,
         )
         return Screen(ctx.t.gettext("Cancelled, and everyone was told."))
+    current = meetings.get_meeting(session=ctx.session, meeting_id=meeting_id)
+    # What it was, for the notice's "old → new" (a copy: the row itself is about to change).
+    before = Meeting(starts_at=current.starts_at, place=current.place, org_id=current.org_id)
     meeting = meetings.reschedule(
         session=ctx.session,
         meeting_id=meeting_id,
@@ -218,7 +221,9 @@ def _complete_change(ctx: FlowContext) -> Screen:
         session=ctx.session,
         org=org,
         kind=meeting.kind,
-        build=lambda t: Screen(change_text(t, meeting, org, names), rsvp_keyboard(t, meeting)),
+        build=lambda t: Screen(
+            change_text(t, meeting, org, names, before), rsvp_keyboard(t, meeting)
+        ),
         key=f"change:{meeting.id}:v{meeting.version}",
         now=ctx.now,
         # It asks for answers again: useless once the meeting starts.

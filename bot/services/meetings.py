@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from bot.db import rowcount
 from bot.models import (
     Meeting,
     MeetingKind,
@@ -22,6 +23,7 @@ from bot.models import (
     Organisation,
     Person,
     Recurrence,
+    Rsvp,
 )
 from bot.services import audit, members, outbox
 from bot.services.errors import Conflict, InvalidInput, NotFound
@@ -300,10 +302,14 @@ def reschedule(
 ) -> Meeting:
     """Moves a meeting or changes its place; refuses an edit made on an outdated version."""
     meeting, acting = _editable(session, meeting_id, version, actor, now)
-    before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
-    if starts_at is not None:
+    before: dict[str, Any] = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    if starts_at is not None and starts_at != meeting.starts_at:
         _check_start(starts_at, now)
         meeting.starts_at = starts_at
+        # Answers were given for another time: they no longer count, and the change notice
+        # asks everyone again (a new place alone keeps them).
+        cleared = session.execute(delete(Rsvp).where(col(Rsvp.meeting_id) == meeting_id))
+        before["answers_cleared"] = rowcount(cleared)
     if place is not None:
         meeting.place = validate_place(place)
     after = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}

@@ -33,8 +33,11 @@ def answer_rsvp(
     answer: RsvpAnswer,
     now: datetime,
     reason: str | None = None,
+    version: int | None = None,
 ) -> tuple[Meeting, Member, Rsvp]:
-    """Records a member's answer; open until the meeting starts."""
+    """Records a member's answer; open until the meeting starts. With `version` (the buttons
+    of a notice carry the meeting's version), an answer to an outdated notice is refused: the
+    meeting changed since, and the newer notice asks again."""
     meeting = get_meeting(session=session, meeting_id=meeting_id)
     member = members.membership_in(session=session, person=person, org_id=meeting.org_id)
     if member is None:
@@ -45,6 +48,8 @@ def answer_rsvp(
         raise Conflict("meeting_cancelled")
     if meeting.starts_at <= now:
         raise Conflict("meeting_started")
+    if version is not None and version != meeting.version:
+        raise Conflict("notice_outdated")
     if reason is not None:
         reason = clean_line(reason)
         if not reason:

@@ -493,3 +493,34 @@ async def test_english_secretary_schedules_with_english_words(chat: Chat) -> Non
     notice = chat.last(lan)
     assert notice.startswith("Thông báo sinh hoạt")
     assert "19:30, Thứ Hai, 23/11/2026" in notice
+
+
+async def test_after_a_move_the_old_notice_records_nothing_and_answers_are_asked_again(
+    chat: Chat,
+) -> None:
+    """The old notice's buttons say the meeting changed and record nothing; the change notice
+    says what changed (old → new); answers given for the old time no longer count."""
+    secretary, lan, _ = await _scheduled(chat)
+    notice = latest(chat, lan)
+    await chat.choose(lan, notice, "✅ Tham dự")
+    assert [r.answer for r in _rsvps(chat.bot)] == [RsvpAnswer.ATTENDING]
+
+    actions = await _edit_actions(chat, secretary)
+    await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")
+    confirm = await chat.say(secretary, "27/11 20h")
+    await choose_all(chat, secretary, confirm, "✅ Xác nhận")
+    await chat.bot.settle()
+    changed = latest(chat, lan)
+    assert "🕖 Thời gian: 19:30, Thứ Năm, 26/11/2026 → 20:00, Thứ Sáu, 27/11/2026" in (
+        changed.text
+    )
+    assert "các câu trả lời trước không còn giá trị" in changed.text
+    assert _rsvps(chat.bot) == []  # the earlier answer was for another time
+
+    if chat.telegram:
+        # (On Zalo a typed number always answers the newest list: no old notice to tap.)
+        stale = await chat.choose(lan, notice, "✅ Tham dự")
+        assert "Lịch họp đã thay đổi sau thông báo đó" in stale.text
+        assert _rsvps(chat.bot) == []
+    await chat.choose(lan, changed, "✅ Tham dự")
+    assert [r.answer for r in _rsvps(chat.bot)] == [RsvpAnswer.ATTENDING]
