@@ -70,6 +70,15 @@ def validate_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
     return name
 
 
+def person_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    """A person's name as typed (see validate_name), but title-cased when it was typed all in
+    lower or all in upper case ("nguyễn văn an", "NGUYỄN VĂN AN" → "Nguyễn Văn An")."""
+    name = validate_name(raw, max_length=max_length)
+    if name.islower() or name.isupper():
+        name = " ".join(word[:1].upper() + word[1:].lower() for word in name.split(" "))
+    return name
+
+
 def fold(text: str) -> str:
     """Returns a lower-case, accent-free form of `text` for lenient matching of typed words."""
     decomposed = unicodedata.normalize("NFD", nfc(text).replace("đ", "d").replace("Đ", "D"))

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -202,6 +203,21 @@ def _members_import(
         if conflict is not None:
             _print(out, f"Nothing imported: {plain_text(error_text(t, conflict))}")
             return 1
+        # Names already on the roster (case and diacritics aside) are not added twice.
+        known = members.on_roster(
+            session=session, org_id=org.id or 0, names=[row.full_name for row in parsed.rows]
+        )
+        if known:
+            _print(out, f"{len(known)} rows are already on the roster and will be skipped:")
+            for row in parsed.rows:
+                if row.full_name in known:
+                    existing = known[row.full_name].full_name
+                    _print(
+                        out, f"  line {row.line}: {row.full_name} (on the roster as {existing})"
+                    )
+            parsed = replace(
+                parsed, rows=[row for row in parsed.rows if row.full_name not in known]
+            )
         _print(out, f"{len(parsed.rows)} rows can be imported into {org.name}:")
         for row in parsed.rows:
             phone = f", {row.phone}" if row.phone else ""

@@ -38,9 +38,22 @@ def _action_options(ctx: FlowContext) -> list[Option]:
 
 def _parse_names(ctx: FlowContext, text: str) -> Any:
     try:
-        return members.parse_names(text)
+        names = members.parse_names(text)
     except InvalidInput as exc:
         raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+    # A name already on the roster (whatever its case or diacritics) is not added twice.
+    known = members.on_roster(session=ctx.session, org_id=int(ctx.answers["org"]), names=names)
+    if known:
+        listed = ", ".join(escape(m.full_name) for m in known.values())
+        raise InvalidAnswer(
+            ctx.t.gettext(
+                "Already on the roster: {names}. For a new link to that person, choose “🔁 A "
+                "new personal link”; for someone else of the same name, add what tells them "
+                "apart (e.g. “Nguyễn Văn An (1985)”).",
+                names=listed,
+            )
+        )
+    return names
 
 
 def _zalo(ctx: FlowContext) -> bool:

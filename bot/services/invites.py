@@ -32,7 +32,7 @@ from bot.models import (
 from bot.services import audit, members, people
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.tokens import looks_like_token, new_token, token_hash
-from bot.text import InvalidName, validate_name
+from bot.text import InvalidName, person_name
 
 PERSONAL_LIFETIME = timedelta(days=30)
 CELL_LIFETIME = timedelta(days=14)
@@ -360,7 +360,7 @@ def request_join(
     if preview.invite.kind != InviteKind.CELL:
         raise InvalidInput("bad_invite")
     try:
-        name = validate_name(full_name)
+        name = person_name(full_name)
     except InvalidName as exc:
         raise InvalidInput(f"name_{exc.reason}", line=1) from exc
     assert person.id is not None
@@ -402,15 +402,25 @@ def decide_join(
             raise NotFound("join_request_not_found")
         if members.membership_in(session=session, person=person, org_id=request.org_id):
             raise Conflict("already_member", org="")
-        member = Member(
-            org_id=request.org_id,
-            full_name=request.full_name,
-            role=Role.MEMBER,
-            status=MemberStatus.FULL,
-            person_id=person.id,
-            created_at=now,
-            joined_at=now,
-        )
+        # Someone on the roster who has not joined yet, under the same name (case and
+        # diacritics aside), is this person: their entry is claimed, not duplicated.
+        known = members.on_roster(
+            session=session, org_id=request.org_id, names=[request.full_name]
+        ).get(request.full_name)
+        if known is not None and known.person_id is None:
+            member = known
+            member.person_id = person.id
+            member.joined_at = now
+        else:
+            member = Member(
+                org_id=request.org_id,
+                full_name=request.full_name,
+                role=Role.MEMBER,
+                status=MemberStatus.FULL,
+                person_id=person.id,
+                created_at=now,
+                joined_at=now,
+            )
         session.add(member)
         session.flush()
         request.member_id = member.id

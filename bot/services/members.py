@@ -21,7 +21,7 @@ from bot.models import (
 )
 from bot.services import audit, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.text import InvalidName, validate_name
+from bot.text import InvalidName, fold, person_name, validate_name
 
 MAX_NAMES_PER_BATCH = 100
 
@@ -262,7 +262,7 @@ def parse_names(text: str) -> list[str]:
         raise InvalidInput("names_too_many", limit=MAX_NAMES_PER_BATCH)
     for number, line in lines:
         try:
-            name = validate_name(line)
+            name = person_name(line)
         except InvalidName as exc:
             raise InvalidInput(f"name_{exc.reason}", line=number) from exc
         if name.casefold() in seen:
@@ -270,6 +270,18 @@ def parse_names(text: str) -> list[str]:
         seen.add(name.casefold())
         names.append(name)
     return names
+
+
+def on_roster(*, session: Session, org_id: int, names: list[str]) -> dict[str, Member]:
+    """Returns, for each of `names` already on the cell's current roster (case, diacritics and
+    spacing aside: "tran thi lan" is "Trần Thị Lan"), its entry."""
+    wanted = {fold(name): name for name in names}
+    found: dict[str, Member] = {}
+    for member in session.exec(_active(org_id)).all():
+        name = wanted.get(fold(member.full_name))
+        if name is not None and name not in found:
+            found[name] = member
+    return found
 
 
 def add_members(
@@ -297,7 +309,7 @@ def add_members(
     added = []
     for index, raw in enumerate(names):
         try:
-            name = validate_name(raw)
+            name = person_name(raw)
         except InvalidName as exc:
             raise InvalidInput(f"name_{exc.reason}", line=index + 1) from exc
         member = Member(

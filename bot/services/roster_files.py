@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from bot.models import MemberStatus, Role
 from bot.services.errors import Conflict, DomainError, InvalidInput
-from bot.text import InvalidName, clean_input, fold, validate_name
+from bot.text import InvalidName, clean_input, fold, person_name
 
 MAX_BYTES = 2 * 1024 * 1024
 # A workbook is a zip: what it would unpack to is checked before openpyxl reads a byte of it.
@@ -334,7 +334,7 @@ def _read_row(
 
     name: str | None = None
     try:
-        name = validate_name(raw_name)
+        name = person_name(raw_name)
     except InvalidName as exc:
         problem(f"name_{exc.reason}", raw_name)
     role = _match(raw_role, _ROLES) if raw_role else Role.MEMBER
