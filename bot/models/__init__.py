@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from bot.models.announcements import (
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
+    ReflectionKind,
+    StudySubmission,
 )
 from bot.models.audit import AuditEntry
 from bot.models.base import UTCDateTime
@@ -65,6 +68,7 @@ __all__ = [
     "EXPECTED_STATUSES",
     "Account",
     "Announcement",
+    "AnnouncementKind",
     "AnnouncementRecipient",
     "AnnouncementStatus",
     "Attendance",
@@ -113,6 +117,7 @@ __all__ = [
     "RatingLevel",
     "Reachability",
     "Recurrence",
+    "ReflectionKind",
     "ReviewPeriod",
     "Role",
     "RoundStatus",
@@ -123,5 +128,6 @@ __all__ = [
     "SelfReviewStatus",
     "SetupCode",
     "StoredFile",
+    "StudySubmission",
     "UTCDateTime",
 ]

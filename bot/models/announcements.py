@@ -31,6 +31,23 @@ class AudienceKind(StrEnum):
     CHOSEN = "chosen"
 
 
+class AnnouncementKind(StrEnum):
+    """A plain notice (thông báo), or study material (tài liệu học tập) with a deadline and
+    perhaps a written reflection (bài thu hoạch)."""
+
+    NOTICE = "notice"
+    STUDY = "study"
+
+
+class ReflectionKind(StrEnum):
+    """What a study campaign asks back: nothing, a reflection of a least length, or an answer
+    to the committee's question."""
+
+    NONE = "none"
+    TEXT = "text"
+    ANSWER = "answer"
+
+
 class Announcement(SQLModel, table=True):
     """One announcement of a cell's committee; sent at once or when `due_at` comes."""
 
@@ -56,6 +73,12 @@ class Announcement(SQLModel, table=True):
     post_to_group: bool = False
     status: AnnouncementStatus = _enum(AnnouncementStatus, AnnouncementStatus.SCHEDULED)
     due_at: datetime | None = _utc(nullable=True)
+    kind: AnnouncementKind = _enum(AnnouncementKind, AnnouncementKind.NOTICE)
+    # A study campaign: when reading and the reflection are due, and what the reflection is.
+    deadline: datetime | None = _utc(nullable=True)
+    reflection: ReflectionKind = _enum(ReflectionKind, ReflectionKind.NONE)
+    min_length: int = 0
+    question: str | None = Field(default=None, sa_type=Text)
     # Raised on every edit, so a form opened before an edit cannot overwrite it.
     version: int = 1
     created_at: datetime = _utc()
@@ -82,3 +105,20 @@ class AnnouncementRecipient(SQLModel, table=True):
     told_in_person_at: datetime | None = _utc(nullable=True)
     told_by_person_id: int | None = Field(default=None, foreign_key="person.id")
     last_nudged_at: datetime | None = _utc(nullable=True)
+
+
+class StudySubmission(SQLModel, table=True):
+    """A member's reflection (bài thu hoạch) on a study campaign: typed text or a file; it may
+    be changed until the deadline. Reading is the recipient's acknowledgement (`acked_at`)."""
+
+    __table_args__ = (UniqueConstraint("announcement_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    announcement_id: int = Field(foreign_key="announcement.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str = Field(default="", sa_type=Text)
+    file_id: str | None = Field(default=None, max_length=255)
+    file_name: str | None = Field(default=None, max_length=255)
+    submitted_at: datetime = _utc()
+    updated_at: datetime = _utc()

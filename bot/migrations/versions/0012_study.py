@@ -1,0 +1,91 @@
+"""study campaigns: study material with a deadline and the members' reflections
+
+Revision ID: 0012
+Revises: 0009
+Create Date: 2026-12-02 11:00:00.000000
+
+An announcement gets a kind (thông báo or tài liệu học tập), a deadline and what it asks back
+(nothing, a bài thu hoạch of a least length, or an answer to a question); each member's bài thu
+hoạch is a row that can be changed until the deadline.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import bot.models
+
+revision: str = "0012"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("announcement") as batch:
+        batch.add_column(
+            sa.Column(
+                "kind",
+                sa.Enum("notice", "study", name="announcementkind", native_enum=False, length=32),
+                nullable=False,
+                server_default="notice",
+            )
+        )
+        batch.add_column(sa.Column("deadline", bot.models.UTCDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column(
+                "reflection",
+                sa.Enum(
+                    "none", "text", "answer", name="reflectionkind", native_enum=False, length=32
+                ),
+                nullable=False,
+                server_default="none",
+            )
+        )
+        batch.add_column(
+            sa.Column("min_length", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(sa.Column("question", sa.Text(), nullable=True))
+    op.create_table(
+        "studysubmission",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("announcement_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("file_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        sa.Column("submitted_at", bot.models.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", bot.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["announcement_id"],
+            ["announcement.id"],
+            name=op.f("fk_studysubmission_announcement_id_announcement"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_studysubmission_member_id_member")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_studysubmission_person_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_studysubmission")),
+        sa.UniqueConstraint(
+            "announcement_id", "member_id", name=op.f("uq_studysubmission_announcement_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_studysubmission_member_id"), "studysubmission", ["member_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_studysubmission_member_id"), table_name="studysubmission")
+    op.drop_table("studysubmission")
+    with op.batch_alter_table("announcement") as batch:
+        batch.drop_column("question")
+        batch.drop_column("min_length")
+        batch.drop_column("reflection")
+        batch.drop_column("deadline")
+        batch.drop_column("kind")
