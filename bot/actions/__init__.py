@@ -13,6 +13,7 @@ from bot.actions import (
     self_reviews,
     setup,
     start,
+    study,
 )
 from bot.actions.registry import ActionRegistry
 
@@ -31,6 +32,7 @@ def build_actions() -> ActionRegistry:
         checkins,
         self_reviews,
         announcements,
+        study,
     ):
         feature.register(actions)
     return actions

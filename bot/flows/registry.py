@@ -16,6 +16,7 @@ from bot.flows.meeting_changes import EDIT_MEETING_FLOW, RSVP_REASON_FLOW
 from bot.flows.meetings import NEW_MEETING_FLOW
 from bot.flows.period_forms import PERIOD_FLOWS
 from bot.flows.roster import EDIT_MEMBER_FLOW
+from bot.flows.study import STUDY_FLOWS
 
 
 def build_engine() -> FlowEngine:
@@ -37,5 +38,6 @@ def build_engine() -> FlowEngine:
             *PERIOD_FLOWS,
             ANNOUNCE_FLOW,
             EDIT_ANNOUNCEMENT_FLOW,
+            *STUDY_FLOWS,
         ]
     )

@@ -75,6 +75,9 @@ class Announcement(SQLModel, table=True):
     due_at: datetime | None = _utc(nullable=True)
     kind: AnnouncementKind = _enum(AnnouncementKind, AnnouncementKind.NOTICE)
     # A study campaign: when reading and the reflection are due, and what the reflection is.
+    # Documents after the first (a study campaign may carry several): {file_id, file_name} or
+    # {link}, in the order given.
+    documents: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     deadline: datetime | None = _utc(nullable=True)
     reflection: ReflectionKind = _enum(ReflectionKind, ReflectionKind.NONE)
     min_length: int = 0

@@ -8,6 +8,7 @@ too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,13 +19,16 @@ from sqlmodel import Session, col, select
 
 from bot import render_announcements as render
 from bot.db import rowcount
+from bot.i18n import Translator
 from bot.models import (
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
     Organisation,
     Person,
+    ReflectionKind,
 )
 from bot.services import audit, members, notices, outbox
 from bot.services.announcement_audience import audience, require_reachable
@@ -87,6 +91,13 @@ class Draft:
     file_id: str | None = None
     file_name: str | None = None
     link: str | None = None
+    # A study campaign (tài liệu học tập): more documents, a deadline, what it asks back.
+    kind: AnnouncementKind = AnnouncementKind.NOTICE
+    documents: tuple[dict[str, str], ...] = ()
+    deadline: datetime | None = None
+    reflection: ReflectionKind = ReflectionKind.NONE
+    min_length: int = 0
+    question: str | None = None
 
 
 # --- composing, editing, cancelling --------------------------------------------------------------
@@ -158,6 +169,10 @@ def create(*, session: Session, draft: Draft, actor: Person, now: datetime) -> A
     members.require_committee(session=session, person=actor, org_id=draft.org_id)
     text = clean_text(draft.text)
     check_due(draft.due_at, now)
+    if draft.kind == AnnouncementKind.STUDY:
+        from bot.services.study import check_campaign  # the study rules live with study
+
+        check_campaign(draft, now)
     addressees = audience(
         session=session, org_id=draft.org_id, kind=draft.audience, chosen=draft.chosen_member_ids
     )
@@ -176,6 +191,12 @@ def create(*, session: Session, draft: Draft, actor: Person, now: datetime) -> A
         chosen_member_ids=list(draft.chosen_member_ids),
         ack_required=draft.ack_required,
         post_to_group=draft.post_to_group and bool(org.group_chat_id),
+        kind=draft.kind,
+        documents=list(draft.documents),
+        deadline=draft.deadline,
+        reflection=draft.reflection,
+        min_length=draft.min_length,
+        question=draft.question,
         status=AnnouncementStatus.SCHEDULED,
         due_at=draft.due_at or now,
         created_at=now,
@@ -346,6 +367,16 @@ def send(
             now=now,
             include_group=False,
         )
+    for number, document in enumerate(announcement.documents, start=2):
+        if document.get("file_id") and document.get("file_name"):
+            rows += notices.fan_out_documents(
+                org=org,
+                people=people,
+                build=_document_builder(announcement, document),
+                key=f"ann:{announcement.id}:f{number}",
+                now=now,
+                include_group=False,
+            )
     if announcement.post_to_group and org.group_chat_id:
         rows += notices.fan_out_rows(
             org=org,
@@ -356,6 +387,19 @@ def send(
             include_group=True,
         )
     return outbox.enqueue_many(session=session, rows=rows)
+
+
+def _document_builder(
+    announcement: Announcement, document: dict[str, str]
+) -> Callable[[Translator], FileOut]:
+    def build(t: Translator) -> FileOut:
+        return FileOut(
+            filename=document["file_name"],
+            file_id=document["file_id"],
+            caption=render.file_caption(t, announcement),
+        )
+
+    return build
 
 
 def due(*, session: Session, now: datetime) -> list[tuple[Announcement, Organisation]]:

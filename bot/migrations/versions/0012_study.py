@@ -33,6 +33,9 @@ def upgrade() -> None:
                 server_default="notice",
             )
         )
+        batch.add_column(
+            sa.Column("documents", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
         batch.add_column(sa.Column("deadline", bot.models.UTCDateTime(), nullable=True))
         batch.add_column(
             sa.Column(
@@ -44,9 +47,7 @@ def upgrade() -> None:
                 server_default="none",
             )
         )
-        batch.add_column(
-            sa.Column("min_length", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("min_length", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("question", sa.Text(), nullable=True))
     op.create_table(
         "studysubmission",
@@ -88,4 +89,5 @@ def downgrade() -> None:
         batch.drop_column("min_length")
         batch.drop_column("reflection")
         batch.drop_column("deadline")
+        batch.drop_column("documents")
         batch.drop_column("kind")
