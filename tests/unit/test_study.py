@@ -229,4 +229,4 @@ def test_the_exports_hold_each_members_reflection_and_times(db: Database, now: d
         assert (lan[5], lan[7]) == (len(REFLECTION), REFLECTION)
         assert lan[2] == t.datetime_text(now)
         chua = next(row for row in rows if row[1] == "Vũ Thị Chưa")
-        assert (chua[2], chua[3], chua[5]) == ("", "", None)
+        assert (chua[2], chua[3], chua[5]) == (None, None, None)  # empty cells
