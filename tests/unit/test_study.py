@@ -73,9 +73,7 @@ def test_a_campaign_needs_a_deadline_after_it_goes_out_and_a_sensible_requiremen
                 _open(session, w, now, **kwargs)
             assert refused.value.code == code
         with pytest.raises(NotAllowed):
-            announcements.create(
-                session=session, draft=_campaign(w, now), actor=w["lan"], now=now
-            )
+            announcements.create(session=session, draft=_campaign(w, now), actor=w["lan"], now=now)
         assert session.exec(select(StudySubmission)).all() == []
 
 
@@ -160,7 +158,12 @@ def test_participation_counts_read_and_submitted_against_the_95_percent_bar(
             session=session, announcement_id=aid, person=w["lan"], now=now, text=REFLECTION
         )
         figures = study.participation(session=session, announcement=found)
-        assert (figures.audience, figures.read, figures.submitted, figures.complete) == (5, 3, 1, 1)
+        assert (figures.audience, figures.read, figures.submitted, figures.complete) == (
+            5,
+            3,
+            1,
+            1,
+        )
         assert figures.rate == pytest.approx(0.2)
         assert not figures.meets_bar
         assert [p.name for p in figures.unread] == ["Đỗ Văn Cường", "Vũ Thị Chưa"]
