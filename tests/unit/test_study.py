@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -26,6 +27,7 @@ from bot.reports.study_xlsx import participation_xlsx
 from bot.services import announcement_ledger, announcements, study
 from bot.services.documents import IncomingFile
 from bot.services.errors import Conflict, InvalidInput, NotAllowed
+from chibot.cli import main
 from tests.unit.test_announcements import _world
 
 REFLECTION = "Qua học tập, tôi nhận thức rõ trách nhiệm nêu gương của đảng viên nơi cư trú."
@@ -233,3 +235,41 @@ def test_the_exports_hold_each_members_reflection_and_times(db: Database, now: d
         assert lan[2] == t.datetime_text(now)
         chua = next(row for row in rows if row[1] == "Vũ Thị Chưa")
         assert (chua[2], chua[3], chua[5]) == (None, None, None)  # empty cells
+
+
+def test_chibot_report_study_writes_the_files(
+    db: Database, now: datetime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHIBOT_DATABASE_URL", db.url)
+    with db.session() as session:
+        w = _world(session, now)
+        aid = _open(session, w, now, min_length=10)
+        study.submit(
+            session=session, announcement_id=aid, person=w["hung"], now=now, text=REFLECTION
+        )
+        cell = w["cell"].org.name
+        notice = announcements.create(
+            session=session,
+            draft=announcements.Draft(org_id=w["org_id"], text="Họp", audience=AudienceKind.CELL),
+            actor=w["secretary"],
+            now=now,
+        )
+        session.commit()
+    out = io.StringIO()
+    target = tmp_path / "thu-hoach.docx"
+    args = ["report", "study", cell, str(aid)]
+    assert main([*args, "--output", str(target)], out=out) == 0
+    assert "1 of 5 submitted" in out.getvalue()
+    paragraphs = [p.text for p in Document(str(target)).paragraphs]
+    assert "1. Lê Văn Hùng" in paragraphs
+    sheet_path = tmp_path / "tham-gia.xlsx"
+    assert main([*args, "--format", "xlsx", "--output", str(sheet_path)], out=out) == 0
+    names = [
+        r[1]
+        for r in load_workbook(sheet_path).worksheets[0].iter_rows(min_row=4, values_only=True)
+    ]
+    assert "Lê Văn Hùng" in names
+    for wrong in (str(notice.id), "9999"):
+        missing = io.StringIO()
+        assert main(["report", "study", cell, wrong], out=missing) == 1
+        assert f"has no study campaign number {wrong}" in missing.getvalue()
