@@ -9,6 +9,7 @@ from bot.actions import (
     commitments,
     meetings,
     notify,
+    officers,
     roster,
     self_reviews,
     setup,
@@ -33,6 +34,7 @@ def build_actions() -> ActionRegistry:
         self_reviews,
         announcements,
         study,
+        officers,
     ):
         feature.register(actions)
     return actions

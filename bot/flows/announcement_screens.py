@@ -15,10 +15,11 @@ from bot.render_announcements import (
     list_screen,
     status_line,
 )
+from bot.render_officers import batch_label
 from bot.render_study import study_keyboard, study_text
-from bot.services import announcement_ledger, announcements, members, study
+from bot.services import announcement_ledger, announcements, members, officers, study
 from bot.services.errors import NotAllowed
-from bot.ui import Screen
+from bot.ui import Button, Screen, choice
 
 
 def announcements_screen(session: Session, t: Translator, person: Person) -> Screen:
@@ -28,7 +29,13 @@ def announcements_screen(session: Session, t: Translator, person: Person) -> Scr
         raise NotAllowed("committee_only")
     orgs = {org.id or 0: org for _, org in cells}
     found = announcements.recent(session=session, org_ids=list(orgs))
-    return list_screen(t, [(a, orgs[a.org_id]) for a in found])
+    screen = list_screen(t, [(a, orgs[a.org_id]) for a in found])
+    # An officer of a đảng bộ also finds what they sent to its cells.
+    batches = officers.recent_batches(session=session, org_ids=list(orgs))
+    screen.keyboard[2:2] = [
+        [Button(batch_label(t, b, 0), data=choice("ob", b.id or 0))] for b in batches
+    ]
+    return screen
 
 
 def announcement_screen(

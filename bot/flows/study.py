@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.channels import profile_of
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
+from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
 from bot.flows.common_people import chosen_org, committee_cell_step, require_some_committee
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
@@ -130,10 +131,11 @@ def _draft(ctx: FlowContext) -> announcements.Draft:
     documents = _documents(ctx)
     first = documents[0] if documents else {}
     reflection = ReflectionKind(ctx.answers["reflection"])
+    officer = officer_steps.officer_send(ctx)
     return announcements.Draft(
         org_id=chosen_org(ctx).id or 0,
         text=str(ctx.answers["text"]),
-        audience=AudienceKind(ctx.answers["audience"]),
+        audience=AudienceKind.CELL if officer else AudienceKind(ctx.answers["audience"]),
         chosen_member_ids=tuple(int(i) for i in ctx.answers.get("people") or []),
         ack_required=True,
         post_to_group=ctx.answers.get("group") == notice.YES,
@@ -170,6 +172,8 @@ def _preview(ctx: FlowContext) -> str:
         min_length=draft.min_length,
         question=draft.question,
     )
+    if officer_steps.officer_send(ctx):
+        return officer_steps.preview(ctx, shown)
     addressees = notice._addressees(ctx)
     return preview_text(
         ctx.t,
@@ -183,6 +187,8 @@ def _preview(ctx: FlowContext) -> str:
 
 def _complete(ctx: FlowContext) -> Screen:
     draft = _draft(ctx)
+    if officer_steps.officer_send(ctx):
+        return officer_steps.complete(ctx, draft)
     created = announcements.create(session=ctx.session, draft=draft, actor=ctx.person, now=ctx.now)
     if draft.due_at is None:
         note = ctx.t.gettext("📤 Sent. The figures below fill in as comrades confirm.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.models.announcements import (
     Announcement,
+    AnnouncementBatch,
     AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
@@ -68,6 +69,7 @@ __all__ = [
     "EXPECTED_STATUSES",
     "Account",
     "Announcement",
+    "AnnouncementBatch",
     "AnnouncementKind",
     "AnnouncementRecipient",
     "AnnouncementStatus",

@@ -48,6 +48,18 @@ class ReflectionKind(StrEnum):
     ANSWER = "answer"
 
 
+class AnnouncementBatch(SQLModel, table=True):
+    """An announcement or study material an officer of a đảng bộ sent to several of its cells:
+    one Announcement per cell, each sent as that cell's own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    author_person_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: AnnouncementKind = _enum(AnnouncementKind, AnnouncementKind.NOTICE)
+    text: str = Field(sa_type=Text)
+    created_at: datetime = _utc()
+
+
 class Announcement(SQLModel, table=True):
     """One announcement of a cell's committee; sent at once or when `due_at` comes."""
 
@@ -74,6 +86,8 @@ class Announcement(SQLModel, table=True):
     status: AnnouncementStatus = _enum(AnnouncementStatus, AnnouncementStatus.SCHEDULED)
     due_at: datetime | None = _utc(nullable=True)
     kind: AnnouncementKind = _enum(AnnouncementKind, AnnouncementKind.NOTICE)
+    # Sent by an officer of the đảng bộ to several cells at once.
+    batch_id: int | None = Field(default=None, foreign_key="announcementbatch.id", index=True)
     # A study campaign: when reading and the reflection are due, and what the reflection is.
     # Documents after the first (a study campaign may carry several): {file_id, file_name} or
     # {link}, in the order given.

@@ -8,9 +8,9 @@ too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -122,7 +122,13 @@ def org_of(session: Session, announcement: Announcement) -> Organisation:
 def for_committee(*, session: Session, announcement_id: int, person: Person) -> Announcement:
     """Returns an announcement for a committee member of its cell; refuses anyone else."""
     found = get_announcement(session=session, announcement_id=announcement_id)
-    members.require_committee(session=session, person=person, org_id=found.org_id)
+    try:
+        members.require_committee(session=session, person=person, org_id=found.org_id)
+    except NotAllowed:
+        from bot.services.officers import refuse_names  # an officer above: counts only
+
+        refuse_names(session=session, person=person, org_id=found.org_id)
+        raise
     return found
 
 
@@ -165,8 +171,11 @@ def _audit(
 
 
 def create(*, session: Session, draft: Draft, actor: Person, now: datetime) -> Announcement:
-    """Creates an announcement: sent at once (due_at None) or scheduled for the tick."""
-    members.require_committee(session=session, person=actor, org_id=draft.org_id)
+    """Creates an announcement: sent at once (due_at None) or scheduled for the tick; by the
+    cell's committee or an officer of the đảng bộ above it."""
+    from bot.services.officers import require_author
+
+    require_author(session=session, person=actor, org_id=draft.org_id)
     text = clean_text(draft.text)
     check_due(draft.due_at, now)
     if draft.kind == AnnouncementKind.STUDY:
@@ -372,7 +381,7 @@ def send(
             rows += notices.fan_out_documents(
                 org=org,
                 people=people,
-                build=_document_builder(announcement, document),
+                build=partial(_document_out, announcement, document),
                 key=f"ann:{announcement.id}:f{number}",
                 now=now,
                 include_group=False,
@@ -389,17 +398,9 @@ def send(
     return outbox.enqueue_many(session=session, rows=rows)
 
 
-def _document_builder(
-    announcement: Announcement, document: dict[str, str]
-) -> Callable[[Translator], FileOut]:
-    def build(t: Translator) -> FileOut:
-        return FileOut(
-            filename=document["file_name"],
-            file_id=document["file_id"],
-            caption=render.file_caption(t, announcement),
-        )
-
-    return build
+def _document_out(announcement: Announcement, document: dict[str, str], t: Translator) -> FileOut:
+    caption = render.file_caption(t, announcement)
+    return FileOut(document["file_name"], file_id=document["file_id"], caption=caption)
 
 
 def due(*, session: Session, now: datetime) -> list[tuple[Announcement, Organisation]]:

@@ -1,4 +1,5 @@
-"""study campaigns: study material with a deadline and the members' reflections
+"""study campaigns and officers' announcements: study material with a deadline and the
+members' reflections; one announcement sent by an officer of a đảng bộ to several cells
 
 Revision ID: 0012
 Revises: 0009
@@ -24,7 +25,40 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "announcementbatch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("author_person_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("notice", "study", name="announcementkind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", bot.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_person_id"],
+            ["person.id"],
+            name=op.f("fk_announcementbatch_author_person_id_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisation.id"], name=op.f("fk_announcementbatch_org_id_organisation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_announcementbatch")),
+    )
+    op.create_index(
+        op.f("ix_announcementbatch_org_id"), "announcementbatch", ["org_id"], unique=False
+    )
     with op.batch_alter_table("announcement") as batch:
+        batch.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
+        batch.create_index(batch.f("ix_announcement_batch_id"), ["batch_id"], unique=False)
+        batch.create_foreign_key(
+            batch.f("fk_announcement_batch_id_announcementbatch"),
+            "announcementbatch",
+            ["batch_id"],
+            ["id"],
+        )
         batch.add_column(
             sa.Column(
                 "kind",
@@ -91,3 +125,10 @@ def downgrade() -> None:
         batch.drop_column("deadline")
         batch.drop_column("documents")
         batch.drop_column("kind")
+        batch.drop_constraint(
+            batch.f("fk_announcement_batch_id_announcementbatch"), type_="foreignkey"
+        )
+        batch.drop_index(batch.f("ix_announcement_batch_id"))
+        batch.drop_column("batch_id")
+    op.drop_index(op.f("ix_announcementbatch_org_id"), table_name="announcementbatch")
+    op.drop_table("announcementbatch")
