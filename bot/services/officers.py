@@ -49,7 +49,7 @@ def add_officer(
     assert org.id is not None
     name = " ".join(nfc(full_name).split())
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput("name_invalid", limit=MAX_NAME)
+        raise InvalidInput("officer_name", limit=MAX_NAME)
     if not cells_under(session=session, org_id=org.id):
         raise Conflict("no_cells_under")
     member = session.exec(
