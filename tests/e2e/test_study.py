@@ -248,3 +248,98 @@ async def test_refusals_change_nothing(chat: Chat) -> None:
         for data in (f"sw|{newest.id}", f"aa|{newest.id}"):
             answer = await chat.bot.tap_data(lan.tg, message, data)
             assert answer["text"] == "Thông báo này đã bị hủy.", answer
+
+
+# --- an officer of the đảng bộ -------------------------------------------------------------------
+
+PARTY = "Đảng bộ Khối Cơ quan"
+
+
+async def officer_over_two_cells(
+    chat: Chat,
+) -> tuple[Someone, Someone, dict[str, Someone]]:
+    """A đảng bộ with two cells (Văn phòng: Bình, Lan; Tài vụ: Bình, Đức) and an officer made
+    as the operator does, who joined with their link (Telegram) or code (Zalo)."""
+    from bot.services import officers, orgs
+
+    set_clock(chat.bot, datetime(2027, 1, 5, 3, 0, tzinfo=UTC))
+    chat.bot.new_cell(PARTY)
+    first, people = await chat.cell_with_members(["Trần Thị Lan"])
+    second = await chat.linked_cell("Chi bộ Tài vụ")
+    keys = await chat.add_people(second, ["Phạm Văn Đức"])
+    people["Phạm Văn Đức"] = chat.add("Phạm Văn Đức")
+    await chat.join(people["Phạm Văn Đức"], keys["Phạm Văn Đức"])
+    with chat.bot.db.session() as session:
+        party = orgs.find_org(session=session, name=PARTY)
+        assert party is not None
+        for name in ("Chi bộ Văn phòng", "Chi bộ Tài vụ"):
+            cell = orgs.find_org(session=session, name=name)
+            assert cell is not None
+            cell.parent_id = party.id
+            session.add(cell)
+        session.flush()
+        _, issued = officers.add_officer(
+            session=session, org=party, full_name="Hoàng Văn Thanh", now=chat.bot.clock.now()
+        )
+        session.commit()
+    officer = chat.add("Hoàng Văn Thanh")
+    welcome = await chat.join(officer, issued.token if chat.telegram else issued.code)
+    assert "Hoàng Văn Thanh" in welcome.text, welcome.text
+    return officer, first, people
+
+
+async def test_an_officer_announces_to_two_cells_and_sees_counts_but_no_names(
+    chat: Chat,
+) -> None:
+    officer, secretary, people = await officer_over_two_cells(chat)
+    lan, duc = people["Trần Thị Lan"], people["Phạm Văn Đức"]
+
+    menu = await chat.say(officer, "/thongbao")
+    form = await chat.choose(officer, menu, "➕ Soạn thông báo mới")
+    assert form.text.startswith("✍️ Gõ nội dung thông báo"), form.text  # the đảng bộ is theirs
+    attach = await chat.say(officer, TEXT)
+    who = await chat.choose(officer, attach, "Không đính kèm")
+    assert "🏛 Tất cả chi bộ trực thuộc" in who.options, who.options
+    cells = await chat.choose(officer, who, "✍️ Chọn chi bộ theo tên")
+    assert cells.text.startswith("Gõ tên các chi bộ"), cells.text
+    unknown = await chat.say(officer, "Chi bộ Không Có")
+    assert unknown.text.startswith("⚠️ Đề nghị chọn các chi bộ trực thuộc đảng bộ này."), unknown
+    ack = await chat.say(officer, "Văn phòng, Tài vụ")
+    timing = await chat.choose(officer, ack, "Có: yêu cầu “✅ Đã nắm”")
+    preview = await chat.choose(officer, timing, "📤 Gửi ngay")
+    assert "🏛 Đảng viên mỗi chi bộ nhận như thông báo của chi bộ mình: " in preview.text
+    assert "(4 đồng chí)" in preview.text, preview.text
+    sent = await chat.choose(officer, preview, "✅ Xác nhận")
+    assert sent.text.startswith("📤 Đã gửi tới 2 chi bộ."), sent.text
+    await chat.bot.settle()
+
+    # Each cell's members get it as their own cell's announcement.
+    assert [t for t in chat.received(lan) if t.startswith("📢 Thông báo của Chi bộ Văn phòng")]
+    assert [t for t in chat.received(duc) if t.startswith("📢 Thông báo của Chi bộ Tài vụ")]
+    await chat.choose(lan, latest(chat, lan), "✅ Đã nắm")
+
+    menu = await chat.say(officer, "/thongbao")
+    figures = await chat.choose(officer, menu, menu.options[2])
+    assert "• Chi bộ Tài vụ: đã gửi tới 2/2 · đã nắm 0 (0%)" in figures.text, figures.text
+    assert "• Chi bộ Văn phòng: đã gửi tới 2/2 · đã nắm 1 (50%)" in figures.text
+    assert "📊 Toàn đảng bộ: 1/4 đồng chí (25%)" in figures.text
+    for name in ("Trần Thị Lan", "Phạm Văn Đức", "Nguyễn Văn Bình"):
+        assert name not in figures.text
+
+    # The cell's own secretary sees the names of their cell.
+    menu = await chat.say(secretary, "/thongbao")
+    view = await chat.choose(secretary, menu, menu.options[2])
+    assert "đã nắm: 1 · chưa xác nhận: 1" in view.text, view.text
+    assert "Chưa xác nhận: Nguyễn Văn Bình" in view.text
+
+    # The officer naming a cell's announcement is refused: counts only.
+    with chat.bot.db.session() as session:
+        in_cell = session.exec(
+            select(Announcement).where(col(Announcement.batch_id).is_not(None))
+        ).first()
+    assert in_cell is not None
+    if officer.tg is not None:
+        answer = await chat.bot.tap_data(officer.tg, figures.raw or {}, f"av|{in_cell.id}")
+        assert answer["text"].startswith("Đồng chí là đảng ủy viên nên chỉ xem được số liệu"), (
+            answer
+        )
