@@ -116,8 +116,9 @@ def test_an_officer_sends_to_each_cell_as_its_own_and_sees_counts_only(
             )
         ).all()
         by_person = {person_id: payload["text"] for person_id, payload in texts}
-        assert by_person[w["Phạm Văn Đức"].id].startswith("📢 <b>Thông báo của Chi bộ Tài vụ</b>")
-        assert by_person[w["Trần Thị Lan"].id].startswith("📢 <b>Thông báo của Chi bộ Văn phòng</b>")
+        heading = "📢 <b>Thông báo của {}</b>"
+        assert by_person[w["Phạm Văn Đức"].id].startswith(heading.format("Chi bộ Tài vụ"))
+        assert by_person[w["Trần Thị Lan"].id].startswith(heading.format("Chi bộ Văn phòng"))
 
         in_a = next(a for a in made if a.org_id == w["a"].org.id)
         announcements.acknowledge(
