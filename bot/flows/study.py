@@ -349,7 +349,15 @@ def _submit(ctx: FlowContext) -> Screen:
 SUBMIT_REFLECTION_FLOW = Flow(
     name=SUBMIT_FLOW,
     check=_check_open,
-    steps=(Step("reflection", StepKind.TEXT, _submit_prompt, parse=_parse_reflection),),
+    steps=(
+        Step(
+            "reflection",
+            StepKind.TEXT,
+            _submit_prompt,
+            parse=_parse_reflection,
+            limit=study.MAX_REFLECTION,
+        ),
+    ),
     complete=_submit,
 )
 

@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 # Upper committees want more than 95% of members to take part (domain: quán triệt nghị quyết).
 BAR = 0.95
-MAX_REFLECTION = 20_000
-MAX_MIN_LENGTH = 10_000
+# A reflection is typed in one message (the longest a form takes); the least length asked
+# must fit in one message on every app (Zalo's is the shortest).
+MAX_REFLECTION = 4_000
+MAX_MIN_LENGTH = 2_000
 MAX_QUESTION = 1_000
 
 
