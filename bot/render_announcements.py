@@ -359,10 +359,7 @@ def ledger_keyboard(
 
 def list_screen(t: Translator, found: list[tuple[Announcement, Organisation]]) -> Screen:
     """Returns /thongbao for the committee: a new announcement, then the recent ones."""
-    keyboard: Keyboard = [
-        [Button(t.gettext("➕ New announcement"), data=choice("an"))],
-        [Button(t.gettext("📖 New study material"), data=choice("sn"))],
-    ]
+    keyboard: Keyboard = [[Button(t.gettext("➕ New announcement"), data=choice("an"))]]
     icons = {
         AnnouncementStatus.SENT: "📤",
         AnnouncementStatus.SCHEDULED: "⏰",
@@ -379,6 +376,7 @@ def list_screen(t: Translator, found: list[tuple[Announcement, Organisation]]) -
         if announcement.kind == AnnouncementKind.STUDY:
             label = "📖" + label[1:] if label.startswith("📤") else label
         keyboard.append([Button(label[:64], data=choice("av", announcement.id or 0))])
+    keyboard.append([Button(t.gettext("📖 New study material"), data=choice("sn"))])
     if found:
         text = t.gettext(
             "📢 <b>Announcements</b>\nThe recent ones are below; choose one to see who has "

@@ -32,7 +32,7 @@ def announcements_screen(session: Session, t: Translator, person: Person) -> Scr
     screen = list_screen(t, [(a, orgs[a.org_id]) for a in found])
     # An officer of a đảng bộ also finds what they sent to its cells.
     batches = officers.recent_batches(session=session, org_ids=list(orgs))
-    screen.keyboard[2:2] = [
+    screen.keyboard[1:1] = [
         [Button(batch_label(t, b, 0), data=choice("ob", b.id or 0))] for b in batches
     ]
     return screen

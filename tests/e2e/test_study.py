@@ -84,7 +84,7 @@ def study_message(chat: Chat, who: Someone) -> Msg:
 
 async def view_study(chat: Chat, secretary: Someone) -> Msg:
     menu = await chat.say(secretary, "/thongbao")
-    return await chat.choose(secretary, menu, menu.options[2])
+    return await chat.choose(secretary, menu, menu.options[1])
 
 
 async def sent_study(chat: Chat) -> tuple[Someone, dict[str, Someone]]:
@@ -319,7 +319,7 @@ async def test_an_officer_announces_to_two_cells_and_sees_counts_but_no_names(
     await chat.choose(lan, latest(chat, lan), "✅ Đã nắm")
 
     menu = await chat.say(officer, "/thongbao")
-    figures = await chat.choose(officer, menu, menu.options[2])
+    figures = await chat.choose(officer, menu, menu.options[1])
     assert "• Chi bộ Tài vụ: đã gửi tới 2/2 · đã nắm 0 (0%)" in figures.text, figures.text
     assert "• Chi bộ Văn phòng: đã gửi tới 2/2 · đã nắm 1 (50%)" in figures.text
     assert "📊 Toàn đảng bộ: 1/4 đồng chí (25%)" in figures.text
@@ -328,7 +328,7 @@ async def test_an_officer_announces_to_two_cells_and_sees_counts_but_no_names(
 
     # The cell's own secretary sees the names of their cell.
     menu = await chat.say(secretary, "/thongbao")
-    view = await chat.choose(secretary, menu, menu.options[2])
+    view = await chat.choose(secretary, menu, menu.options[1])
     assert "đã nắm: 1 · chưa xác nhận: 1" in view.text, view.text
     assert "Chưa xác nhận: Nguyễn Văn Bình" in view.text
 

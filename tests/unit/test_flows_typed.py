@@ -28,6 +28,7 @@ from bot.flows.registry import build_engine
 from bot.i18n import translator
 from bot.models import (
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
@@ -55,11 +56,13 @@ from bot.models import (
     MemberStatus,
     Person,
     RatingLevel,
+    ReflectionKind,
     ReviewPeriod,
     Role,
     Rsvp,
     RsvpAnswer,
     SelfReview,
+    StudySubmission,
 )
 from bot.services import (
     announcements,
@@ -573,6 +576,54 @@ def announcement_world(session: Session, now: datetime) -> World:
     return world
 
 
+def check_study_sent(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert (found.kind, found.status, found.reflection, found.min_length) == (
+        AnnouncementKind.STUDY,
+        AnnouncementStatus.SENT,
+        ReflectionKind.TEXT,
+        300,
+    )
+    assert (found.link, found.documents) == ("https://dangcongsan.vn/nghi-quyet.pdf", [])
+    assert found.deadline == at(date(2026, 12, 30), 23, 59)
+    assert len(session.exec(select(AnnouncementRecipient)).all()) == 4
+
+
+REFLECTION = "Qua học tập, tôi nhận thức rõ trách nhiệm nêu gương của người đảng viên."
+
+
+def study_world(session: Session, now: datetime) -> World:
+    """Study material asking a reflection of at least 20 characters, sent to the whole cell."""
+    world = secretary_world(session, now)
+    found = announcements.create(
+        session=session,
+        draft=announcements.Draft(
+            org_id=world.ids["org"],
+            text=ANNOUNCEMENT,
+            audience=AudienceKind.CELL,
+            kind=AnnouncementKind.STUDY,
+            deadline=now + timedelta(days=7),
+            reflection=ReflectionKind.TEXT,
+            min_length=20,
+        ),
+        actor=world.person,
+        now=now,
+    )
+    assert found.id is not None
+    world.ids["study"] = found.id
+    world.params = {"announcement_id": found.id}
+    return world
+
+
+def check_reflection(session: Session, world: World) -> None:
+    [found] = session.exec(select(StudySubmission)).all()
+    assert (found.announcement_id, found.member_id, found.text) == (
+        world.ids["study"],
+        world.ids["secretary"],
+        REFLECTION,
+    )
+
+
 def check_announcement_edited(session: Session, world: World) -> None:
     found = session.get(Announcement, world.ids["announcement"])
     assert found is not None
@@ -986,6 +1037,31 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_announcement_scheduled,
+    ),
+    Script(
+        "study material with a link and a written reflection, for the whole cell",
+        "study",
+        secretary_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "https://dangcongsan.vn/nghi-quyet.pdf",
+            "file2": "1",
+            "audience": "1",
+            "deadline": "30/12",
+            "reflection": "2",
+            "min_length": "300",
+            "when": "1",
+            "group": "2",
+            "confirm": "1",
+        },
+        check_study_sent,
+    ),
+    Script(
+        "submit a reflection",
+        "study_submit",
+        study_world,
+        {"reflection": REFLECTION},
+        check_reflection,
     ),
     Script(
         "change the text of a scheduled announcement",
