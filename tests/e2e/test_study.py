@@ -216,11 +216,14 @@ async def test_refusals_change_nothing(chat: Chat) -> None:
             "sendMessage", where=lambda c: c.params["chat_id"] == lan.chat_id and c.at >= since
         )
         assert str(call.params["text"]).startswith("⚠️ "), call.params
-        ok = await chat.api.user_sends_document(
+        since = time.monotonic()
+        await chat.api.user_sends_document(
             lan.tg, "thu-hoach.pdf", b"%PDF-1.4", mime_type="application/pdf"
         )
-        del ok
-        await chat.bot.settle()
+        thanks = await chat.api.next_call(
+            "sendMessage", where=lambda c: c.params["chat_id"] == lan.chat_id and c.at >= since
+        )
+        assert str(thanks.params["text"]).startswith("✅ Đã nhận bài thu hoạch"), thanks.params
         with chat.bot.db.session() as session:
             [kept] = session.exec(select(StudySubmission)).all()
         assert (kept.file_name, kept.text) == ("thu-hoach.pdf", "")
