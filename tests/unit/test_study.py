@@ -211,6 +211,35 @@ def test_reminders_go_only_to_those_missing_and_stop_at_the_deadline(
         assert late.refused == "past_deadline"
 
 
+def test_a_reminder_asked_at_night_waits_for_the_morning_and_skips_those_done(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        w = _world(session, now)
+        aid = _open(session, w, now, reflection=ReflectionKind.NONE, min_length=0)
+        for person in ("secretary", "lan", "hung"):
+            announcements.acknowledge(
+                session=session, announcement_id=aid, person=w[person], now=now
+            )
+        # 22:00 in Hà Nội: queued for 07:00; by then Cường is the only one reached not done.
+        night = datetime(2026, 11, 23, 15, 0, tzinfo=now.tzinfo)
+        queued = announcement_ledger.request_nudge(
+            session=session, announcement_id=aid, actor=w["secretary"], now=night
+        )
+        morning = datetime(2026, 11, 24, 0, 0, tzinfo=now.tzinfo)
+        assert (queued.sent, queued.queued_for) == (0, morning)
+        assert announcement_ledger.run_due(session=session, now=morning) == 1
+        stamp = f"ann:{aid}:n{morning.timestamp():.0f}:"
+        nudged = session.exec(
+            select(OutboxMessage.person_id).where(col(OutboxMessage.dedupe_key).startswith(stamp))
+        ).all()
+        assert nudged == [w["cuong"].id]
+        text = session.exec(
+            select(OutboxMessage.payload).where(col(OutboxMessage.dedupe_key).startswith(stamp))
+        ).one()["text"]
+        assert text.startswith("🔔 Nhắc: đề nghị đồng chí học tập tài liệu của Chi bộ Văn phòng")
+
+
 def test_the_exports_hold_each_members_reflection_and_times(db: Database, now: datetime) -> None:
     t = translator("vi", "Asia/Ho_Chi_Minh")
     with db.session() as session:
