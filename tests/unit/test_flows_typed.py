@@ -71,6 +71,8 @@ from bot.services import (
     invites,
     meetings,
     members,
+    officers,
+    orgs,
     reviews,
     rsvps,
     self_reviews,
@@ -624,6 +626,42 @@ def check_reflection(session: Session, world: World) -> None:
     )
 
 
+def officer_world(session: Session, now: datetime) -> World:
+    """An officer of a đảng bộ with two cells under it, each with a joined member."""
+    party, _ = orgs.create_org(
+        session=session,
+        name="Đảng bộ Khối Cơ quan",
+        parent_name=None,
+        timezone="Asia/Ho_Chi_Minh",
+        locale="vi",
+        now=now,
+    )
+    ids = {"party": party.id or 0}
+    for key, name in (("a", "Chi bộ Văn phòng"), ("b", "Chi bộ Tài vụ")):
+        c = factories.cell(session, now, name)
+        c.org.parent_id = party.id
+        session.add(c.org)
+        factories.joined_member(session, c, f"Đảng viên {key}", now)
+        ids[key] = c.org.id or 0
+    session.flush()
+    _, issued = officers.add_officer(
+        session=session, org=party, full_name="Hoàng Văn Thanh", now=now
+    )
+    officer = factories.person(session, "Hoàng Văn Thanh", now)
+    invites.accept_personal_invite(session=session, token=issued.token, person=officer, now=now)
+    return World(officer, now, {}, ids)
+
+
+def check_study_to_the_cells(session: Session, world: World) -> None:
+    made = session.exec(select(Announcement)).all()
+    assert sorted(a.org_id for a in made) == sorted([world.ids["a"], world.ids["b"]])
+    assert {(a.kind, a.reflection, a.status) for a in made} == {
+        (AnnouncementKind.STUDY, ReflectionKind.NONE, AnnouncementStatus.SENT)
+    }
+    assert len({a.batch_id for a in made}) == 1
+    assert None not in {a.batch_id for a in made}
+
+
 def check_announcement_edited(session: Session, world: World) -> None:
     found = session.get(Announcement, world.ids["announcement"])
     assert found is not None
@@ -1055,6 +1093,21 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_study_sent,
+    ),
+    Script(
+        "an officer sends study material to every cell under the đảng bộ",
+        "study",
+        officer_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "1",
+            "audience": "1",
+            "deadline": "30/12",
+            "reflection": "1",
+            "when": "1",
+            "confirm": "1",
+        },
+        check_study_to_the_cells,
     ),
     Script(
         "submit a reflection",
