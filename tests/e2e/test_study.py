@@ -1,6 +1,7 @@
 """Study campaigns end to end: the committee sends study material with a deadline and a
 reflection; members confirm reading, submit, change and are refused when too short or late; the
-committee's participation figures, reminders to those missing, the exports, and refusals.
+committee's participation figures, reminders to those missing, the exports, and refusals; an
+officer of a đảng bộ sending to two cells and seeing counts per cell, never names.
 
 The scenarios run on Telegram (buttons, files) and on Zalo (typed numbers, links, no files).
 """
