@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.channels import ChannelProfile
 from bot.i18n import N_, Translator
-from bot.models import Announcement, AnnouncementStatus, AudienceKind, Organisation
+from bot.models import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementStatus,
+    AudienceKind,
+    Organisation,
+)
 from bot.render import ERROR_MESSAGES
 from bot.text import escape
 from bot.ui import Button, Keyboard, Screen, choice
@@ -101,6 +107,10 @@ def ack_keyboard(t: Translator, announcement: Announcement) -> Keyboard:
 
 def member_message(t: Translator, announcement: Announcement, org: Organisation) -> Screen:
     """Returns the announcement as each member gets it privately."""
+    if announcement.kind == AnnouncementKind.STUDY:
+        from bot.render_study import study_message
+
+        return study_message(t, announcement, org)
     lines = _body(t, announcement, org)
     if announcement.ack_required:
         lines += [
@@ -113,6 +123,10 @@ def member_message(t: Translator, announcement: Announcement, org: Organisation)
 def group_message(t: Translator, announcement: Announcement, org: Organisation) -> Screen:
     """Returns the announcement as posted in the cell's group (no button: each comrade
     confirms privately)."""
+    if announcement.kind == AnnouncementKind.STUDY:
+        from bot.render_study import study_group_message
+
+        return study_group_message(t, announcement, org)
     lines = _body(t, announcement, org)
     if announcement.ack_required:
         lines += [
@@ -135,6 +149,10 @@ def file_caption(t: Translator, announcement: Announcement) -> str:
 
 def nudge_message(t: Translator, announcement: Announcement, org: Organisation) -> Screen:
     """Returns the reminder to a member who has not acknowledged."""
+    if announcement.kind == AnnouncementKind.STUDY:
+        from bot.render_study import study_nudge
+
+        return study_nudge(t, announcement, org)
     text = t.gettext(
         "🔔 Reminder: comrade, please read the announcement from {cell} of {when} and "
         "confirm with “{ack}”.",
@@ -199,7 +217,8 @@ def preview_text(
     return "\n".join(lines)
 
 
-def _status_line(t: Translator, announcement: Announcement) -> str:
+def status_line(t: Translator, announcement: Announcement) -> str:
+    """Returns where an announcement stands: sent, cancelled or scheduled, and when."""
     if announcement.status == AnnouncementStatus.SENT and announcement.sent_at:
         return t.gettext("📤 Sent at {when}", when=t.datetime_text(announcement.sent_at))
     if announcement.status == AnnouncementStatus.CANCELLED:
@@ -221,7 +240,7 @@ def announcement_text(
     lines = [
         t.gettext("📢 <b>Announcement</b> — {cell}", cell=escape(org.name)),
         f"<i>{escape(excerpt(announcement.text))}</i>",
-        _status_line(t, announcement),
+        status_line(t, announcement),
         t.gettext(
             "👥 To: {audience} ({n} comrades)",
             audience=audience_label(t, announcement.audience),
@@ -301,7 +320,7 @@ def ledger_text(t: Translator, announcement: Announcement, ledger: Ledger) -> st
     from bot.services.announcement_ledger import Delivery
 
     lines = [
-        t.gettext("📋 <b>Delivery ledger</b> — {status}", status=_status_line(t, announcement)),
+        t.gettext("📋 <b>Delivery ledger</b> — {status}", status=status_line(t, announcement)),
         t.gettext(
             "{audience} comrades = {delivered} delivered + {unreachable} unreachable + "
             "{pending} pending",
@@ -354,7 +373,10 @@ def list_screen(t: Translator, found: list[tuple[Announcement, Organisation]]) -
         label = f"{head} {excerpt(announcement.text, LIST_EXCERPT)}"
         if several:
             label += f" — {org.name}"
+        if announcement.kind == AnnouncementKind.STUDY:
+            label = "📖" + label[1:] if label.startswith("📤") else label
         keyboard.append([Button(label[:64], data=choice("av", announcement.id or 0))])
+    keyboard.append([Button(t.gettext("📖 New study material"), data=choice("sn"))])
     if found:
         text = t.gettext(
             "📢 <b>Announcements</b>\nThe recent ones are below; choose one to see who has "

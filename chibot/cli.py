@@ -21,7 +21,7 @@ from bot.render import error_text, role_label, status_label
 from bot.services import members, orgs, quota
 from bot.services.errors import DomainError
 from bot.shaping import plain_text
-from chibot import ops, reports, schema
+from chibot import officers, ops, reports, schema
 
 log = logging.getLogger("chibot")
 
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     org_sub.add_parser("list", help="the organisation tree with groups and member counts")
     code = org_sub.add_parser("code", help="issue a fresh setup code (the old one stops working)")
     code.add_argument("name")
+    officers.add_parser(org_sub)
     mem = sub.add_parser("members", help="rosters")
     mem_sub = mem.add_subparsers(dest="members_command", required=True)
     imp = mem_sub.add_parser("import", help="import a roster from .csv or .xlsx")
@@ -397,6 +398,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 return _org_add(args, settings, db, out)
             if args.org_command == "list":
                 return _org_list(settings, db, out)
+            if args.org_command == "officer":
+                return officers.run(args, db, out)
             return _org_code(args, db, out)
         if args.command == "report":
             return reports.run(args, db, out)

@@ -42,12 +42,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     export.add_argument(
         "--output", type=Path, help="where to write it (default: a name from cell and period)"
     )
+    studied = report_sub.add_parser(
+        "study", help="a study campaign's reflections (DOCX) or who read and submitted (XLSX)"
+    )
+    studied.add_argument("cell", help="the cell's name, as in `chibot org list`")
+    studied.add_argument("campaign", type=int, help="the campaign's number, as the bot shows it")
+    studied.add_argument("--format", choices=FORMATS, default="docx")
+    studied.add_argument("--locale", default=None, help="vi or en (default: the cell's)")
+    studied.add_argument(
+        "--output", type=Path, help="where to write it (default: a name made from the campaign)"
+    )
 
 
 def run(args: argparse.Namespace, db: Database, out: TextIO) -> int:
     """Writes the requested report; 1 with a one-line reason when there is nothing to write."""
     if args.report_command == "export":
         return _export(args, db, out)
+    if args.report_command == "study":
+        return _study(args, db, out)
     from bot.reports.commitments_docx import register_docx
     from bot.reports.commitments_xlsx import register_xlsx
 
@@ -105,3 +117,39 @@ def _slug(name: str) -> str:
     """A file name from a cell's name: letters, digits and dashes."""
     kept = "".join(c if c.isalnum() else "-" for c in name.lower())
     return "-".join(part for part in kept.split("-") if part) or "report"
+
+
+def _study(args: argparse.Namespace, db: Database, out: TextIO) -> int:
+    """Writes a study campaign's reflections (DOCX) or participation (XLSX)."""
+    from bot.models import AnnouncementKind, Organisation
+    from bot.reports.study_docx import reflections_docx
+    from bot.reports.study_xlsx import participation_xlsx
+    from bot.services import announcements, study
+
+    with db.session() as session:
+        org = orgs.find_org(session=session, name=args.cell)
+        if org is None or org.id is None:
+            out.write(f"No organisation named {args.cell!r}. See: chibot org list\n")
+            return 1
+        try:
+            found = announcements.get_announcement(session=session, announcement_id=args.campaign)
+        except NotFound:
+            found = None
+        if found is None or found.org_id != org.id or found.kind != AnnouncementKind.STUDY:
+            out.write(f"{org.name} has no study campaign number {args.campaign}.\n")
+            return 1
+        figures = study.participation(session=session, announcement=found)
+        t = translator(args.locale or org.locale, org.timezone)
+        if args.format == "docx":
+            parent = session.get(Organisation, org.parent_id) if org.parent_id else None
+            today = campaigns.local_today(org, SystemClock().now())
+            content = reflections_docx(t, figures, org, parent, today)
+        else:
+            content = participation_xlsx(t, figures, org)
+    path: Path = args.output or Path(f"{_slug(org.name)}-study-{args.campaign}.{args.format}")
+    path.write_bytes(content)
+    out.write(
+        f"Wrote {path} ({figures.submitted} of {figures.audience} submitted, "
+        f"{len(content):,} bytes).\n"
+    )
+    return 0

@@ -10,10 +10,12 @@ from bot.actions import (
     digests,
     meetings,
     notify,
+    officers,
     roster,
     self_reviews,
     setup,
     start,
+    study,
 )
 from bot.actions.registry import ActionRegistry
 
@@ -33,6 +35,8 @@ def build_actions() -> ActionRegistry:
         self_reviews,
         announcements,
         digests,
+        study,
+        officers,
     ):
         feature.register(actions)
     return actions

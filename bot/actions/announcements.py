@@ -13,6 +13,7 @@ from bot.flows.announcement_screens import (
     ledger_screen,
 )
 from bot.flows.announcements import FILE_SENTINEL, INCOMING
+from bot.models import AnnouncementKind
 from bot.services import announcement_ledger, announcements
 from bot.services.documents import IncomingFile
 from bot.text import escape
@@ -91,6 +92,8 @@ def nudge(turn: Turn, announcement_id: int) -> Reply:
         note = t.gettext(
             "⚠️ A reminder is already queued for {when}.", when=t.datetime_text(result.queued_for)
         )
+    elif result.refused == "past_deadline":
+        note = t.gettext("The deadline has passed: no more reminders go out.")
     elif result.refused == "nobody":
         note = t.gettext("Every comrade reached has confirmed: nobody to remind.")
     elif result.refused is not None:
@@ -146,9 +149,13 @@ def cancel(turn: Turn, announcement_id: int) -> Reply:
 
 def acknowledge(turn: Turn, announcement_id: int) -> Reply:
     """Records "✅ Đã nắm" for the member who tapped it (once)."""
-    _, already = announcements.acknowledge(
+    found, already = announcements.acknowledge(
         session=turn.session, announcement_id=announcement_id, person=turn.person, now=turn.now
     )
+    if found.kind == AnnouncementKind.STUDY:
+        return Reply(
+            toast=turn.t.gettext("📖 Recorded: you have studied the material. Thank you, comrade.")
+        )
     if already:
         return Reply(
             toast=turn.t.gettext("Your confirmation was already recorded. Thank you, comrade.")

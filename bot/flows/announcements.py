@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
+from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
 from bot.flows.common_people import chosen_org, committee_cell_step, require_some_committee
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
@@ -177,7 +178,7 @@ def _parse_file(ctx: FlowContext, text: str) -> Any:
 
 
 def _audience_options(ctx: FlowContext) -> list[Option]:
-    return [
+    return officer_steps.audience_options(ctx) or [
         Option(AudienceKind.CELL.value, ctx.t.gettext("👥 The whole cell")),
         Option(AudienceKind.COMMITTEE.value, ctx.t.gettext("🎖 The cell committee")),
         Option(AudienceKind.CHOSEN.value, ctx.t.gettext("✍️ Choose comrades by name")),
@@ -202,6 +203,8 @@ def _addressees(ctx: FlowContext) -> list[announcement_audience.Addressee]:
 
 
 def _check_reachable(ctx: FlowContext, value: Any) -> None:
+    if value in officer_steps.OFFICER_VALUES:
+        return  # each cell is checked when it is sent to
     if value == AudienceKind.CHOSEN.value and "people" not in ctx.answers:
         return  # checked once the names are given
     ctx.memo.pop("addressees", None)
@@ -315,10 +318,11 @@ def due_of(ctx: FlowContext, step: str = "when") -> datetime | None:
 def _draft(ctx: FlowContext) -> announcements.Draft:
     attachment = ctx.answers.get("file")
     attached: dict[str, str] = attachment if isinstance(attachment, dict) else {}
+    officer = officer_steps.officer_send(ctx)
     return announcements.Draft(
         org_id=_org(ctx).id or 0,
         text=str(ctx.answers["text"]),
-        audience=AudienceKind(ctx.answers["audience"]),
+        audience=AudienceKind.CELL if officer else AudienceKind(ctx.answers["audience"]),
         chosen_member_ids=_chosen(ctx),
         ack_required=ctx.answers.get("ack") == YES,
         post_to_group=ctx.answers.get("group") == YES,
@@ -343,6 +347,8 @@ def _preview(ctx: FlowContext) -> str:
         due_at=draft.due_at,
         created_at=ctx.now,
     )
+    if officer_steps.officer_send(ctx):
+        return officer_steps.preview(ctx, shown)
     addressees = _addressees(ctx)
     return preview_text(
         ctx.t,
@@ -356,6 +362,8 @@ def _preview(ctx: FlowContext) -> str:
 
 def _complete(ctx: FlowContext) -> Screen:
     draft = _draft(ctx)
+    if officer_steps.officer_send(ctx):
+        return officer_steps.complete(ctx, draft)
     created = announcements.create(session=ctx.session, draft=draft, actor=ctx.person, now=ctx.now)
     if draft.due_at is None:
         note = ctx.t.gettext("📤 Sent. The figures below fill in as comrades confirm.")
@@ -390,6 +398,7 @@ ANNOUNCE_FLOW = Flow(
             when=answered("audience", AudienceKind.CHOSEN.value),
             save=_check_people,
         ),
+        officer_steps.cells_step(),
         Step(
             "ack",
             StepKind.CHOICE,

@@ -17,6 +17,7 @@ from bot.flows.meetings import NEW_MEETING_FLOW
 from bot.flows.period_forms import PERIOD_FLOWS
 from bot.flows.roster import EDIT_MEMBER_FLOW
 from bot.flows.settings import SETTINGS_FLOWS
+from bot.flows.study import STUDY_FLOWS
 
 
 def build_engine() -> FlowEngine:
@@ -39,5 +40,6 @@ def build_engine() -> FlowEngine:
             ANNOUNCE_FLOW,
             EDIT_ANNOUNCEMENT_FLOW,
             *SETTINGS_FLOWS,
+            *STUDY_FLOWS,
         ]
     )

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from bot.models.announcements import (
     Announcement,
+    AnnouncementBatch,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
+    ReflectionKind,
+    StudySubmission,
 )
 from bot.models.audit import AuditEntry
 from bot.models.base import UTCDateTime
@@ -65,6 +69,8 @@ __all__ = [
     "EXPECTED_STATUSES",
     "Account",
     "Announcement",
+    "AnnouncementBatch",
+    "AnnouncementKind",
     "AnnouncementRecipient",
     "AnnouncementStatus",
     "Attendance",
@@ -113,6 +119,7 @@ __all__ = [
     "RatingLevel",
     "Reachability",
     "Recurrence",
+    "ReflectionKind",
     "ReviewPeriod",
     "Role",
     "RoundStatus",
@@ -123,5 +130,6 @@ __all__ = [
     "SelfReviewStatus",
     "SetupCode",
     "StoredFile",
+    "StudySubmission",
     "UTCDateTime",
 ]

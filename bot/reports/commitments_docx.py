@@ -16,7 +16,7 @@ from docx.shared import Cm, Pt
 from docx.table import _Cell
 
 from bot.i18n import Translator
-from bot.models import Role
+from bot.models import Organisation, Role
 from bot.models.commitments import SectionKind
 from bot.render import role_label
 from bot.render_checkins import answer_text
@@ -34,7 +34,7 @@ from bot.services.registers import MemberRecord, Register
 FONT = "Times New Roman"  # the font of party documents
 
 
-def _line(
+def write_line(
     cell_or_doc: _Cell | DocumentObject,
     text: str,
     *,
@@ -43,6 +43,7 @@ def _line(
     size: int = 13,
     center: bool = False,
 ) -> None:
+    """Adds a paragraph in the font of party documents."""
     paragraph = cell_or_doc.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -53,14 +54,25 @@ def _line(
     run.font.name = FONT
 
 
+_line = write_line
+
+
 def _header(t: Translator, doc: DocumentObject, register: Register, day: date) -> None:
+    party_header(t, doc, register.org, register.parent, day)
+
+
+def party_header(
+    t: Translator, doc: DocumentObject, org: Organisation, parent: Organisation | None, day: date
+) -> None:
+    """Writes the header of a party document: Đảng bộ / Chi bộ beside "ĐẢNG CỘNG SẢN VIỆT NAM"
+    and the place and date."""
     table = doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells
     left.paragraphs[0].text = ""
     # The names already say "Đảng bộ …" / "Chi bộ …": printed in capitals, as on paper.
-    if register.parent is not None:
-        _line(left, register.parent.name.upper(), center=True)
-    _line(left, register.org.name.upper(), bold=True, center=True)
+    if parent is not None:
+        _line(left, parent.name.upper(), center=True)
+    _line(left, org.name.upper(), bold=True, center=True)
     _line(left, "*", center=True)
     right.paragraphs[0].text = ""
     _line(right, t.gettext("COMMUNIST PARTY OF VIETNAM"), bold=True, center=True)

@@ -8,13 +8,14 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import true, update
 from sqlmodel import Session, col, select
 
 from bot import render_announcements as render
 from bot.models import (
     Account,
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     Member,
@@ -279,7 +280,9 @@ def request_nudge(
         return NudgeResult(refused="queued", queued_for=found.nudge_due_at)
     if found.last_nudged_at is not None and now < found.last_nudged_at + NUDGE_EVERY:
         return NudgeResult(refused="too_soon", retry_at=found.last_nudged_at + NUDGE_EVERY)
-    if not ledger(session=session, announcement=found).waiting:
+    if found.deadline is not None and now > found.deadline:
+        return NudgeResult(refused="past_deadline")
+    if not waiting_ids(session=session, announcement=found):
         return NudgeResult(refused="nobody")
     org = announcements.org_of(session, found)
     later = quiet_until(org, now)
@@ -301,14 +304,30 @@ def request_nudge(
     return NudgeResult(sent=send_nudge(session=session, announcement=found, org=org, now=now))
 
 
+def waiting_ids(*, session: Session, announcement: Announcement) -> set[int]:
+    """Returns the members a reminder is for: reached (or about to be) and, for a notice, not
+    acknowledged; for a study campaign, not done all it asks (read, reflection)."""
+    entries = ledger(session=session, announcement=announcement)
+    if announcement.kind != AnnouncementKind.STUDY:
+        return {e.member_id for e in entries.waiting}
+    from bot.services.study import complete_member_ids
+
+    done = complete_member_ids(session=session, announcement=announcement)
+    return {
+        e.member_id
+        for e in entries.entries
+        if e.delivery != Delivery.UNREACHABLE and e.member_id not in done
+    }
+
+
 def send_nudge(
     *, session: Session, announcement: Announcement, org: Organisation, now: datetime
 ) -> int:
     """Queues the reminder to each member reached who has not acknowledged; returns how many
     members it goes to. The dedupe keys carry the instant, so one reminder goes once."""
     assert announcement.id is not None
-    entries = ledger(session=session, announcement=announcement)
-    waiting = {e.member_id for e in entries.waiting}
+    waiting = waiting_ids(session=session, announcement=announcement)
+    study = announcement.kind == AnnouncementKind.STUDY
     targets = [
         notices.Recipient(
             member_id=r.member_id,
@@ -324,7 +343,8 @@ def send_nudge(
             .where(
                 AnnouncementRecipient.announcement_id == announcement.id,
                 col(AnnouncementRecipient.chat_id).is_not(None),
-                col(AnnouncementRecipient.acked_at).is_(None),
+                # A study campaign also reminds those who read but owe the reflection.
+                true() if study else col(AnnouncementRecipient.acked_at).is_(None),
             )
             .order_by(col(AnnouncementRecipient.member_id))
         ).all()

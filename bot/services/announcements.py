@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -18,13 +19,16 @@ from sqlmodel import Session, col, select
 
 from bot import render_announcements as render
 from bot.db import rowcount
+from bot.i18n import Translator
 from bot.models import (
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
     Organisation,
     Person,
+    ReflectionKind,
 )
 from bot.services import audit, members, notices, outbox
 from bot.services.announcement_audience import audience, require_reachable
@@ -87,6 +91,13 @@ class Draft:
     file_id: str | None = None
     file_name: str | None = None
     link: str | None = None
+    # A study campaign (tài liệu học tập): more documents, a deadline, what it asks back.
+    kind: AnnouncementKind = AnnouncementKind.NOTICE
+    documents: tuple[dict[str, str], ...] = ()
+    deadline: datetime | None = None
+    reflection: ReflectionKind = ReflectionKind.NONE
+    min_length: int = 0
+    question: str | None = None
 
 
 # --- composing, editing, cancelling --------------------------------------------------------------
@@ -111,7 +122,13 @@ def org_of(session: Session, announcement: Announcement) -> Organisation:
 def for_committee(*, session: Session, announcement_id: int, person: Person) -> Announcement:
     """Returns an announcement for a committee member of its cell; refuses anyone else."""
     found = get_announcement(session=session, announcement_id=announcement_id)
-    members.require_committee(session=session, person=person, org_id=found.org_id)
+    try:
+        members.require_committee(session=session, person=person, org_id=found.org_id)
+    except NotAllowed:
+        from bot.services.officers import refuse_names  # an officer above: counts only
+
+        refuse_names(session=session, person=person, org_id=found.org_id)
+        raise
     return found
 
 
@@ -154,10 +171,17 @@ def _audit(
 
 
 def create(*, session: Session, draft: Draft, actor: Person, now: datetime) -> Announcement:
-    """Creates an announcement: sent at once (due_at None) or scheduled for the tick."""
-    members.require_committee(session=session, person=actor, org_id=draft.org_id)
+    """Creates an announcement: sent at once (due_at None) or scheduled for the tick; by the
+    cell's committee or an officer of the đảng bộ above it."""
+    from bot.services.officers import require_author
+
+    require_author(session=session, person=actor, org_id=draft.org_id)
     text = clean_text(draft.text)
     check_due(draft.due_at, now)
+    if draft.kind == AnnouncementKind.STUDY:
+        from bot.services.study import check_campaign  # the study rules live with study
+
+        check_campaign(draft, now)
     addressees = audience(
         session=session, org_id=draft.org_id, kind=draft.audience, chosen=draft.chosen_member_ids
     )
@@ -176,6 +200,12 @@ def create(*, session: Session, draft: Draft, actor: Person, now: datetime) -> A
         chosen_member_ids=list(draft.chosen_member_ids),
         ack_required=draft.ack_required,
         post_to_group=draft.post_to_group and bool(org.group_chat_id),
+        kind=draft.kind,
+        documents=list(draft.documents),
+        deadline=draft.deadline,
+        reflection=draft.reflection,
+        min_length=draft.min_length,
+        question=draft.question,
         status=AnnouncementStatus.SCHEDULED,
         due_at=draft.due_at or now,
         created_at=now,
@@ -346,6 +376,16 @@ def send(
             now=now,
             include_group=False,
         )
+    for number, document in enumerate(announcement.documents, start=2):
+        if document.get("file_id") and document.get("file_name"):
+            rows += notices.fan_out_documents(
+                org=org,
+                people=people,
+                build=partial(_document_out, announcement, document),
+                key=f"ann:{announcement.id}:f{number}",
+                now=now,
+                include_group=False,
+            )
     if announcement.post_to_group and org.group_chat_id:
         rows += notices.fan_out_rows(
             org=org,
@@ -356,6 +396,11 @@ def send(
             include_group=True,
         )
     return outbox.enqueue_many(session=session, rows=rows)
+
+
+def _document_out(announcement: Announcement, document: dict[str, str], t: Translator) -> FileOut:
+    caption = render.file_caption(t, announcement)
+    return FileOut(document["file_name"], file_id=document["file_id"], caption=caption)
 
 
 def due(*, session: Session, now: datetime) -> list[tuple[Announcement, Organisation]]:

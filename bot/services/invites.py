@@ -164,6 +164,16 @@ def issue_personal_invite(
     """
     members.require_secretary(session=session, person=actor, org_id=org_id)
     members.get_member(session=session, org_id=org_id, member_id=member_id)
+    return issue_for_member(
+        session=session, org_id=org_id, member_id=member_id, created_by=actor.id, now=now
+    )
+
+
+def issue_for_member(
+    *, session: Session, org_id: int, member_id: int, created_by: int | None, now: datetime
+) -> IssuedInvite:
+    """Issues a personal invite for a roster entry without asking who may (the caller has
+    checked, or is the operator's command line); older unused ones die."""
     for old in session.exec(
         select(Invite).where(
             Invite.member_id == member_id,
@@ -183,7 +193,7 @@ def issue_personal_invite(
             token_hash=token_hash(token),
             join_code_hash=hashed,
             member_id=member_id,
-            created_by=actor.id,
+            created_by=created_by,
             created_at=now,
             expires_at=now + PERSONAL_LIFETIME,
         )

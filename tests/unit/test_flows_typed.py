@@ -28,6 +28,7 @@ from bot.flows.registry import build_engine
 from bot.i18n import translator
 from bot.models import (
     Announcement,
+    AnnouncementKind,
     AnnouncementRecipient,
     AnnouncementStatus,
     AudienceKind,
@@ -56,11 +57,13 @@ from bot.models import (
     Organisation,
     Person,
     RatingLevel,
+    ReflectionKind,
     ReviewPeriod,
     Role,
     Rsvp,
     RsvpAnswer,
     SelfReview,
+    StudySubmission,
 )
 from bot.services import (
     announcements,
@@ -69,6 +72,8 @@ from bot.services import (
     invites,
     meetings,
     members,
+    officers,
+    orgs,
     reviews,
     rsvps,
     self_reviews,
@@ -574,6 +579,90 @@ def announcement_world(session: Session, now: datetime) -> World:
     return world
 
 
+def check_study_sent(session: Session, world: World) -> None:
+    [found] = session.exec(select(Announcement)).all()
+    assert (found.kind, found.status, found.reflection, found.min_length) == (
+        AnnouncementKind.STUDY,
+        AnnouncementStatus.SENT,
+        ReflectionKind.TEXT,
+        300,
+    )
+    assert (found.link, found.documents) == ("https://dangcongsan.vn/nghi-quyet.pdf", [])
+    assert found.deadline == at(date(2026, 12, 30), 23, 59)
+    assert len(session.exec(select(AnnouncementRecipient)).all()) == 4
+
+
+REFLECTION = "Qua học tập, tôi nhận thức rõ trách nhiệm nêu gương của người đảng viên."
+
+
+def study_world(session: Session, now: datetime) -> World:
+    """Study material asking a reflection of at least 20 characters, sent to the whole cell."""
+    world = secretary_world(session, now)
+    found = announcements.create(
+        session=session,
+        draft=announcements.Draft(
+            org_id=world.ids["org"],
+            text=ANNOUNCEMENT,
+            audience=AudienceKind.CELL,
+            kind=AnnouncementKind.STUDY,
+            deadline=now + timedelta(days=7),
+            reflection=ReflectionKind.TEXT,
+            min_length=20,
+        ),
+        actor=world.person,
+        now=now,
+    )
+    assert found.id is not None
+    world.ids["study"] = found.id
+    world.params = {"announcement_id": found.id}
+    return world
+
+
+def check_reflection(session: Session, world: World) -> None:
+    [found] = session.exec(select(StudySubmission)).all()
+    assert (found.announcement_id, found.member_id, found.text) == (
+        world.ids["study"],
+        world.ids["secretary"],
+        REFLECTION,
+    )
+
+
+def officer_world(session: Session, now: datetime) -> World:
+    """An officer of a đảng bộ with two cells under it, each with a joined member."""
+    party, _ = orgs.create_org(
+        session=session,
+        name="Đảng bộ Khối Cơ quan",
+        parent_name=None,
+        timezone="Asia/Ho_Chi_Minh",
+        locale="vi",
+        now=now,
+    )
+    ids = {"party": party.id or 0}
+    for key, name in (("a", "Chi bộ Văn phòng"), ("b", "Chi bộ Tài vụ")):
+        c = factories.cell(session, now, name)
+        c.org.parent_id = party.id
+        session.add(c.org)
+        factories.joined_member(session, c, f"Đảng viên {key}", now)
+        ids[key] = c.org.id or 0
+    session.flush()
+    _, issued = officers.add_officer(
+        session=session, org=party, full_name="Hoàng Văn Thanh", now=now
+    )
+    officer = factories.person(session, "Hoàng Văn Thanh", now)
+    invites.accept_personal_invite(session=session, token=issued.token, person=officer, now=now)
+    return World(officer, now, {}, ids)
+
+
+def check_study_to_the_cells(session: Session, world: World) -> None:
+    made = session.exec(select(Announcement)).all()
+    assert sorted(a.org_id for a in made) == sorted([world.ids["a"], world.ids["b"]])
+    assert {(a.kind, a.reflection, a.status) for a in made} == {
+        (AnnouncementKind.STUDY, ReflectionKind.NONE, AnnouncementStatus.SENT)
+    }
+    assert len({a.batch_id for a in made}) == 1
+    assert None not in {a.batch_id for a in made}
+
+
 def check_announcement_edited(session: Session, world: World) -> None:
     found = session.get(Announcement, world.ids["announcement"])
     assert found is not None
@@ -1044,6 +1133,46 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_announcement_scheduled,
+    ),
+    Script(
+        "study material with a link and a written reflection, for the whole cell",
+        "study",
+        secretary_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "https://dangcongsan.vn/nghi-quyet.pdf",
+            "file2": "1",
+            "audience": "1",
+            "deadline": "30/12",
+            "reflection": "2",
+            "min_length": "300",
+            "when": "1",
+            "group": "2",
+            "confirm": "1",
+        },
+        check_study_sent,
+    ),
+    Script(
+        "an officer sends study material to every cell under the đảng bộ",
+        "study",
+        officer_world,
+        {
+            "text": ANNOUNCEMENT,
+            "file": "1",
+            "audience": "1",
+            "deadline": "30/12",
+            "reflection": "1",
+            "when": "1",
+            "confirm": "1",
+        },
+        check_study_to_the_cells,
+    ),
+    Script(
+        "submit a reflection",
+        "study_submit",
+        study_world,
+        {"reflection": REFLECTION},
+        check_reflection,
     ),
     Script(
         "change the text of a scheduled announcement",

@@ -36,6 +36,7 @@ from bot.flows.registry import build_engine
 from bot.models import (
     EXPECTED_STATUSES,
     Account,
+    AnnouncementKind,
     AnnouncementRecipient,
     AudienceKind,
     DocumentRead,
@@ -46,9 +47,11 @@ from bot.models import (
     Member,
     MemberStatus,
     OutboxMessage,
+    ReflectionKind,
     Role,
     Rsvp,
     RsvpAnswer,
+    StudySubmission,
 )
 from bot.services import announcements, documents, invites, meetings, members, people, rsvps
 from bot.ui import choice
@@ -193,6 +196,37 @@ def announce(world: World, now: datetime) -> int:
         )
         assert found.id is not None
         return found.id
+
+
+def study_campaign(world: World, now: datetime) -> int:
+    """Sends study material asking a reflection to the whole cell; returns its id."""
+    with world.core.db.session() as session:
+        found = announcements.create(
+            session=session,
+            draft=announcements.Draft(
+                org_id=world.org_id,
+                text="Quán triệt Nghị quyết.",
+                audience=AudienceKind.CELL,
+                kind=AnnouncementKind.STUDY,
+                deadline=now + timedelta(days=7),
+                reflection=ReflectionKind.TEXT,
+                min_length=20,
+            ),
+            actor=world.cell.secretary,
+            now=now,
+        )
+        assert found.id is not None
+        return found.id
+
+
+def submitted(world: World, campaign_id: int) -> list[str]:
+    """The reflections submitted to a campaign."""
+    with world.core.db.session() as session:
+        return list(
+            session.exec(
+                select(StudySubmission.text).where(StudySubmission.announcement_id == campaign_id)
+            ).all()
+        )
 
 
 def acknowledged(world: World, announcement_id: int, actor: Actor) -> bool:
@@ -387,6 +421,12 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
     announcement = announce(world, now)
     acknowledging = world.spare.pop()
     run("announcement: ✅ Đã nắm", lambda: tap(world, acknowledging, choice("aa", announcement)))
+    studied = study_campaign(world, now)
+    studying = world.spare.pop()
+    run("study: 📖 Đã đọc / đã học", lambda: tap(world, studying, choice("aa", studied)))
+    run("study: ✍️ Nộp bài thu hoạch", lambda: tap(world, studying, choice("sw", studied)))
+    reflection = "Tôi đã học tập và sẽ làm theo nghị quyết."
+    run("study: the reflection (form step)", lambda: typed(world, studying, reflection))
     member = world.answered[-1]
     with world.core.db.session() as session:
         read = len(session.exec(select(DocumentRead)).all())
@@ -451,6 +491,8 @@ def measure(world: World, now: datetime) -> tuple[dict[str, Cost], dict[str, Cos
 
     # Every measured update did what it is for.
     assert acknowledged(world, announcement, acknowledging)
+    assert acknowledged(world, studied, studying)
+    assert reflection in submitted(world, studied)
     assert (attending_answer := answer_of(world, attending)) is not None
     assert attending_answer.answer == RsvpAnswer.ATTENDING
     assert (excused_answer := answer_of(world, excused)) is not None
