@@ -359,3 +359,18 @@ async def test_a_file_and_the_group_post_on_telegram(bot: Bot) -> None:
     with bot.db.session() as session:
         found = session.exec(select(Announcement).order_by(col(Announcement.id))).one()
         assert (found.file_name, found.post_to_group) == ("Ke hoach.pdf", True)
+
+
+async def test_a_member_in_english_gets_it_and_confirms_in_english(chat: Chat) -> None:
+    secretary, people = await cell(chat)
+    lan = people["Trần Thị Lan"]
+    picker = await chat.say(lan, "/ngonngu")
+    await chat.choose(lan, picker, "English")
+    preview = await compose(chat, secretary)
+    await choose_all(chat, secretary, preview, "✅ Xác nhận")
+    await chat.bot.settle()
+    message = latest(chat, lan)
+    assert message.text.startswith(f"📢 Announcement from Chi bộ Văn phòng\n\n{TEXT}")
+    assert "Comrade, please read it and confirm with “✅ Got it”." in message.text
+    thanks = await chat.choose(lan, message, "✅ Got it")
+    assert thanks.text == "✅ Recorded: you have read the announcement. Thank you, comrade."

@@ -347,3 +347,25 @@ async def test_an_officer_announces_to_two_cells_and_sees_counts_but_no_names(
         assert answer["text"].startswith("Đồng chí là đảng ủy viên nên chỉ xem được số liệu"), (
             answer
         )
+
+
+async def test_a_member_in_english_studies_and_submits_in_english(chat: Chat) -> None:
+    secretary, people = await cell(chat)
+    hung = people["Lê Văn Hùng"]
+    picker = await chat.say(hung, "/ngonngu")
+    await chat.choose(hung, picker, "English")
+    preview = await open_study(chat, secretary)
+    await chat.choose(secretary, preview, "✅ Xác nhận")
+    await chat.bot.settle()
+    message = latest(chat, hung)
+    assert message.text.startswith("📖 Study material from Chi bộ Văn phòng")
+    prompt = await chat.choose(hung, message, "✍️ Submit the reflection")
+    assert prompt.text
+    short = "I have studied the resolution."
+    refused = await chat.say(hung, short)
+    assert refused.text.startswith(
+        f"⚠️ The reflection is too short: {len(short)} characters, the committee asks for at "
+        f"least {MINIMUM}. {MINIMUM - len(short)} characters are missing;"
+    ), refused.text
+    received = await chat.say(hung, REFLECTION)
+    assert received.text.startswith("✅ Your reflection was received. Thank you, comrade.")
