@@ -118,16 +118,16 @@ def report(turn: Turn) -> Reply:
 def report_cell(turn: Turn, org_id: int) -> Reply:
     """Offers the periods of the chosen cell."""
     private_only(turn)
+    org = orgs.get_org(session=turn.session, org_id=org_id)  # a forged id: no longer valid
     members.require_committee(session=turn.session, person=turn.person, org_id=org_id)
-    org = orgs.get_org(session=turn.session, org_id=org_id)
     return Reply(screens=[_periods_screen(turn, org)])
 
 
 def report_period(turn: Turn, org_id: int, code: str) -> Reply:
     """Sends the chosen period's report."""
     private_only(turn)
+    org = orgs.get_org(session=turn.session, org_id=org_id)  # a forged id: no longer valid
     members.require_committee(session=turn.session, person=turn.person, org_id=org_id)
-    org = orgs.get_org(session=turn.session, org_id=org_id)
     return _report(turn, org, period_reports.parse_period(code))
 
 

@@ -28,8 +28,9 @@ def default_offsets(org: Organisation) -> list[int]:
 
 def editable_cell(*, session: Session, person: Person, org_id: int) -> tuple[Organisation, Member]:
     """Returns the cell and the person's entry if they may change its settings."""
+    org = orgs.get_org(session=session, org_id=org_id)  # raises NotFound first
     member = members.require_secretary(session=session, person=person, org_id=org_id)
-    return orgs.get_org(session=session, org_id=org_id), member
+    return org, member
 
 
 def check_timezone(text: str) -> str:

@@ -134,10 +134,11 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
         assert [r.answer for r in rsvps(again, mai)] == [RsvpAnswer.ATTENDING]
         assert zalo_marks(again) == handled
         assert again.zalo.messages_to(MAI.user_id) == []
-        # Before she writes again, the next reminder reaches her (Zalo remembers she wrote).
+        # Before she writes again, the next reminder reaches her (Zalo remembers she wrote):
+        # the meeting's, or the registration's of the demo's "làm theo Bác", whichever is due.
         assert await again.advance_to_next()
         [reminder] = again.zalo.messages_to(MAI.user_id)
-        assert reminder.startswith("⏰ Nhắc lịch")
+        assert reminder.startswith(("⏰ Nhắc lịch", "⏰ Nhắc: đồng chí chưa gửi bản đăng ký"))
         with again.db.session() as session:
             account = session.exec(select(Account).where(Account.external_id == MAI.user_id)).one()
         assert account.reachability == Reachability.OK

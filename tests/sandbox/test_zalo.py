@@ -44,9 +44,12 @@ async def test_seed_joins_the_zalo_member_with_her_join_code(
     assert len(typed) == 2
     assert re.fullmatch(r"/start [A-Z2-9]{4}-[A-Z2-9]{4}", typed[0])
     assert typed[1] == "1"
-    prompt, welcome, notice = sandbox.zalo.messages_to(MAI.user_id)
+    # Then the demo's announcement and study material, then the meeting notice, newest.
+    prompt, welcome, announcement, material, notice = sandbox.zalo.messages_to(MAI.user_id)
     assert "1. ✅ Xác nhận" in prompt
     assert welcome.startswith(f"Chào mừng đồng chí {MAI.full_name}!")
+    assert announcement.startswith("📢 Thông báo của Chi bộ Văn phòng")
+    assert material.startswith("📖 Tài liệu học tập của Chi bộ Văn phòng")
     # The meeting notice as numbered text: no buttons, no HTML.
     assert notice.startswith("Thông báo sinh hoạt")
     assert seed.MEETING_TOPIC in notice
@@ -67,7 +70,7 @@ async def test_seed_joins_the_zalo_member_with_her_join_code(
     assert (chat["id"], chat["channel"], chat["max_text"]) == (MAI_PAGE, "zalo", 2000)
     assert chat["preview"].startswith("Thông báo sinh hoạt")
     shown = await messages(sandbox, http, MAI_PAGE, MAI_PAGE)
-    assert [m["from_id"] == MAI_PAGE for m in shown] == [True, False, True, False, False]
+    assert [m["from_id"] == MAI_PAGE for m in shown] == [True, False, True] + [False] * 4
     assert shown[-1]["text"] == notice
     assert shown[-1]["is_bot"]
     assert all(m["buttons"] == [] and m["entities"] == [] for m in shown)
