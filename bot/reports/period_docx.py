@@ -8,58 +8,18 @@ import io
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
-from docx.table import _Cell
 
 from bot.i18n import Translator
 from bot.render_reports import report_sections, report_title
+from bot.reports.party import FONT, party_header, write_line
 from bot.services.period_reports import PeriodReport
 
-FONT = "Times New Roman"  # the font of party documents
-
-
-def _line(
-    where: _Cell | DocumentObject,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: int = 13,
-    center: bool = False,
-) -> None:
-    paragraph = where.add_paragraph()
-    if center:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.italic = italic
-    run.font.size = Pt(size)
-    run.font.name = FONT
+_line = write_line
 
 
 def _header(t: Translator, doc: DocumentObject, report: PeriodReport) -> None:
-    table = doc.add_table(rows=1, cols=2)
-    left, right = table.rows[0].cells
-    left.paragraphs[0].text = ""
-    if report.parent is not None:
-        _line(left, report.parent.name.upper(), center=True)
-    _line(left, report.org.name.upper(), bold=True, center=True)
-    _line(left, t.gettext("No. …-BC/CB"), center=True)
-    right.paragraphs[0].text = ""
-    _line(right, t.gettext("COMMUNIST PARTY OF VIETNAM"), bold=True, center=True)
-    day = report.today
-    _line(
-        right,
-        t.gettext(
-            "…………, day {day} month {month} year {year}",
-            day=str(day.day).zfill(2),
-            month=str(day.month).zfill(2),
-            year=str(day.year),
-        ),
-        italic=True,
-        center=True,
-    )
+    party_header(t, doc, report.org, report.parent, report.today, number=t.gettext("No. …-BC/CB"))
 
 
 def _sign_off(t: Translator, doc: DocumentObject, report: PeriodReport) -> None:

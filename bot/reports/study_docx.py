@@ -12,7 +12,7 @@ from docx.shared import Cm, Pt
 
 from bot.i18n import Translator
 from bot.models import Organisation
-from bot.reports.commitments_docx import FONT, party_header, write_line
+from bot.reports.party import FONT, party_header, write_line
 from bot.services.study import Participation
 
 
