@@ -4,7 +4,7 @@ member acknowledges), the delivery ledger and "told in person"."""
 from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
-from bot.actions.forms import open_form, outcome_reply
+from bot.actions.forms import hand_file_to_form, open_form, outcome_reply
 from bot.actions.registry import ActionRegistry
 from bot.actions.roster import private_only
 from bot.flows.announcement_screens import (
@@ -12,7 +12,6 @@ from bot.flows.announcement_screens import (
     announcements_screen,
     ledger_screen,
 )
-from bot.flows.announcements import FILE_SENTINEL, INCOMING
 from bot.models import AnnouncementKind
 from bot.services import announcement_ledger, announcements
 from bot.services.documents import IncomingFile
@@ -171,25 +170,7 @@ def file_received(turn: Turn, incoming: IncomingFile) -> Reply | None:
     state = engine.state(turn.session, turn.key)
     if state is None or state.flow != COMPOSE_FLOW or state.step != "file":
         return None
-    state.params = {
-        **state.params,
-        INCOMING: {
-            "file_id": incoming.file_id,
-            "file_name": incoming.file_name,
-            "mime_type": incoming.mime_type,
-            "size": incoming.size,
-        },
-    }
-    turn.session.add(state)
-    outcome = engine.answer_text(
-        session=turn.session,
-        key=turn.key,
-        person=turn.person,
-        t=turn.t,
-        now=turn.now,
-        text=FILE_SENTINEL,
-    )
-    return outcome_reply(outcome) if outcome is not None else None
+    return hand_file_to_form(turn, state, incoming)
 
 
 def register(actions: ActionRegistry) -> None:

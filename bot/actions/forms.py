@@ -6,6 +6,8 @@ from typing import Any
 
 from bot.actions.core import Reply, Turn
 from bot.flows.engine import Outcome
+from bot.models import FlowState
+from bot.services.documents import IncomingFile
 from bot.ui import Screen
 
 
@@ -31,3 +33,29 @@ def open_form(turn: Turn, name: str, **params: Any) -> Outcome:
         now=turn.now,
         params=params or None,
     )
+
+
+def hand_file_to_form(turn: Turn, state: FlowState, incoming: IncomingFile) -> Reply | None:
+    """Gives a file the person sent to the open form's current step: kept in the form's params
+    and answered with the file sentinel, which that step's parse reads."""
+    from bot.flows.announcements import FILE_SENTINEL, INCOMING
+
+    state.params = {
+        **state.params,
+        INCOMING: {
+            "file_id": incoming.file_id,
+            "file_name": incoming.file_name,
+            "mime_type": incoming.mime_type,
+            "size": incoming.size,
+        },
+    }
+    turn.session.add(state)
+    outcome = turn.core.flows.answer_text(
+        session=turn.session,
+        key=turn.key,
+        person=turn.person,
+        t=turn.t,
+        now=turn.now,
+        text=FILE_SENTINEL,
+    )
+    return outcome_reply(outcome) if outcome is not None else None

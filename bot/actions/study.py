@@ -4,10 +4,9 @@ member submits or changes their reflection (typed, or a file on Telegram)."""
 from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
-from bot.actions.forms import open_form, outcome_reply
+from bot.actions.forms import hand_file_to_form, open_form, outcome_reply
 from bot.actions.registry import ActionRegistry
 from bot.actions.roster import private_only
-from bot.flows.announcements import FILE_SENTINEL, INCOMING
 from bot.flows.study import DOCUMENT_STEPS, STUDY_FLOW, SUBMIT_FLOW
 from bot.models import Organisation, ReflectionKind
 from bot.services import announcements, campaigns, study
@@ -87,25 +86,7 @@ def file_received(turn: Turn, incoming: IncomingFile) -> Reply | None:
     )
     if not asked:
         return None
-    state.params = {
-        **state.params,
-        INCOMING: {
-            "file_id": incoming.file_id,
-            "file_name": incoming.file_name,
-            "mime_type": incoming.mime_type,
-            "size": incoming.size,
-        },
-    }
-    turn.session.add(state)
-    outcome = engine.answer_text(
-        session=turn.session,
-        key=turn.key,
-        person=turn.person,
-        t=turn.t,
-        now=turn.now,
-        text=FILE_SENTINEL,
-    )
-    return outcome_reply(outcome) if outcome is not None else None
+    return hand_file_to_form(turn, state, incoming)
 
 
 def register(actions: ActionRegistry) -> None:
