@@ -347,6 +347,12 @@ def _preview(ctx: FlowContext) -> str:
         due_at=draft.due_at,
         created_at=ctx.now,
     )
+    return preview_of(ctx, shown)
+
+
+def preview_of(ctx: FlowContext, shown: Announcement) -> str:
+    """The confirmation step's preview of an announcement or study material, never saved: as
+    members will see it, with its audience (an officer's: per cell)."""
     if officer_steps.officer_send(ctx):
         return officer_steps.preview(ctx, shown)
     addressees = _addressees(ctx)
@@ -361,7 +367,12 @@ def _preview(ctx: FlowContext) -> str:
 
 
 def _complete(ctx: FlowContext) -> Screen:
-    draft = _draft(ctx)
+    return send_draft(ctx, _draft(ctx))
+
+
+def send_draft(ctx: FlowContext, draft: announcements.Draft) -> Screen:
+    """Creates the confirmed announcement or study material (sent now, or scheduled) and shows
+    the committee its figures."""
     if officer_steps.officer_send(ctx):
         return officer_steps.complete(ctx, draft)
     created = announcements.create(session=ctx.session, draft=draft, actor=ctx.person, now=ctx.now)

@@ -11,12 +11,10 @@ from bot.channels import profile_of
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
 from bot.flows import officer_steps
-from bot.flows.announcement_screens import announcement_screen
 from bot.flows.common_people import chosen_org, committee_cell_step, require_some_committee
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import Announcement, AnnouncementKind, AudienceKind, ReflectionKind
 from bot.render import error_text
-from bot.render_announcements import preview_text
 from bot.render_study import submit_prompt, submitted_screen
 from bot.services import announcements, study
 from bot.services.documents import IncomingFile
@@ -172,32 +170,11 @@ def _preview(ctx: FlowContext) -> str:
         min_length=draft.min_length,
         question=draft.question,
     )
-    if officer_steps.officer_send(ctx):
-        return officer_steps.preview(ctx, shown)
-    addressees = notice._addressees(ctx)
-    return preview_text(
-        ctx.t,
-        shown,
-        chosen_org(ctx),
-        profile_of(ctx.key.channel),
-        audience=len(addressees),
-        unreachable=sum(1 for a in addressees if a.recipient is None),
-    )
+    return notice.preview_of(ctx, shown)
 
 
 def _complete(ctx: FlowContext) -> Screen:
-    draft = _draft(ctx)
-    if officer_steps.officer_send(ctx):
-        return officer_steps.complete(ctx, draft)
-    created = announcements.create(session=ctx.session, draft=draft, actor=ctx.person, now=ctx.now)
-    if draft.due_at is None:
-        note = ctx.t.gettext("📤 Sent. The figures below fill in as comrades confirm.")
-    else:
-        note = ctx.t.gettext(
-            "⏰ Scheduled for {when}. Until then it can be changed or cancelled here.",
-            when=ctx.t.when_text(draft.due_at),
-        )
-    return announcement_screen(ctx.session, ctx.t, created, note)
+    return notice.send_draft(ctx, _draft(ctx))
 
 
 STUDY_CAMPAIGN_FLOW = Flow(
