@@ -26,11 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -237,35 +233,11 @@ class Taps:
                 )
                 self.cards[user.id] = answer.json()["result"]
 
-    def _launch(self, subject: str, repeat: int) -> subprocess.Popen[bytes]:
-        log = (self.tmp / f"{subject}-{repeat}.log").open("wb")
-        if subject == "echo":
-            command = [sys.executable, str(ROOT / "bench" / "interactive.py"), "--echo"]
-            command.append(self.api.url)
-            env = dict(os.environ)
-        else:
-            database = self.tmp / f"bot-{repeat}.db"
-            shutil.copy(self.tmp / "world.db", database)
-            command = [sys.executable, "-m", "chibot", "run"]
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith("CHIBOT_") and key != "ZALO_BOT_TOKEN"
-            }
-            env.update(
-                TELEGRAM_BOT_TOKEN=interactive.TOKEN,
-                CHIBOT_DATABASE_URL=f"sqlite:///{database}",
-                CHIBOT_TELEGRAM_API_URL=self.api.url,
-            )
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            command, cwd=self.tmp, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
     async def run(self, subject: str, repeat: int) -> tuple[float, int]:
         api, watch = self.api, self.watch
         api.drop_pending_updates()
         watch.reset()
-        process = self._launch(subject, repeat)
+        process = interactive.launch(subject, self.api.url, self.tmp, repeat)
         try:
             if not await interactive.until(lambda: watch.first_poll is not None, 60):
                 raise RuntimeError(
@@ -283,12 +255,7 @@ class Taps:
             lost = len(ids) - len(done)
             rate = len(done) / (max(done) - started) if done else 0.0
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(process.wait, 30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                await asyncio.to_thread(process.wait)
+            await interactive.stop(process)
         if subject == "bot":
             lost = max(
                 lost, len(self.members) - stored_answers(f"sqlite:///{self.tmp}/bot-{repeat}.db")

@@ -261,6 +261,43 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.95 + 0.5) - 1)] if ordered else float("nan")
 
 
+def launch(subject: str, api_url: str, tmp: Path, repeat: int) -> subprocess.Popen[bytes]:
+    """Starts the echo bot, or the real application with `chibot run`'s defaults on a copy of
+    `tmp/world.db`, against the fake at `api_url`; output in `tmp/<subject>-<repeat>.log`."""
+    log = (tmp / f"{subject}-{repeat}.log").open("wb")
+    if subject == "echo":
+        command = [sys.executable, str(Path(__file__).resolve()), "--echo", api_url]
+        env = dict(os.environ)
+    else:
+        database = tmp / f"bot-{repeat}.db"
+        shutil.copy(tmp / "world.db", database)
+        command = [sys.executable, "-m", "chibot", "run"]
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("CHIBOT_") and key != "ZALO_BOT_TOKEN"
+        }
+        # The defaults of `chibot run`, with a token and where to find Telegram.
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            CHIBOT_DATABASE_URL=f"sqlite:///{database}",
+            CHIBOT_TELEGRAM_API_URL=api_url,
+        )
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+async def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a subject as an operator would (SIGTERM), killing it if it does not exit."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.to_thread(process.wait, 30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        await asyncio.to_thread(process.wait)
+
+
 class Bench:
     def __init__(self, api: Any, tmp: Path, members: list[Any], meeting_id: int) -> None:
         self.api = api
@@ -273,30 +310,6 @@ class Bench:
     def log_of(self, subject: str, repeat: int) -> Path:
         return self.tmp / f"{subject}-{repeat}.log"
 
-    def _launch(self, subject: str, repeat: int) -> subprocess.Popen[bytes]:
-        log = self.log_of(subject, repeat).open("wb")
-        if subject == "echo":
-            command = [sys.executable, str(Path(__file__).resolve()), "--echo", self.api.url]
-            env = dict(os.environ)
-        else:
-            database = self.tmp / f"bot-{repeat}.db"
-            shutil.copy(self.tmp / "world.db", database)
-            command = [sys.executable, "-m", "chibot", "run"]
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith("CHIBOT_") and key != "ZALO_BOT_TOKEN"
-            }
-            # The defaults of `chibot run`, with a token and where to find Telegram.
-            env.update(
-                TELEGRAM_BOT_TOKEN=TOKEN,
-                CHIBOT_DATABASE_URL=f"sqlite:///{database}",
-                CHIBOT_TELEGRAM_API_URL=self.api.url,
-            )
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            command, cwd=self.tmp, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
     async def run(self, subject: str, repeat: int) -> Run:
         api, watch, result = self.api, self.watch, Run()
         api.set_round_trip(0)
@@ -305,7 +318,7 @@ class Bench:
         # Queued before the start, so the first getUpdates is answered (and seen) at once.
         await api.user_sends(self.members[0], "xin chào")
         began = time.monotonic()
-        process = self._launch(subject, repeat)
+        process = launch(subject, self.api.url, self.tmp, repeat)
         try:
             if not await until(lambda: watch.first_poll is not None, 60):
                 raise RuntimeError(
@@ -330,12 +343,7 @@ class Bench:
             result.rss_after = rss_mb(process.pid)
         finally:
             api.set_round_trip(0)
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(process.wait, 30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                await asyncio.to_thread(process.wait)
+            await stop(process)
         return result
 
     async def _taps(self) -> tuple[float, int]:
