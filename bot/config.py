@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     # The free plan's monthly message budget; the operator is warned at 80%.
     zalo_monthly_quota: int = Field(default=3000, alias="CHIBOT_ZALO_MONTHLY_QUOTA")
     zalo_rate_per_second: float = Field(default=5.0, alias="CHIBOT_ZALO_RATE")
+    # Zalo takes photos by URL only: images the bot sends there (the digest's chart) are
+    # written to this directory, which the operator serves at this URL. Without both, Zalo
+    # members get the figures as text and no image.
+    public_files_dir: str | None = Field(default=None, alias="CHIBOT_PUBLIC_FILES_DIR")
+    public_files_url: str | None = Field(default=None, alias="CHIBOT_PUBLIC_FILES_URL")
+
+    @property
+    def photos_by_url(self) -> bool:
+        """Tells whether images can reach Zalo (a public directory and its URL are set)."""
+        return bool(self.public_files_dir and self.public_files_url)
 
     @property
     def has_channel(self) -> bool:

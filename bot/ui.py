@@ -79,6 +79,8 @@ class FileOut:
     stored_id: int | None = None
     caption: str = ""
     keyboard: Keyboard = field(default_factory=list)
+    # An image shown as a photo (the digest's chart), not as a document.
+    photo: bool = False
 
 
 def keyboard_from_json(rows: Any) -> Keyboard:

@@ -416,6 +416,7 @@ class Runtime:
                 holder=self.process_id,
                 sending=sending or [],
                 claim_lease=timedelta(seconds=self.process.claim_lease_seconds),
+                photos_by_url=self.settings.photos_by_url,
             )
 
     def _watch_zalo_quota(self) -> None:

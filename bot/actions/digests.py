@@ -14,6 +14,8 @@ from bot.render_settings import settings_screen
 from bot.services import (
     campaigns,
     cell_settings,
+    digest_charts,
+    digest_schedule,
     digests,
     members,
     notices,
@@ -29,7 +31,8 @@ from bot.ui import Button, FileOut, Screen, choice
 
 
 def _post_in_group(turn: Turn, org: Organisation, figures: digests.DigestFigures) -> bool:
-    """Queues the digest in the cell's group; False when one was posted this same minute."""
+    """Queues the digest in the cell's group, then its chart; False when one was posted this
+    same minute."""
     key = f"digest:{org.id}:asked:{turn.now:%Y%m%dT%H%M}"
     rows = notices.fan_out_rows(
         org=org,
@@ -39,7 +42,36 @@ def _post_in_group(turn: Turn, org: Organisation, figures: digests.DigestFigures
         now=turn.now,
         include_group=True,
     )
-    return outbox.enqueue_many(session=turn.session, rows=rows) > 0
+    if outbox.enqueue_many(session=turn.session, rows=rows) == 0:
+        return False
+    charts = digest_schedule.chart_rows(
+        session=turn.session,
+        org=org,
+        people=[],
+        in_group=True,
+        key=key,
+        now=turn.now,
+        photos_by_url=turn.core.settings.photos_by_url,
+    )
+    outbox.enqueue_many(session=turn.session, rows=charts)
+    return True
+
+
+def _chart(turn: Turn, org: Organisation) -> list[FileOut]:
+    """The cell's chart for the person asking, when their channel can show it."""
+    if not (turn.channel.file_upload or turn.core.settings.photos_by_url):
+        return []
+    series = digest_charts.chart_series(session=turn.session, org=org, now=turn.now)
+    if series.empty:
+        return []
+    from bot.reports.chart import digest_chart  # matplotlib is loaded only to draw
+
+    png = digest_chart(turn.t, series)
+    if png is None:
+        return []
+    name = escape(org.name) if turn.channel.html else org.name
+    caption = turn.t.gettext("📊 {cell}: attendance and check-in responses", cell=name)
+    return [FileOut(digest_schedule.CHART_FILE, content=png, caption=caption, photo=True)]
 
 
 def digest_now(turn: Turn) -> Reply:
@@ -56,6 +88,7 @@ def digest_now(turn: Turn) -> Reply:
         if not cells:
             raise NotAllowed("committee_only")
     private: list[Screen] = []
+    charts: list[FileOut] = []
     for org in cells:
         figures = digests.digest_figures(session=turn.session, org=org, now=turn.now)
         found = digests.exceptions(session=turn.session, figures=figures)
@@ -67,9 +100,11 @@ def digest_now(turn: Turn) -> Reply:
             private.append(Screen(text))
             continue
         private.append(Screen(committee_digest(turn.t, figures, found, posted_in_group=in_group)))
+        if not turn.in_group:
+            charts += _chart(turn, org)
     if turn.in_group:
         return Reply(private=private)
-    return Reply(screens=private)
+    return Reply(screens=private, files=charts)
 
 
 # --- /baocao -------------------------------------------------------------------------------------

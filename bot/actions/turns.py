@@ -320,6 +320,7 @@ def _deliver(turn: Turn, reply: Reply) -> None:
             now=turn.now,
             channel=channel,
             expires_at=expires_at,
+            photos_by_url=turn.core.settings.photos_by_url,
         )
 
 

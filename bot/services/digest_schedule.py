@@ -13,14 +13,20 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import exists, update
 from sqlmodel import Session, col, select
 
+from bot.channels import profile_of
 from bot.db import rowcount
+from bot.i18n import translator
 from bot.models import Member, Organisation, Priority
 from bot.render_digests import committee_digest, group_digest
-from bot.services import digests, members, notices, outbox
-from bot.ui import Screen
+from bot.services import digest_charts, digests, files, members, notices, outbox
+from bot.text import escape
+from bot.ui import FileOut, Screen
 
 # A digest found later than this after its due time is stale: skipped, not sent.
 MISSED_LIMIT = timedelta(days=1)
+# Digests queued by one tick at most (each draws a chart).
+PER_TICK = 50
+CHART_FILE = "bieu-do.png"
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,10 @@ def _schedule_new(session: Session, now: datetime) -> None:
         )
 
 
-def run_due(*, session: Session, now: datetime) -> DigestReport:
-    """Queues every cell's digest due at `now`; each due instant is claimed by one tick."""
+def run_due(*, session: Session, now: datetime, photos_by_url: bool = False) -> DigestReport:
+    """Queues every cell's digest due at `now`, with its chart (see digest_rows); each due
+    instant is claimed by one tick, and at most PER_TICK digests go out per tick (drawing
+    charts takes time; the rest are still due at the next tick)."""
     _schedule_new(session, now)
     due = session.exec(
         select(Organisation)
@@ -92,7 +100,8 @@ def run_due(*, session: Session, now: datetime) -> DigestReport:
             col(Organisation.digest_enabled).is_(True),
             col(Organisation.digest_due_at) <= now,
         )
-        .order_by(col(Organisation.id))
+        .order_by(col(Organisation.digest_due_at), col(Organisation.id))
+        .limit(PER_TICK)
     ).all()
     sent = skipped = rows = 0
     for org in due:
@@ -110,10 +119,85 @@ def run_due(*, session: Session, now: datetime) -> DigestReport:
             skipped += 1
             continue
         rows += queue_digest(
-            session=session, org=org, key=f"digest:{org.id}:{at:%Y%m%dT%H%M}", now=now
+            session=session,
+            org=org,
+            key=f"digest:{org.id}:{at:%Y%m%dT%H%M}",
+            now=now,
+            photos_by_url=photos_by_url,
         )
         sent += 1
     return DigestReport(sent=sent, skipped=skipped, rows=rows)
+
+
+def chart_rows(
+    *,
+    session: Session,
+    org: Organisation,
+    people: list[notices.Recipient],
+    in_group: bool,
+    key: str,
+    now: datetime,
+    photos_by_url: bool,
+) -> list[dict[str, Any]]:
+    """Returns the rows of the cell's chart (drawn once per language and stored once): to each
+    of `people` and the group, after their digest; none on Zalo unless the operator publishes
+    files, and none when there is nothing to draw."""
+    assert org.id is not None
+    can_show = [p for p in people if profile_of(p.channel).file_upload or photos_by_url]
+    if not can_show and not in_group:
+        return []
+    series = digest_charts.chart_series(session=session, org=org, now=now)
+    if series.empty:
+        return []
+    from bot.reports.chart import digest_chart  # matplotlib is loaded only to draw
+
+    stored: dict[str, int] = {}
+
+    def photo(locale: str, channel: str) -> FileOut:
+        t = translator(locale, org.timezone)
+        if locale not in stored:
+            png = digest_chart(t, series)
+            assert png is not None
+            found = files.store(
+                session=session, file_name=CHART_FILE, content=png, mime_type="image/png", now=now
+            )
+            assert found.id is not None
+            stored[locale] = found.id
+        name = escape(org.name) if profile_of(channel).html else org.name
+        caption = t.gettext("📊 {cell}: attendance and check-in responses", cell=name)
+        return FileOut(CHART_FILE, stored_id=stored[locale], caption=caption, photo=True)
+
+    rows = [
+        outbox.document_row(
+            dedupe_key=f"{key}:chart:{p.member_id}",
+            chat_id=p.chat_id,
+            document=photo(p.locale or org.locale, p.channel),
+            now=now,
+            is_group=False,
+            priority=Priority.BULK,
+            person_id=p.person_id,
+            org_id=org.id,
+            channel=p.channel,
+            photos_by_url=photos_by_url,
+        )
+        for p in can_show
+    ]
+    if in_group and org.group_chat_id:
+        channel = org.channel or "telegram"
+        rows.append(
+            outbox.document_row(
+                dedupe_key=f"{key}:chart:group",
+                chat_id=org.group_chat_id,
+                document=photo(org.locale, channel),
+                now=now,
+                is_group=True,
+                priority=Priority.BULK,
+                org_id=org.id,
+                channel=channel,
+                photos_by_url=photos_by_url,
+            )
+        )
+    return rows
 
 
 def digest_rows(
@@ -123,9 +207,11 @@ def digest_rows(
     key: str,
     now: datetime,
     committee: list[notices.Recipient] | None = None,
+    photos_by_url: bool = False,
 ) -> list[dict[str, Any]]:
     """Returns the rows of one digest: the group's (when the cell has one) and each committee
-    member's private one, exceptions first. `committee` narrows who gets the private one."""
+    member's private one, exceptions first, each followed by the chart. `committee` narrows
+    who gets the private one."""
     assert org.id is not None
     figures = digests.digest_figures(session=session, org=org, now=now)
     found = digests.exceptions(session=session, figures=figures)
@@ -152,11 +238,21 @@ def digest_rows(
         include_group=False,
         priority=Priority.BULK,
     )
+    rows += chart_rows(
+        session=session,
+        org=org,
+        people=committee,
+        in_group=in_group,
+        key=key,
+        now=now,
+        photos_by_url=photos_by_url,
+    )
     return rows
 
 
-def queue_digest(*, session: Session, org: Organisation, key: str, now: datetime) -> int:
+def queue_digest(
+    *, session: Session, org: Organisation, key: str, now: datetime, photos_by_url: bool = False
+) -> int:
     """Queues one digest (dedupe keys from `key`); returns how many rows were new."""
-    return outbox.enqueue_many(
-        session=session, rows=digest_rows(session=session, org=org, key=key, now=now)
-    )
+    rows = digest_rows(session=session, org=org, key=key, now=now, photos_by_url=photos_by_url)
+    return outbox.enqueue_many(session=session, rows=rows)

@@ -52,12 +52,14 @@ def run_due(
     holder: str | None = None,
     sending: Collection[int] = (),
     claim_lease: timedelta = delivery.CLAIM_LEASE,
+    photos_by_url: bool = False,
 ) -> TickReport:
     """Runs every chore that is due at `now`; running it twice, or in two processes at once,
     changes nothing more.
 
     Claims are judged on the lease clock (`lease_now`, real time; `now` by default). `sending`
     are the rows the calling process (`holder`) has in flight: their claims are renewed first.
+    `photos_by_url`: the operator publishes files, so images reach Zalo too.
     """
     lease_now = lease_now or now
     if holder is not None:
@@ -74,7 +76,7 @@ def run_due(
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
     announced = announcement_ledger.run_due(session=session, now=now)
-    digest_chores = digest_schedule.run_due(session=session, now=now)
+    digest_chores = digest_schedule.run_due(session=session, now=now, photos_by_url=photos_by_url)
     purged = delivery.purge_sent_payloads(session=session, sent_before=now - retention, now=now)
     # Rows past their moment (a reminder of a meeting that started) say so in the ledger.
     expired_messages = delivery.expire_overdue(session=session, now=now)

@@ -101,6 +101,21 @@ class TelegramSender:
                 return Delivery(
                     kind="sent", provider_message_id=str(sent.message_id), file_id=uploaded
                 )
+            if row.method == "send_photo":
+                photo: str | InputFile = payload.get("file_id") or InputFile(
+                    payload.get("content", b""), filename=payload["filename"]
+                )
+                shown = await self._bot.send_photo(
+                    chat_id=int(row.chat_id),
+                    photo=photo,
+                    caption=payload.get("caption") or None,
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=markup,
+                )
+                largest = shown.photo[-1].file_id if shown.photo else None
+                return Delivery(
+                    kind="sent", provider_message_id=str(shown.message_id), file_id=largest
+                )
             message = await self._bot.send_message(
                 chat_id=int(row.chat_id),
                 text=payload["text"],

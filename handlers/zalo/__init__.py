@@ -24,6 +24,7 @@ from handlers.observe import ERROR, HANDLED, UpdateLog, UpdateObserver, ignore_r
 from handlers.ordering import DEFAULT_CONCURRENCY, KeyedOrder
 from handlers.webhooks import hook_path, hook_url
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
+from handlers.zalo.publish import Publisher
 from handlers.zalo.sender import ZaloSender
 from handlers.zalo.updates import CHANNEL, event_of, incoming_of
 
@@ -64,7 +65,7 @@ class ZaloAdapter:
             token=settings.zalo_bot_token,
             timeout=settings.http_timeout,
         )
-        self.sender = ZaloSender(self.client)
+        self.sender = ZaloSender(self.client, Publisher.from_settings(settings))
         self.bot_name = ""
         self._poller: asyncio.Task[None] | None = None
         self._site: web.AppRunner | None = None

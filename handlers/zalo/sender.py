@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.models import OutboxMessage, Reachability
 from bot.services.delivery import Delivery
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
+from handlers.zalo.publish import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -14,14 +16,26 @@ QUOTA_WORDS = ("quota", "limit exceeded", "exceeded")
 
 
 class ZaloSender:
-    """The dispatcher's sender for Zalo: plain text only (rows are shaped when queued)."""
+    """The dispatcher's sender for Zalo: text (rows are shaped when queued), and photos by URL
+    when the operator publishes files."""
 
-    def __init__(self, client: ZaloClient) -> None:
+    def __init__(self, client: ZaloClient, publisher: Publisher | None = None) -> None:
         self._client = client
+        self._publisher = publisher
 
     async def __call__(self, row: OutboxMessage) -> Delivery:
         """Performs the row and returns the delivery outcome."""
         payload = row.payload
+        published: str | None = None
+        if row.method == "send_photo":
+            published = payload.get("file_id")  # its URL, from an earlier send
+            if published is None and self._publisher is not None:
+                published = await asyncio.to_thread(
+                    self._publisher.publish, payload.get("content", b""), payload["filename"]
+                )
+            if published is None:
+                return Delivery(kind="failed", error="no public files directory for photos")
+            payload = {"photo_url": published, "text": payload.get("caption", "")}
         try:
             if payload.get("photo_url"):
                 result = await self._client.call(
@@ -39,7 +53,7 @@ class ZaloSender:
         except ZaloError as exc:
             return _classify(exc)
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        return Delivery(kind="sent", provider_message_id=str(message_id or ""))
+        return Delivery(kind="sent", provider_message_id=str(message_id or ""), file_id=published)
 
 
 def _classify(exc: ZaloError) -> Delivery:

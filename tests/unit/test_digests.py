@@ -3,7 +3,9 @@ services, when it falls due (the cell's zone, DST, downtime, two ticks), and its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import struct
+import warnings
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,15 +27,18 @@ from bot.models import (
 )
 from bot.models.commitments import Cadence, CampaignKind
 from bot.render_digests import committee_digest, group_digest
+from bot.reports.chart import digest_chart
 from bot.services import (
     attendance,
     campaigns,
     cell_settings,
     commitments,
     conclusions,
+    digest_charts,
     digest_schedule,
     digests,
     meetings,
+    notices,
     people,
     reviews,
     self_reviews,
@@ -429,3 +434,89 @@ def test_a_digest_turned_off_is_not_sent(db: Database) -> None:
 def test_a_zone_typed_with_spaces_is_read() -> None:
     assert cell_settings.check_timezone(" Asia/Ho Chi Minh ") == "Asia/Ho_Chi_Minh"
     assert cell_settings.check_timezone("UTC") == "UTC"
+
+
+def _chart_cost(db: Database, extra: int) -> tuple[int, list[str]]:
+    with db.session() as session:
+        w = build(session, extra=extra, name=f"Chi bộ biểu đồ {extra}")
+        digest_schedule.run_due(session=session, now=START)
+        org = _org(session, w.org_id)
+        org.digest_due_at = DIGEST_AT
+        session.add(org)
+    with db.session() as session, count_statements(db) as counted:
+        report = digest_schedule.run_due(session=session, now=DIGEST_AT + timedelta(minutes=1))
+        assert report.sent == 1
+    with db.session() as session:
+        rows = [r for r in _digest_rows(session) if r.org_id == w.org_id]
+        org = _org(session, w.org_id)
+        org.digest_enabled = False
+        session.add(org)
+        return counted.count, [r.method for r in rows]
+
+
+def test_the_chart_follows_each_digest_at_the_same_cost_in_a_bigger_cell(db: Database) -> None:
+    small, methods = _chart_cost(db, extra=0)
+    # The group's digest and chart, then the secretary's and the deputy's digests and charts.
+    assert sorted(methods) == ["send_message"] * 3 + ["send_photo"] * 3
+    assert _chart_cost(db, extra=15) == (small, methods)
+
+
+def test_the_chart_is_drawn_once_and_stored_once(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        committee = [
+            r
+            for r in notices.recipients(session=session, org_ids=[w.org_id])[w.org_id]
+            if r.committee
+        ]
+        org = _org(session, w.org_id)
+        rows = digest_schedule.chart_rows(
+            session=session,
+            org=org,
+            people=committee,
+            in_group=True,
+            key="chart-test",
+            now=DIGEST_AT,
+            photos_by_url=False,
+        )
+        assert len(rows) == len(committee) + 1
+        assert {r["payload"]["stored_file_id"] for r in rows} == {
+            rows[0]["payload"]["stored_file_id"]
+        }
+        # A Zalo member gets no chart unless the operator publishes files, then by URL.
+        zalo = [replace(r, channel="zalo") for r in committee]
+        kwargs = {"session": session, "org": org, "people": zalo, "in_group": False}
+        assert (
+            digest_schedule.chart_rows(**kwargs, key="z", now=DIGEST_AT, photos_by_url=False) == []
+        )
+        by_url = digest_schedule.chart_rows(**kwargs, key="z", now=DIGEST_AT, photos_by_url=True)
+        assert [(r["channel"], r["method"]) for r in by_url] == [("zalo", "send_photo")] * len(
+            zalo
+        )
+
+
+def test_a_cell_with_nothing_to_draw_gets_no_chart(db: Database) -> None:
+    with db.session() as session:
+        c = factories.cell(session, START)
+        series = digest_charts.chart_series(session=session, org=c.org, now=START)
+        assert series.empty
+        assert digest_chart(translator("vi"), series) is None
+
+
+def test_the_chart_draws_vietnamese_within_a_phones_width(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        series = digest_charts.chart_series(
+            session=session, org=_org(session, w.org_id), now=DIGEST_AT
+        )
+    # The held meeting: the secretary and Lan present of 4 counted (Miễn is exempt).
+    assert [(p.day, p.percent) for p in series.attendance] == [(date(2026, 11, 23), 50)]
+    assert series.responses == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a warning in matplotlib
+        png = digest_chart(translator("vi"), series)
+    assert png is not None
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert width <= 1280
+    assert height > width / 3
