@@ -14,7 +14,7 @@ from bot.db import Database
 from chibot import schema
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("openpyxl", "alembic", "aiohttp")
+HEAVY = ("openpyxl", "alembic", "aiohttp", "matplotlib")
 
 
 def loaded_after(code: str) -> dict[str, bool]:
