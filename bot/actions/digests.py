@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.actions import rollups as rollup_actions
 from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, one_of, word
@@ -22,6 +23,7 @@ from bot.services import (
     orgs,
     outbox,
     period_reports,
+    rollups,
 )
 from bot.services.errors import NotAllowed
 from bot.text import escape
@@ -90,6 +92,11 @@ def digest_now(turn: Turn) -> Reply:
     private: list[Screen] = []
     charts: list[FileOut] = []
     for org in cells:
+        if not turn.in_group and rollups.is_dang_bo(session=turn.session, org_id=org.id or 0):
+            screen, chart = rollup_actions.weekly(turn, org)
+            private.append(screen)
+            charts += chart
+            continue
         figures = digests.digest_figures(session=turn.session, org=org, now=turn.now)
         found = digests.exceptions(session=turn.session, figures=figures)
         in_group = bool(org.group_chat_id)
@@ -167,6 +174,8 @@ def report_period(turn: Turn, org_id: int, code: str) -> Reply:
 
 
 def _report(turn: Turn, org: Organisation, period: period_reports.Period) -> Reply:
+    if rollups.is_dang_bo(session=turn.session, org_id=org.id or 0):
+        return rollup_actions.for_period(turn, org, period)
     figures = period_reports.period_report(
         session=turn.session, org=org, period=period, now=turn.now
     )

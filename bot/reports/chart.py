@@ -6,6 +6,7 @@ every Vietnamese letter."""
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ WIDTH_INCHES = 8.0  # × DPI = 960 px: within a phone's 1280 px
 DPI = 120
 LABEL_SIZE = 15
 TITLE_SIZE = 17
+TITLE_WIDTH = 46  # characters of the title on one line
 ATTENDANCE_BAR = 85
 RESPONSE_BAR = 95
 OK_COLOUR = "#2e7d32"
@@ -89,14 +91,13 @@ def _draw(ax: Axes, panel: Panel, *, horizontal: bool) -> None:
                 fontsize=LABEL_SIZE,
                 fontweight="bold",
             )
-    ax.set_title(panel.title, fontsize=TITLE_SIZE, loc="left")
-    ax.plot([], [], color=LINE_COLOUR, linestyle="--", label=panel.bar_label)
-    ax.legend(
-        loc="lower right" if horizontal else "upper right",
-        fontsize=LABEL_SIZE - 2,
-        framealpha=0.9,
-        ncol=1,
-    )
+    if horizontal:
+        # Bars fill the width: the line is named in the title, not in a legend over them.
+        ax.set_title(f"{panel.title}  (- - {panel.bar_label})", fontsize=TITLE_SIZE, loc="left")
+    else:
+        ax.set_title(panel.title, fontsize=TITLE_SIZE, loc="left")
+        ax.plot([], [], color=LINE_COLOUR, linestyle="--", label=panel.bar_label)
+        ax.legend(loc="upper right", fontsize=LABEL_SIZE - 2, framealpha=0.9)
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -110,7 +111,11 @@ def render(title: str, panels: Sequence[Panel], *, horizontal: bool = False) -> 
         axes = figure.subplots(len(panels), 1, squeeze=False)
         for ax, panel in zip(axes[:, 0], panels, strict=True):
             _draw(ax, panel, horizontal=horizontal)
-        figure.suptitle(title, fontsize=TITLE_SIZE + 1, fontweight="bold")
+        figure.suptitle(
+            "\n".join(textwrap.wrap(title, TITLE_WIDTH)),
+            fontsize=TITLE_SIZE + 1,
+            fontweight="bold",
+        )
         figure.tight_layout()
         out = io.BytesIO()
         figure.savefig(out, format="png", dpi=DPI)

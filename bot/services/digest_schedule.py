@@ -18,7 +18,8 @@ from bot.db import rowcount
 from bot.i18n import translator
 from bot.models import Member, Organisation, Priority
 from bot.render_digests import committee_digest, group_digest
-from bot.services import digest_charts, digests, files, members, notices, outbox
+from bot.render_rollups import rollup_text
+from bot.services import digest_charts, digests, files, members, notices, outbox, rollups
 from bot.text import escape
 from bot.ui import FileOut, Screen
 
@@ -129,6 +130,21 @@ def run_due(*, session: Session, now: datetime, photos_by_url: bool = False) -> 
     return DigestReport(sent=sent, skipped=skipped, rows=rows)
 
 
+def _committee(session: Session, org_id: int) -> list[notices.Recipient]:
+    """The committee members who can be written to (a đảng bộ's: its officers)."""
+    ids = {m.id for m, _ in members.committee_people(session=session, org_id=org_id)}
+    people = notices.recipients(session=session, org_ids=[org_id])[org_id]
+    return [r for r in people if r.member_id in ids]
+
+
+def _store_png(session: Session, png: bytes, now: datetime) -> int:
+    found = files.store(
+        session=session, file_name=CHART_FILE, content=png, mime_type="image/png", now=now
+    )
+    assert found.id is not None
+    return found.id
+
+
 def chart_rows(
     *,
     session: Session,
@@ -158,11 +174,7 @@ def chart_rows(
         if locale not in stored:
             png = digest_chart(t, series)
             assert png is not None
-            found = files.store(
-                session=session, file_name=CHART_FILE, content=png, mime_type="image/png", now=now
-            )
-            assert found.id is not None
-            stored[locale] = found.id
+            stored[locale] = _store_png(session, png, now)
         name = escape(org.name) if profile_of(channel).html else org.name
         caption = t.gettext("📊 {cell}: attendance and check-in responses", cell=name)
         return FileOut(CHART_FILE, stored_id=stored[locale], caption=caption, photo=True)
@@ -200,6 +212,70 @@ def chart_rows(
     return rows
 
 
+def rollup_rows(
+    *, session: Session, org: Organisation, key: str, now: datetime, photos_by_url: bool
+) -> list[dict[str, Any]]:
+    """Returns the rows of a đảng bộ's weekly roll-up: to each of its officers privately, the
+    message and then its chart."""
+    assert org.id is not None
+    rollup = rollups.weekly(session=session, org=org, now=now)
+    ids = {m.id for m, _ in members.committee_people(session=session, org_id=org.id)}
+    officers = [
+        r
+        for r in notices.recipients(session=session, org_ids=[org.id])[org.id]
+        if r.member_id in ids
+    ]
+    rows = notices.fan_out_rows(
+        org=org,
+        people=officers,
+        build=lambda t: Screen(rollup_text(t, rollup)),
+        key=key,
+        now=now,
+        include_group=False,
+        priority=Priority.BULK,
+    )
+    stored: dict[str, int | None] = {}
+
+    def chart_of(locale: str) -> int | None:
+        if locale not in stored:
+            from bot.reports.rollup_files import rollup_chart  # matplotlib: only to draw
+
+            png = rollup_chart(translator(locale, org.timezone), rollup)
+            found = None
+            if png is not None:
+                found = files.store(
+                    session=session,
+                    file_name=CHART_FILE,
+                    content=png,
+                    mime_type="image/png",
+                    now=now,
+                ).id
+            stored[locale] = found
+        return stored[locale]
+
+    for officer in officers:
+        if not (profile_of(officer.channel).file_upload or photos_by_url):
+            continue
+        stored_id = chart_of(officer.locale or org.locale)
+        if stored_id is None:
+            continue
+        rows.append(
+            outbox.document_row(
+                dedupe_key=f"{key}:chart:{officer.member_id}",
+                chat_id=officer.chat_id,
+                document=FileOut(CHART_FILE, stored_id=stored_id, photo=True),
+                now=now,
+                is_group=False,
+                priority=Priority.BULK,
+                person_id=officer.person_id,
+                org_id=org.id,
+                channel=officer.channel,
+                photos_by_url=photos_by_url,
+            )
+        )
+    return rows
+
+
 def digest_rows(
     *,
     session: Session,
@@ -211,8 +287,10 @@ def digest_rows(
 ) -> list[dict[str, Any]]:
     """Returns the rows of one digest: the group's (when the cell has one) and each committee
     member's private one, exceptions first, each followed by the chart. `committee` narrows
-    who gets the private one."""
+    who gets the private one. A đảng bộ's officers get the roll-up of its cells instead."""
     assert org.id is not None
+    if rollups.is_dang_bo(session=session, org_id=org.id):
+        return rollup_rows(session=session, org=org, key=key, now=now, photos_by_url=photos_by_url)
     figures = digests.digest_figures(session=session, org=org, now=now)
     found = digests.exceptions(session=session, figures=figures)
     in_group = bool(org.group_chat_id)
@@ -226,9 +304,7 @@ def digest_rows(
         priority=Priority.BULK,
     )
     if committee is None:
-        ids = {m.id for m, _ in members.committee_people(session=session, org_id=org.id)}
-        people = notices.recipients(session=session, org_ids=[org.id])[org.id]
-        committee = [r for r in people if r.member_id in ids]
+        committee = _committee(session, org.id)
     rows += notices.fan_out_rows(
         org=org,
         people=committee,
