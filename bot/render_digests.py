@@ -7,6 +7,7 @@ from bot.i18n import N_, Translator
 from bot.models import Reachability
 from bot.models.commitments import ItemStatus
 from bot.render_checkins import item_status_label
+from bot.render_announcements import excerpt
 from bot.render_commitments import campaign_short
 from bot.render_meetings import kind_label
 from bot.services.attendance import QUALITY_BAR
@@ -121,6 +122,29 @@ def _figure_lines(t: Translator, figures: DigestFigures) -> list[str]:
                     reason=escape(commendation.reason),
                 )
             )
+    for found in figures.studies:
+        line = t.gettext(
+            "📚 Study “{what}”: {n}/{total} comrades done ({rate}%)",
+            what=escape(excerpt(found.announcement.text)),
+            n=t.number(found.complete),
+            total=t.number(found.audience),
+            rate=t.number(percent(found.complete, found.audience)),
+        )
+        if found.announcement.deadline is not None:
+            line += t.gettext(", due {day}", day=t.date_text(found.announcement.deadline))
+        lines.append(line + ".")
+    if figures.awaiting:
+        audience = sum(a.audience for a in figures.awaiting)
+        acknowledged = sum(a.acknowledged for a in figures.awaiting)
+        lines.append(
+            t.ngettext(
+                "📢 {n} announcement awaits confirmation: {done}/{total} confirmed.",
+                "📢 {n} announcements await confirmation: {done}/{total} confirmed.",
+                len(figures.awaiting),
+                done=t.number(acknowledged),
+                total=t.number(audience),
+            )
+        )
     if figures.upcoming:
         lines.append(t.gettext("🗓 Coming up:"))
         lines.extend(_upcoming_line(t, u) for u in figures.upcoming)
@@ -204,6 +228,23 @@ def exception_lines(t: Translator, found: Exceptions) -> list[str]:
                 day=t.date_text(task.due_on),
                 task=escape(task.description),
                 name=escape(owner),
+            )
+        )
+    for announcement, names in found.unacknowledged:
+        if names:
+            lines.append(
+                t.gettext(
+                    "• Not confirmed “{what}”: {names}",
+                    what=escape(excerpt(announcement.text)),
+                    names=_names(names),
+                )
+            )
+    for announcement, names in found.study_shortfalls:
+        lines.append(
+            t.gettext(
+                "• Study “{what}” not completed: {names}",
+                what=escape(excerpt(announcement.text)),
+                names=_names(names),
             )
         )
     return lines

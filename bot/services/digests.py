@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from bot.models import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementRecipient,
+    AnnouncementStatus,
     Meeting,
     MeetingDocument,
     MeetingKind,
@@ -22,7 +26,7 @@ from bot.models import (
     Reachability,
 )
 from bot.models.commitments import Campaign, CheckIn, Commendation, CommitmentStatus, ItemStatus
-from bot.services import attendance, campaigns, checkins, members, self_reviews
+from bot.services import attendance, campaigns, checkins, members, self_reviews, study
 from bot.services.attendance import CELL_MEETINGS
 
 # Commemorations the digest announces (domain.md §4.2): day, month, what.
@@ -38,6 +42,10 @@ LOOK_AHEAD = timedelta(days=30)
 MAX_EXAMPLES = 3
 # Tasks whose due date passed within this many days are listed to the committee.
 OVERDUE_WINDOW = timedelta(days=30)
+# Announcements sent within this window and not acknowledged by all are counted.
+ANNOUNCEMENT_WINDOW = timedelta(days=30)
+# A study campaign stays in the digest this long after its deadline (its shortfall shows).
+STUDY_GRACE = timedelta(days=7)
 THEMED = (MeetingKind.THEMATIC, MeetingKind.COMBINED)
 _REGISTERED = (CommitmentStatus.SUBMITTED, CommitmentStatus.APPROVED, CommitmentStatus.RETURNED)
 
@@ -62,6 +70,15 @@ class CampaignFigures:
 
 
 @dataclass(frozen=True)
+class AwaitingAck:
+    """An announcement not yet acknowledged by everyone it reached: counts only."""
+
+    announcement: Announcement
+    audience: int
+    acknowledged: int  # confirmed, or told in person by the committee
+
+
+@dataclass(frozen=True)
 class DigestFigures:
     """Everything the weekly digest says; nothing about one member's shortfall."""
 
@@ -73,11 +90,19 @@ class DigestFigures:
     last_figures: attendance.Figures | None
     campaigns: list[CampaignFigures]
     upcoming: list[Upcoming]
+    awaiting: list[AwaitingAck] = field(default_factory=list)
+    studies: list[study.Participation] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """Tells whether the cell has nothing to report yet (a new cell)."""
-        return self.next_meeting is None and self.last_meeting is None and not self.campaigns
+        return (
+            self.next_meeting is None
+            and self.last_meeting is None
+            and not self.campaigns
+            and not self.awaiting
+            and not self.studies
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,8 @@ class Exceptions:
     silent: list[tuple[Campaign, list[str]]] = field(default_factory=list)
     unreachable: list[tuple[str, Reachability]] = field(default_factory=list)
     overdue_tasks: list[tuple[MeetingTask, str]] = field(default_factory=list)
+    unacknowledged: list[tuple[Announcement, list[str]]] = field(default_factory=list)
+    study_shortfalls: list[tuple[Announcement, list[str]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -103,6 +130,8 @@ class Exceptions:
             or any(names for _, names in self.silent)
             or self.unreachable
             or self.overdue_tasks
+            or self.unacknowledged
+            or self.study_shortfalls
         )
 
 
@@ -210,6 +239,63 @@ def _upcoming(session: Session, org: Organisation, today: date) -> list[Upcoming
     return sorted(out, key=lambda u: u.day)
 
 
+def _awaiting(session: Session, org_id: int, now: datetime) -> list[AwaitingAck]:
+    """Recent announcements asking for "✅ Đã nắm" that not everyone reached confirmed (one
+    query, whatever the cell's size)."""
+    done = func.sum(
+        case(
+            (
+                col(AnnouncementRecipient.acked_at).is_not(None)
+                | col(AnnouncementRecipient.told_in_person_at).is_not(None),
+                1,
+            ),
+            else_=0,
+        )
+    )
+    rows = session.exec(
+        select(Announcement, func.count(col(AnnouncementRecipient.id)), done)
+        .join(
+            AnnouncementRecipient,
+            col(AnnouncementRecipient.announcement_id) == col(Announcement.id),
+        )
+        .where(
+            Announcement.org_id == org_id,
+            col(Announcement.kind) == AnnouncementKind.NOTICE,
+            col(Announcement.status) == AnnouncementStatus.SENT,
+            col(Announcement.ack_required).is_(True),
+            col(Announcement.sent_at) >= now - ANNOUNCEMENT_WINDOW,
+            col(AnnouncementRecipient.chat_id).is_not(None),
+        )
+        .group_by(col(Announcement.id))
+        .order_by(col(Announcement.sent_at))
+    ).all()
+    return [
+        AwaitingAck(announcement, int(audience), int(acked or 0))
+        for announcement, audience, acked in rows
+        if int(acked or 0) < int(audience)
+    ]
+
+
+def _studies(session: Session, org_id: int, now: datetime) -> list[study.Participation]:
+    """Study campaigns under way (or whose deadline passed within a week), with who took part
+    (a fixed number of statements per campaign)."""
+    found = session.exec(
+        select(Announcement)
+        .where(
+            Announcement.org_id == org_id,
+            col(Announcement.kind) == AnnouncementKind.STUDY,
+            col(Announcement.status) == AnnouncementStatus.SENT,
+            (col(Announcement.deadline) >= now - STUDY_GRACE)
+            | (
+                col(Announcement.deadline).is_(None)
+                & (col(Announcement.sent_at) >= now - ANNOUNCEMENT_WINDOW)
+            ),
+        )
+        .order_by(col(Announcement.sent_at))
+    ).all()
+    return [study.participation(session=session, announcement=a) for a in found]
+
+
 def digest_figures(*, session: Session, org: Organisation, now: datetime) -> DigestFigures:
     """Returns the cell's digest at `now` (a fixed number of statements per open campaign)."""
     org_id = org.id or 0
@@ -230,6 +316,8 @@ def digest_figures(*, session: Session, org: Organisation, now: datetime) -> Dig
         last_figures=last_figures,
         campaigns=found,
         upcoming=_upcoming(session, org, today),
+        awaiting=_awaiting(session, org_id, now),
+        studies=_studies(session, org_id, now),
     )
 
 
@@ -279,4 +367,33 @@ def exceptions(*, session: Session, figures: DigestFigures) -> Exceptions:
         silent=silent,
         unreachable=unreachable,
         overdue_tasks=_overdue(session, org_id, figures.today),
+        unacknowledged=_unacknowledged(session, figures.awaiting),
+        study_shortfalls=[
+            (found.announcement, [p.name for p in found.missing])
+            for found in figures.studies
+            if found.missing
+        ],
     )
+
+
+def _unacknowledged(
+    session: Session, awaiting: list[AwaitingAck]
+) -> list[tuple[Announcement, list[str]]]:
+    """Who has not confirmed each announcement awaiting acknowledgement (one query)."""
+    if not awaiting:
+        return []
+    ids = [a.announcement.id for a in awaiting]
+    names: dict[int, list[str]] = {}
+    for announcement_id, name in session.exec(
+        select(AnnouncementRecipient.announcement_id, Member.full_name)
+        .join(Member, col(Member.id) == col(AnnouncementRecipient.member_id))
+        .where(
+            col(AnnouncementRecipient.announcement_id).in_(ids),
+            col(AnnouncementRecipient.chat_id).is_not(None),
+            col(AnnouncementRecipient.acked_at).is_(None),
+            col(AnnouncementRecipient.told_in_person_at).is_(None),
+        )
+        .order_by(col(AnnouncementRecipient.member_id))
+    ).all():
+        names.setdefault(announcement_id, []).append(name)
+    return [(a.announcement, names.get(a.announcement.id or 0, [])) for a in awaiting]

@@ -15,20 +15,26 @@ from sqlmodel import Session, col, select
 from bot.db import Database
 from bot.i18n import translator
 from bot.models import (
+    AnnouncementKind,
+    AnnouncementRecipient,
     AttendanceStatus,
+    AudienceKind,
     AuditEntry,
     MeetingKind,
+    Member,
     MemberStatus,
     Organisation,
     OutboxMessage,
     Person,
     Reachability,
+    ReflectionKind,
     Role,
 )
 from bot.models.commitments import Cadence, CampaignKind
 from bot.render_digests import committee_digest, group_digest
 from bot.reports.chart import digest_chart
 from bot.services import (
+    announcements,
     attendance,
     campaigns,
     cell_settings,
@@ -520,3 +526,94 @@ def test_the_chart_draws_vietnamese_within_a_phones_width(db: Database) -> None:
     width, height = struct.unpack(">II", png[16:24])
     assert width <= 1280
     assert height > width / 3
+
+
+def _with_notices(session: Session, w: World) -> tuple[int, int]:
+    """A notice asking for "✅ Đã nắm" and a study campaign, both sent on START; Lan confirms
+    the notice and reads the study material (no reflection asked)."""
+    lan = session.exec(select(Person).join(Member).where(Member.id == w.ids["lan"])).one()
+    notice = announcements.create(
+        session=session,
+        draft=announcements.Draft(
+            org_id=w.org_id, text="Nộp đảng phí quý IV trước 10/12.", audience=AudienceKind.CELL
+        ),
+        actor=w.secretary,
+        now=START,
+    )
+    studied = announcements.create(
+        session=session,
+        draft=announcements.Draft(
+            org_id=w.org_id,
+            text="Học tập Nghị quyết Hội nghị Trung ương.",
+            audience=AudienceKind.CELL,
+            kind=AnnouncementKind.STUDY,
+            deadline=START + timedelta(days=7),
+            reflection=ReflectionKind.NONE,
+            link="https://example.org/nghi-quyet.pdf",
+        ),
+        actor=w.secretary,
+        now=START,
+    )
+    for found in (notice, studied):
+        announcements.acknowledge(
+            session=session, announcement_id=found.id or 0, person=lan, now=START
+        )
+    return notice.id or 0, studied.id or 0
+
+
+def test_announcements_awaiting_and_study_are_counted_and_named_only_privately(
+    db: Database,
+) -> None:
+    with db.session() as session:
+        w = build(session)
+        notice_id, study_id = _with_notices(session, w)
+        reached = session.exec(
+            select(AnnouncementRecipient).where(
+                AnnouncementRecipient.announcement_id == notice_id,
+                col(AnnouncementRecipient.chat_id).is_not(None),
+            )
+        ).all()
+        figures = digests.digest_figures(
+            session=session, org=_org(session, w.org_id), now=START + timedelta(hours=1)
+        )
+        found = digests.exceptions(session=session, figures=figures)
+    # The author's own copy needs no confirmation: the secretary and Lan.
+    [awaiting] = figures.awaiting
+    assert (awaiting.announcement.id, awaiting.acknowledged) == (notice_id, 2)
+    assert awaiting.audience == len(reached) > 1
+    [studying] = figures.studies
+    assert (studying.announcement.id, studying.complete) == (study_id, 2)
+    t = translator("vi")
+    group = group_digest(t, figures)
+    assert f"📢 1 thông báo đang chờ xác nhận: 2/{len(reached)} đã xác nhận." in group
+    assert (
+        f"📚 Học tập “Học tập Nghị quyết Hội nghị Trung ương.”: 2/{studying.audience} "
+        f"đồng chí đã hoàn thành ({round(200 / studying.audience)}%), hạn 29/11/2026."
+    ) in group
+    assert "Lê Văn Hùng" not in group
+    private = committee_digest(t, figures, found, posted_in_group=True)
+    [unconfirmed] = [line for line in private.splitlines() if line.startswith("• Chưa xác nhận")]
+    assert unconfirmed.startswith("• Chưa xác nhận “Nộp đảng phí quý IV trước 10/12.”: ")
+    assert "Lê Văn Hùng" in unconfirmed
+    assert "Trần Thị Lan" not in unconfirmed
+    [unfinished] = [line for line in private.splitlines() if "chưa hoàn thành" in line]
+    assert "Lê Văn Hùng" in unfinished
+    assert "Trần Thị Lan" not in unfinished
+
+
+def _notice_cost(db: Database, extra: int) -> int:
+    with db.session() as session:
+        w = build(session, extra=extra, name=f"Chi bộ thông báo {extra}")
+        _with_notices(session, w)
+    with db.session() as session, count_statements(db) as counted:
+        figures = digests.digest_figures(
+            session=session, org=_org(session, w.org_id), now=START + timedelta(hours=1)
+        )
+        digests.exceptions(session=session, figures=figures)
+    return counted.count
+
+
+def test_announcements_in_the_digest_cost_the_same_statements_in_a_bigger_cell(
+    db: Database,
+) -> None:
+    assert _notice_cost(db, extra=0) == _notice_cost(db, extra=15)
