@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.i18n import N_, Translator
 from bot.models import Reachability
 from bot.models.commitments import ItemStatus
-from bot.render_checkins import item_status_label
 from bot.render_announcements import excerpt
+from bot.render_checkins import item_status_label
 from bot.render_commitments import campaign_short
 from bot.render_meetings import kind_label
 from bot.services.attendance import QUALITY_BAR
@@ -122,16 +122,16 @@ def _figure_lines(t: Translator, figures: DigestFigures) -> list[str]:
                     reason=escape(commendation.reason),
                 )
             )
-    for found in figures.studies:
+    for studied in figures.studies:
         line = t.gettext(
             "📚 Study “{what}”: {n}/{total} comrades done ({rate}%)",
-            what=escape(excerpt(found.announcement.text)),
-            n=t.number(found.complete),
-            total=t.number(found.audience),
-            rate=t.number(percent(found.complete, found.audience)),
+            what=escape(excerpt(studied.announcement.text)),
+            n=t.number(studied.complete),
+            total=t.number(studied.audience),
+            rate=t.number(percent(studied.complete, studied.audience)),
         )
-        if found.announcement.deadline is not None:
-            line += t.gettext(", due {day}", day=t.date_text(found.announcement.deadline))
+        if studied.announcement.deadline is not None:
+            line += t.gettext(", due {day}", day=t.date_text(studied.announcement.deadline))
         lines.append(line + ".")
     if figures.awaiting:
         audience = sum(a.audience for a in figures.awaiting)

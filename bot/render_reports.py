@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.i18n import Translator
 from bot.models import MemberStatus
+from bot.render_announcements import excerpt
 from bot.render_commitments import campaign_short, plain_label
 from bot.render_digests import capitalised, percent
 from bot.services.period_reports import (
@@ -129,10 +130,25 @@ def report_sections(t: Translator, report: PeriodReport) -> list[tuple[str, list
         t.gettext("• comrade {name}: {reason}", name=member.full_name, reason=commendation.reason)
         for commendation, member in report.commended
     ]
+    studies = [
+        t.gettext("Study campaigns (học tập, quán triệt): {n}.", n=t.number(len(report.studies)))
+    ]
+    for found in report.studies:
+        studies.append(
+            t.gettext(
+                "• “{what}” ({day}): {n}/{total} comrades done ({rate}%)",
+                what=excerpt(found.announcement.text),
+                day=t.date_text(found.announcement.sent_at or found.announcement.created_at),
+                n=t.number(found.complete),
+                total=t.number(found.audience),
+                rate=t.number(percent(found.complete, found.audience)),
+            )
+        )
+    studies.append(todo)
     return [
         (t.gettext("I. SITUATION"), situation),
         (t.gettext("II. RESULTS"), []),
-        (t.gettext("1. Political and ideological work"), [todo]),
+        (t.gettext("1. Political and ideological work"), studies),
         (t.gettext("2. Studying and following Uncle Hồ; commitments"), follow),
         (t.gettext("3. Party building: meetings and attendance"), meetings),
         (t.gettext("III. OVERALL ASSESSMENT"), [todo]),

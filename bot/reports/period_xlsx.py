@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from bot.i18n import Translator
 from bot.models import MemberStatus
+from bot.render_announcements import excerpt
 from bot.render_digests import percent
 from bot.render_meetings import kind_label
 from bot.render_reports import period_label, report_title
@@ -32,7 +33,10 @@ def _figures(t: Translator, report: PeriodReport) -> list[tuple[str, object]]:
         (t.gettext("Unexcused absences"), report.unexcused),
         (t.gettext("Tasks assigned"), report.tasks),
         (t.gettext("Examples commended"), len(report.commended)),
+        (t.gettext("Study campaigns"), len(report.studies)),
     ]
+    for found in report.studies:
+        rows.append((excerpt(found.announcement.text), f"{found.complete}/{found.audience}"))
     for line in report.campaigns:
         rows.append(
             (t.gettext("{year}: expected to register", year=line.campaign.year), line.expected)

@@ -5,7 +5,7 @@ assigned, commitments and commendations. A fixed number of statements per cell."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementStatus,
     Attendance,
     AttendanceStatus,
     Meeting,
@@ -24,7 +27,7 @@ from bot.models import (
     Organisation,
 )
 from bot.models.commitments import Campaign, Commendation, CommitmentStatus
-from bot.services import campaigns
+from bot.services import campaigns, study
 from bot.services.attendance import CELL_MEETINGS
 from bot.services.errors import Conflict, InvalidInput
 
@@ -139,6 +142,8 @@ class PeriodReport:
     tasks_due: int
     campaigns: list[CampaignLine]
     commended: list[tuple[Commendation, Member]]
+    # Study campaigns sent in the period, with who read (and submitted what was asked).
+    studies: list[study.Participation] = field(default_factory=list)
 
     def held(self, kinds: tuple[MeetingKind, ...]) -> int:
         """How many meetings of these kinds were held."""
@@ -234,6 +239,20 @@ def period_report(
         tasks_due=sum(1 for due in task_rows if due <= min(period.end, today)),
         campaigns=_campaign_lines(session, org_id, period),
         commended=_commended(session, org_id, start, end),
+        studies=[
+            study.participation(session=session, announcement=a)
+            for a in session.exec(
+                select(Announcement)
+                .where(
+                    Announcement.org_id == org_id,
+                    col(Announcement.kind) == AnnouncementKind.STUDY,
+                    col(Announcement.status) == AnnouncementStatus.SENT,
+                    col(Announcement.sent_at) >= start,
+                    col(Announcement.sent_at) < end,
+                )
+                .order_by(col(Announcement.sent_at))
+            ).all()
+        ],
     )
 
 

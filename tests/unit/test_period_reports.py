@@ -23,7 +23,7 @@ from bot.services.errors import Conflict, InvalidInput
 from bot.services.period_reports import Period, parse_period
 from chibot.cli import main
 from tests.statements import count_statements
-from tests.unit.test_digests import DIGEST_AT, build
+from tests.unit.test_digests import DIGEST_AT, _with_notices, build
 
 
 def test_periods_are_read_as_typed() -> None:
@@ -202,3 +202,29 @@ def test_chibot_report_export_writes_the_file(
     bad = io.StringIO()
     assert main(["report", "export", "Chi bộ Văn phòng", "--period", "H1"], out=bad) == 1
     assert "Tôi không đọc được kỳ “H1”" in bad.getvalue()
+
+
+def test_study_campaigns_of_the_period_and_their_participation(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        _with_notices(session, w)  # a study campaign sent on 22/11, read by two
+    with db.session() as session:
+        org = session.get(Organisation, w.org_id)
+        assert org is not None
+        report = period_reports.period_report(
+            session=session, org=org, period=parse_period("2026-11"), now=DIGEST_AT
+        )
+    [studied] = report.studies
+    assert studied.complete == 2
+    t = translator("vi")
+    text = report_text(t, report)
+    assert "Số đợt học tập, quán triệt: 1." in text
+    assert (
+        f"• “Học tập Nghị quyết Hội nghị Trung ương.” (22/11/2026): 2/{studied.audience} "
+        "đồng chí đã hoàn thành"
+    ) in text
+    sheet = load_workbook(io.BytesIO(period_xlsx(t, report))).active
+    assert sheet is not None
+    figures = {row[0]: row[1] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert figures["Số đợt học tập"] == 1
+    assert figures["Học tập Nghị quyết Hội nghị Trung ương."] == f"2/{studied.audience}"
