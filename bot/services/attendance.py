@@ -296,8 +296,9 @@ def _risks(
 ) -> None:
     """Three or more consecutive excused absences, and absences in three different months."""
     year_start = meeting.starts_at.astimezone(tz).replace(month=1, day=1, hour=0, minute=0)
+    # Three columns, not whole rows: a year of a big cell's marks stays cheap to read.
     history = session.exec(
-        select(Meeting, Attendance)
+        select(Meeting.starts_at, Attendance.member_id, Attendance.status)
         .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
         .where(
             Meeting.org_id == meeting.org_id,
@@ -308,22 +309,22 @@ def _risks(
         )
         .order_by(col(Meeting.starts_at))
     ).all()
-    by_member: dict[int, list[tuple[Meeting, Attendance]]] = defaultdict(list)
-    for held, mark in history:
-        by_member[mark.member_id].append((held, mark))
+    by_member: dict[int, list[tuple[datetime, AttendanceStatus]]] = defaultdict(list)
+    for starts_at, member_id, status in history:
+        by_member[member_id].append((starts_at, AttendanceStatus(status)))
     for member, _ in call.expected:
         rows = by_member.get(member.id or 0, [])
         streak = 0
-        for _, mark in reversed(rows):
-            if mark.status != AttendanceStatus.EXCUSED:
+        for _, status in reversed(rows):
+            if status != AttendanceStatus.EXCUSED:
                 break
             streak += 1
         if streak >= 3:
             figures.consecutive_excused.append((member.full_name, streak))
         months = {
-            held.starts_at.astimezone(tz).month
-            for held, mark in rows
-            if mark.status in {AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED}
+            starts_at.astimezone(tz).month
+            for starts_at, status in rows
+            if status in {AttendanceStatus.EXCUSED, AttendanceStatus.UNEXCUSED}
         }
         if len(months) >= 3:
             figures.missed_three_months.append(member.full_name)
