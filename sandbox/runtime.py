@@ -20,7 +20,7 @@ from bot.db import Database
 from chibot.runtime import Runtime
 from fake_telegram import Call, FakeChat, FakeTelegram
 from fake_telegram.models import JSON
-from sandbox import seed, seed_announcements, seed_campaign, seed_zalo
+from sandbox import seed, seed_announcements, seed_campaign, seed_history, seed_zalo
 from sandbox.clock import PAST_DUE, NextItem, PersistentClock, next_scheduled
 from sandbox.zalo import ZALO_TOKEN, SandboxZalo
 
@@ -263,6 +263,7 @@ class Sandbox:
         seed_announcements.ensure_announcements(db, self.clock.now())
         seed.ensure_meeting(db, self.clock.now())
         seed_campaign.ensure_campaign(db, self.clock.now())
+        seed_history.ensure_history(db, self.clock.now())
         await self.drain()
 
     async def drain(self) -> None:

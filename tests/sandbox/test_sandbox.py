@@ -32,7 +32,7 @@ from bot.models import (
     Role,
     RsvpAnswer,
 )
-from sandbox import seed
+from sandbox import seed, seed_history
 from sandbox.runtime import AlreadyRunning, PortInUse, Sandbox
 from sandbox.seed import DEPUTY, GROUP_ID, NEWCOMER, SECRETARY
 from sandbox.seed_zalo import MAI
@@ -85,9 +85,13 @@ async def test_seed_builds_the_demo_cell_through_the_bot(sandbox: Sandbox) -> No
     welcome = sandbox.api.messages_in(7_100_000_003)[0]
     assert welcome["text"].startswith("Chào mừng đồng chí Lê Văn Hùng!")
 
-    # One upcoming thematic meeting, announced in the group and to each member.
+    # One upcoming thematic meeting, announced in the group and to each member; three past
+    # regular ones, held, give the digest's chart a history.
     with sandbox.db.session() as session:
-        [meeting] = session.exec(select(Meeting)).all()
+        found = session.exec(select(Meeting).order_by(col(Meeting.starts_at))).all()
+    *past, meeting = found
+    assert [m.kind for m in past] == [MeetingKind.REGULAR] * 3
+    assert all(m.roll_call_closed_at is not None for m in past)
     assert meeting.kind == MeetingKind.THEMATIC
     assert meeting.topic == seed.MEETING_TOPIC
     local = meeting.starts_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -125,7 +129,8 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
         assert "11 đồng chí, 10 đã tham gia" in reply["text"]
         assert again.db is not None
         with again.db.session() as session:
-            assert len(session.exec(select(Meeting)).all()) == 1
+            # The upcoming meeting and the history: nothing seeded twice.
+            assert len(session.exec(select(Meeting)).all()) == 1 + seed_history.MONTHS
 
         # Lê Thị Mai is still a member on Zalo with her answer; nothing of hers was handled or
         # sent again (no second join, no second notice), and the bot may still write to her.
@@ -284,6 +289,25 @@ async def test_files_go_both_ways_and_only_safe_images_are_inline(
         assert response.status == 400
 
 
+async def test_the_digest_shows_its_chart_in_the_sandbox(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    secretary = SECRETARY.user_id
+    since = time.monotonic()
+    await send(sandbox, http, secretary, secretary, "/tonghop")
+    photo = await sandbox.api.next_call(
+        "sendPhoto", where=lambda c: c.at >= since and c.params["chat_id"] == secretary
+    )
+    assert photo.result is not None
+    assert photo.result["caption"].startswith("📊 Chi bộ Văn phòng: tỷ lệ dự họp")
+    [size] = photo.result["photo"]
+    async with http.get(
+        f"{sandbox.url}/api/files/{size['file_id']}", params={"inline": "1"}
+    ) as got:
+        assert got.headers["Content-Type"] == "image/png"
+        assert (await got.read()).startswith(b"\x89PNG")
+
+
 async def test_buttons_and_commands_work_through_the_page_api(
     sandbox: Sandbox, http: aiohttp.ClientSession
 ) -> None:
@@ -329,7 +353,9 @@ async def test_clock_moves_and_runs_the_real_tick(
     with sandbox.db.session() as session:
         assert session.exec(select(FlowState)).all(), "the /moi form should be open"
         first_reminder = session.exec(
-            select(MeetingReminder).order_by(col(MeetingReminder.due_at))
+            select(MeetingReminder)
+            .where(col(MeetingReminder.done_at).is_(None))
+            .order_by(col(MeetingReminder.due_at))
         ).first()
     assert first_reminder is not None
     assert first_reminder.offset_minutes == 3 * 24 * 60
