@@ -154,3 +154,18 @@ async def test_a_future_period_is_refused_for_the_roll_up_too(chat: Chat) -> Non
     officer = await party_with_a_held_meeting(chat)
     answer = await ask(chat, officer, "/baocao 2027-H2")
     assert "chưa bắt đầu" in answer.text, answer.text
+
+
+async def test_the_roll_up_and_the_chart_in_english(chat: Chat) -> None:
+    officer = await party_with_a_held_meeting(chat)
+    picker = await chat.say(officer, "/ngonngu")
+    await chat.choose(officer, picker, "English")
+    answer = await ask(chat, officer, "/tonghop")
+    lines = answer.text.splitlines()
+    assert lines[0] == "📊 Cells of Đảng bộ Khối Cơ quan: week to 13 Jan 2027"
+    assert "⚠️ Below the bar (attendance above 85%, participation from 95%):" in lines
+    assert "• Chi bộ Văn phòng: 2 members · attendance 50% · 1 unexcused absence" in lines
+    assert "Σ Total: 2 cells; 4 members; attendance 50%; 1 unexcused absence." in lines
+    report = await ask(chat, officer, "/baocao 2027-01")
+    assert report.text.startswith("📊 Cells of Đảng bộ Khối Cơ quan: month 01/2027")
+    assert "• Chi bộ Tài vụ: 2 members · 0 meetings held · no roll call yet" in report.text
