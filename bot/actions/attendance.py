@@ -142,9 +142,12 @@ def close(turn: Turn, meeting_id: int) -> Reply:
             now=turn.now,
         )
     closer = members.membership_in(session=turn.session, person=turn.person, org_id=org.id or 0)
+    # Where the checklist is edited into this answer, it offers the reopening at once; a
+    # channel without edits lists it in the committee's report, sent just before (a second
+    # list here would take the numbers typed for the report).
     keyboard = (
         [[reopen_button(turn.t, meeting)]]
-        if closer is not None and closer.role in REOPENERS
+        if turn.channel.edits and closer is not None and closer.role in REOPENERS
         else []
     )
     return Reply(
