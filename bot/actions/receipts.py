@@ -58,7 +58,9 @@ def _receipt(turn: Turn, meeting: Meeting, answer: RsvpAnswer, toast: str) -> Re
     if turn.in_group:
         # The group's notice is everyone's: the tapper alone sees the toast.
         return Reply(toast=toast)
-    if turn.channel.edits and turn.incoming.message_id is not None:
+    if turn.channel.edits:
+        if turn.incoming.message_id is None:
+            return Reply(toast=toast)  # a message too old to be given with the tap
         text, keyboard = _notice_shown(turn, meeting)
         receipt = turn.t.gettext("You chose: {answer} — tap to change.", answer=label)
         return Reply(edit=Screen(text + RECEIPT_MARK + receipt, keyboard), toast=toast)
