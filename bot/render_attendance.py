@@ -87,9 +87,11 @@ def roll_call_screen(
         names = ", ".join(escape(m.full_name) for m in call.attached)
         lines.append(t.gettext("Attached to another cell (not counted): {names}", names=names))
     lines.append(_tally(t, call))
+    shown = page_of(call.expected, page, ROLL_CALL_PAGE)
+    # The reasons of the excused comrades on this page (a page's worth keeps it one message).
     reasons = [
         (member, mark.reason)
-        for member, mark in call.expected
+        for member, mark in shown.items
         if mark is not None and mark.status == AttendanceStatus.EXCUSED and mark.reason
     ]
     if reasons:
@@ -98,7 +100,6 @@ def roll_call_screen(
             f"  🟡 {escape(member.full_name)} — {reason_text(t, reason)}"
             for member, reason in reasons
         )
-    shown = page_of(call.expected, page, ROLL_CALL_PAGE)
     if shown.several:
         lines.append(page_line(t, shown))
     keyboard: Keyboard = []
