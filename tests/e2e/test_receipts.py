@@ -277,7 +277,7 @@ async def test_only_the_committee_can_remind(chat: Chat) -> None:
 
 
 async def test_the_roll_call_counts_as_it_goes_and_can_be_reopened(chat: Chat) -> None:
-    secretary, lan, duc, meeting = await _meeting_under_way(chat)
+    secretary, lan, _, meeting = await _meeting_under_way(chat)
     checklist = await chat.say(secretary, "/diemdanh")
     assert "Có mặt 0/3" in checklist.text
     checklist = await chat.choose(secretary, checklist, "⬜ Nguyễn Văn Bình")
@@ -340,7 +340,6 @@ async def test_the_roll_call_counts_as_it_goes_and_can_be_reopened(chat: Chat) -
     assert "Chỉ mở lại được điểm danh đến hết ngày hôm sau" in late.text
     with chat.bot.db.session() as session:
         assert session.exec(select(Meeting)).one().roll_call_closed_at == closed_at
-    _ = duc
 
 
 async def test_only_the_secretary_or_deputy_reopens(chat: Chat) -> None:
