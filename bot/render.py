@@ -129,6 +129,11 @@ ERROR_MESSAGES = {
     "meeting_not_found": N_("That meeting no longer exists."),
     "roll_call_closed": N_("The roll call of this meeting is already closed."),
     "roll_call_not_open": N_("The roll call opens one hour before the meeting starts."),
+    "roll_call_not_closed": N_("The roll call of this meeting is still open: /diemdanh."),
+    "roll_call_reopen_over": N_(
+        "A roll call can be reopened until the end of the day after the meeting; that time "
+        "has passed. Record the correction in the minutes."
+    ),
     "roll_call_unmarked": N_(
         "{n} comrades are not marked yet. Mark everyone before closing the roll call."
     ),
@@ -167,6 +172,7 @@ ERROR_MESSAGES = {
     "agenda_too_long": N_("At most {limit} agenda items, please."),
     "agenda_line_too_long": N_("Each agenda item can have at most {limit} characters."),
     "reason_empty": N_("Please give a reason."),
+    "reason_unknown": N_("That reason is not on the list: choose one, or type the reason."),
     "reason_too_long": N_("The reason is too long: at most {limit} characters."),
     "bad_offsets": N_(
         "I could not read that. Type for example “3 ngày, 1 ngày, 2 giờ” (up to 30 days before)."

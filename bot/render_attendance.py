@@ -7,7 +7,7 @@ from collections import Counter
 from bot.i18n import Translator
 from bot.models import Attendance, AttendanceStatus, Meeting
 from bot.paging import page_holding, page_line, page_of, paging_row
-from bot.render_meetings import kind_label
+from bot.render_meetings import kind_label, reason_text
 from bot.services.attendance import Figures, RollCall
 from bot.text import escape
 from bot.ui import Button, Keyboard, Screen, choice
@@ -37,13 +37,22 @@ def roll_call_page(call: RollCall, member_id: int) -> int:
 def _tally(t: Translator, call: RollCall) -> str:
     counts = Counter(mark.status if mark is not None else None for _, mark in call.expected)
     marked = len(call.expected) - counts[None]
-    return t.gettext(
-        "Marked {marked}/{expected}: ✅ {present} · 🟡 {excused} · ❌ {unexcused}",
-        marked=t.number(marked),
-        expected=t.number(len(call.expected)),
+    present = t.gettext(
+        "<b>Present {present}/{expected}</b>",
         present=t.number(counts[AttendanceStatus.PRESENT]),
-        excused=t.number(counts[AttendanceStatus.EXCUSED]),
-        unexcused=t.number(counts[AttendanceStatus.UNEXCUSED]),
+        expected=t.number(len(call.expected)),
+    )
+    return (
+        present
+        + "\n"
+        + t.gettext(
+            "Marked {marked}/{expected}: ✅ {present} · 🟡 {excused} · ❌ {unexcused}",
+            marked=t.number(marked),
+            expected=t.number(len(call.expected)),
+            present=t.number(counts[AttendanceStatus.PRESENT]),
+            excused=t.number(counts[AttendanceStatus.EXCUSED]),
+            unexcused=t.number(counts[AttendanceStatus.UNEXCUSED]),
+        )
     )
 
 
@@ -79,6 +88,18 @@ def roll_call_screen(
         lines.append(t.gettext("Attached to another cell (not counted): {names}", names=names))
     lines.append(_tally(t, call))
     shown = page_of(call.expected, page, ROLL_CALL_PAGE)
+    # The reasons of the excused comrades on this page (a page's worth keeps it one message).
+    reasons = [
+        (member, mark.reason)
+        for member, mark in shown.items
+        if mark is not None and mark.status == AttendanceStatus.EXCUSED and mark.reason
+    ]
+    if reasons:
+        lines.append(t.gettext("Reasons given:"))
+        lines.extend(
+            f"  🟡 {escape(member.full_name)} — {reason_text(t, reason)}"
+            for member, reason in reasons
+        )
     if shown.several:
         lines.append(page_line(t, shown))
     keyboard: Keyboard = []
@@ -102,6 +123,11 @@ def roll_call_screen(
         [Button(t.gettext("🔒 Close the roll call"), data=choice("rz", meeting.id or 0))]
     )
     return Screen("\n".join(lines), keyboard)
+
+
+def reopen_button(t: Translator, meeting: Meeting) -> Button:
+    """Returns the button that reopens a closed roll call (the secretary's and deputy's)."""
+    return Button(t.gettext("🔓 Reopen the roll call"), data=choice("ro", meeting.id or 0))
 
 
 def group_summary(t: Translator, meeting: Meeting, figures: Figures) -> str:
@@ -154,7 +180,7 @@ def committee_summary(t: Translator, meeting: Meeting, figures: Figures) -> str:
     if figures.excused_names:
         lines.append(t.gettext("Excused absences:"))
         lines.extend(
-            f"  • {escape(name)}" + (f" — {escape(reason)}" if reason else "")
+            f"  • {escape(name)}" + (f" — {reason_text(t, reason)}" if reason else "")
             for name, reason in figures.excused_names
         )
     if figures.unexcused_names:

@@ -12,6 +12,7 @@ from bot.models import (
     Rsvp,
     RsvpAnswer,
 )
+from bot.services.rsvps import reason_code
 from bot.text import escape
 from bot.ui import Button, Keyboard, choice
 
@@ -22,6 +23,23 @@ KIND_LABELS = {
     MeetingKind.COMMITTEE: N_("Committee meeting (họp chi ủy)"),
     MeetingKind.OTHER: N_("Other meeting"),
 }
+
+
+# The common reasons of an excused absence (see rsvps.REASON_CODES), in each reader's language.
+REASON_LABELS = {
+    "illness": N_("Illness"),
+    "business_trip": N_("Business trip or study"),
+    "family": N_("Family matters"),
+}
+
+
+def reason_text(t: Translator, stored: str | None) -> str:
+    """Returns a stored reason as HTML for this reader: a common reason in their language,
+    typed text escaped, an empty string when none was given."""
+    code = reason_code(stored)
+    if code is not None:
+        return t.gettext(REASON_LABELS[code])
+    return escape(stored or "")
 
 
 def kind_label(t: Translator, kind: MeetingKind) -> str:
@@ -199,8 +217,8 @@ def answers_text(
     lines.extend(f"  • {escape(m.full_name)}" for m in attending)
     lines.append(t.gettext("Excused: {n}", n=t.number(len(excused))))
     for m in excused:
-        reason = answers[m.id or 0].reason or t.gettext("reason not given yet")
-        lines.append(f"  • {escape(m.full_name)} — {escape(reason)}")
+        reason = reason_text(t, answers[m.id or 0].reason) or t.gettext("reason not given yet")
+        lines.append(f"  • {escape(m.full_name)} — {reason}")
     lines.append(t.gettext("No answer yet: {n}", n=t.number(len(silent))))
     lines.extend(f"  • {escape(m.full_name)}" for m in silent)
     return "\n".join(lines)

@@ -11,10 +11,11 @@ from bot.actions.registry import ActionRegistry
 from bot.actions.roster import private_only
 from bot.flows.common import translator_for
 from bot.flows.matching import match_key
-from bot.models import AttendanceStatus, Organisation, Priority
+from bot.models import AttendanceStatus, Organisation, Priority, Role
 from bot.render_attendance import (
     committee_summary,
     group_summary,
+    reopen_button,
     roll_call_page,
     roll_call_screen,
 )
@@ -95,6 +96,9 @@ def close(turn: Turn, meeting_id: int) -> Reply:
     )
     org = turn.session.get(Organisation, meeting.org_id)
     assert org is not None
+    # Each closing sends its counts (a roll call reopened and closed again sends the corrected
+    # ones).
+    key = f"rollcall:{meeting.id}:{turn.now:%Y%m%d%H%M%S}"
     # Counts only, never names: to the group, or to each member where the cell has none (a
     # họp chi ủy's counts stay with the committee, who get them below).
     if notices.group_sees(meeting.kind):
@@ -106,7 +110,7 @@ def close(turn: Turn, meeting_id: int) -> Reply:
                     org.id or 0
                 ],
                 build=lambda t: Screen(group_summary(t, meeting, figures)),
-                key=f"rollcall:{meeting.id}",
+                key=key,
                 now=turn.now,
             ),
         )
@@ -114,31 +118,62 @@ def close(turn: Turn, meeting_id: int) -> Reply:
     addresses = people.addresses(
         session=turn.session, person_ids=[person.id or 0 for _, person in committee]
     )
-    for _, person in committee:
+    for member, person in committee:
         account = addresses.get(person.id or 0)
         if account is None:
             continue
         t = translator_for(person, org)
+        buttons = [
+            Button(t.gettext("📝 Record the conclusion"), data=choice("kl", meeting.id or 0))
+        ]
+        if member.role in REOPENERS:
+            buttons.append(reopen_button(t, meeting))
         outbox.enqueue_message(
             session=turn.session,
-            dedupe_key=f"rollcall:{meeting.id}:committee:{person.id}",
+            dedupe_key=f"{key}:committee:{person.id}",
             chat_id=account.external_id,
             channel=account.channel,
             text=committee_summary(t, meeting, figures),
-            keyboard=[
-                [Button(t.gettext("📝 Record the conclusion"), data=choice("kl", meeting.id or 0))]
-            ],
+            keyboard=[buttons],
             priority=Priority.NORMAL,
             person_id=person.id,
             org_id=org.id,
             is_group=False,
             now=turn.now,
         )
+    closer = members.membership_in(session=turn.session, person=turn.person, org_id=org.id or 0)
+    # Where the checklist is edited into this answer, it offers the reopening at once; a
+    # channel without edits lists it in the committee's report, sent just before (a second
+    # list here would take the numbers typed for the report).
+    keyboard = (
+        [[reopen_button(turn.t, meeting)]]
+        if turn.channel.edits and closer is not None and closer.role in REOPENERS
+        else []
+    )
     return Reply(
         edit=Screen(
-            turn.t.gettext("Roll call closed. The group got the counts, the committee the names.")
+            turn.t.gettext("Roll call closed. The group got the counts, the committee the names."),
+            keyboard,
         )
     )
+
+
+def reopen(turn: Turn, meeting_id: int) -> Reply:
+    """Reopens a closed roll call to correct it (the secretary or the deputy, until the end of
+    the day after the meeting) and shows the checklist."""
+    private_only(turn)
+    attendance.reopen_roll_call(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    call = attendance.roll_call(
+        session=turn.session, meeting_id=meeting_id, person=turn.person, now=turn.now
+    )
+    checklist = roll_call_screen(turn.t, call, typed=not turn.channel.buttons)
+    head = turn.t.gettext(
+        "🔓 Roll call reopened. Correct the marks, then close it again: the group and the "
+        "committee get the corrected counts."
+    )
+    return Reply(screens=[Screen(head + "\n\n" + checklist.text, checklist.keyboard)])
 
 
 def check_in(turn: Turn, meeting_id: int) -> Reply:
@@ -153,6 +188,10 @@ def conclude(turn: Turn, meeting_id: int) -> Reply:
     """Opens the form for the conclusion and the tasks of a held meeting."""
     private_only(turn)
     return Reply(screens=[open_form(turn, "conclusion", meeting_id=meeting_id).screen])
+
+
+# Who may reopen a closed roll call.
+REOPENERS = {Role.SECRETARY, Role.DEPUTY}
 
 
 # Typed roll call on a channel without buttons: "1 3 5 có mặt", "2 vắng có lý do".
@@ -208,6 +247,7 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("ra", mark, int, int)
     actions.choice("rn", show_roll_call_page, int, int)
     actions.choice("rz", close, int)
+    actions.choice("ro", reopen, int)
     actions.choice("ci", check_in, int)
     actions.choice("kl", conclude, int)
     actions.text_hook(typed_marks)

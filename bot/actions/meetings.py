@@ -1,10 +1,10 @@
-"""Meetings: /taohop, /lichhop with .ics files, RSVP choices, answers, edits and documents."""
+"""Meetings: /taohop, /lichhop with .ics files, the committee's answers, edits and documents."""
 
 from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
-from bot.actions.registry import ActionRegistry, one_of
+from bot.actions.registry import ActionRegistry
 from bot.actions.roster import private_only
 from bot.calendar_files import meeting_ics
 from bot.models import (
@@ -12,9 +12,9 @@ from bot.models import (
     EXPECTED_STATUSES,
     Meeting,
     MeetingKind,
+    MeetingStatus,
     Member,
     Organisation,
-    RsvpAnswer,
 )
 from bot.render_meetings import (
     answers_text,
@@ -27,7 +27,7 @@ from bot.render_meetings import (
 from bot.services import documents, meetings, members, outbox, rsvps
 from bot.services.errors import NotAllowed
 from bot.text import escape
-from bot.ui import Button, FileOut, Screen, choice
+from bot.ui import Button, FileOut, Keyboard, Screen, choice
 
 
 def new_meeting(turn: Turn) -> Reply:
@@ -126,48 +126,6 @@ def upcoming(turn: Turn) -> Reply:
     return reply
 
 
-def rsvp_versioned(turn: Turn, meeting_id: int, verdict: str, version: int) -> Reply:
-    """An answer button of a notice, which names the meeting's version it was sent for."""
-    return rsvp(turn, meeting_id, verdict, version)
-
-
-def rsvp(turn: Turn, meeting_id: int, verdict: str, version: int | None = None) -> Reply:
-    """Records Tham dự, or Vắng có lý do and then asks the reason privately (buttons sent
-    before versions were carried answer as they always did)."""
-    if verdict == "a":
-        rsvps.answer_rsvp(
-            session=turn.session,
-            meeting_id=meeting_id,
-            person=turn.person,
-            answer=RsvpAnswer.ATTENDING,
-            now=turn.now,
-            version=version,
-        )
-        return Reply(toast=turn.t.gettext("Noted: you will attend. Thank you, comrade."))
-    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
-    # Check now, so that a stranger or a late tap gets its answer before any form opens.
-    rsvps.answer_rsvp(
-        session=turn.session,
-        meeting_id=meeting.id or 0,
-        person=turn.person,
-        answer=RsvpAnswer.EXCUSED,
-        now=turn.now,
-        version=version,
-    )
-    # The reason is asked in the person's private chat, wherever the button was tapped.
-    outcome = turn.core.flows.start(
-        session=turn.session,
-        name="rsvp_reason",
-        key=turn.private_key,
-        person=turn.person,
-        t=turn.t,
-        now=turn.now,
-        params={"meeting_id": meeting.id},
-    )
-    toast = turn.t.gettext("Noted: excused absence. Please tell me the reason privately.")
-    return Reply(toast=toast, private=[outcome.screen])
-
-
 def answers(turn: Turn, meeting_id: int) -> Reply:
     """Shows the committee who answered what, with the reasons of excused absences."""
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
@@ -209,7 +167,11 @@ def answers(turn: Turn, meeting_id: int) -> Reply:
             "Not joined yet, so the documents did not reach them: {names}",
             names=", ".join(escape(n) for n in not_joined),
         )
-    return Reply(screens=[Screen(text)])
+    keyboard: Keyboard = []
+    if meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at > turn.now:
+        label = turn.t.gettext("🔔 Remind those who have not answered")
+        keyboard.append([Button(label, data=choice("mr", meeting.id or 0))])
+    return Reply(screens=[Screen(text, keyboard)])
 
 
 def edit(turn: Turn, meeting_id: int) -> Reply:
@@ -244,8 +206,6 @@ def register(actions: ActionRegistry) -> None:
     """Adds this module's commands, choices and the file handler."""
     actions.command(["taohop", "newmeeting"], new_meeting, committee=True)
     actions.command(["lichhop", "meetings"], upcoming)
-    actions.choice("rsvp", rsvp, int, one_of("a", "x"))
-    actions.choice("rv", rsvp_versioned, int, one_of("a", "x"), int)
     actions.choice("ma", answers, int)
     actions.choice("me", edit, int)
     actions.choice("dr", document_read, int)

@@ -32,7 +32,12 @@ def _org(ctx: FlowContext) -> Organisation:
 
 
 def _check(ctx: FlowContext) -> None:
-    members.require_committee(session=ctx.session, person=ctx.person, org_id=_meeting(ctx).org_id)
+    """Refuses before the first question what the last step would refuse anyway: a stranger,
+    a cancelled or future meeting, a conclusion recorded already (by another committee member,
+    or from an older report's button)."""
+    meeting = _meeting(ctx)
+    members.require_committee(session=ctx.session, person=ctx.person, org_id=meeting.org_id)
+    conclusions.require_open(meeting, ctx.now)
 
 
 def _parse_conclusion(ctx: FlowContext, text: str) -> Any:

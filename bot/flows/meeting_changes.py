@@ -1,4 +1,4 @@
-"""Forms about an existing meeting: the reason of an excused absence, and moving or cancelling."""
+"""The form that moves a meeting, changes its place or cancels it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
-from bot.models import Meeting, Organisation, RsvpAnswer
+from bot.models import Meeting, Organisation
 from bot.render import error_text
 from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
-from bot.services import meetings, members, notices, rsvps
+from bot.services import meetings, members, notices
 from bot.services.errors import InvalidInput, NotFound
-from bot.text import clean_line, escape
+from bot.text import escape
 from bot.ui import Screen
 
 
@@ -26,77 +26,6 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
     if org is None:
         raise NotFound("org_not_found")
     return org
-
-
-# --- the reason of an excused absence -------------------------------------------------------
-
-
-def _reason_labels(ctx: FlowContext) -> dict[str, str]:
-    t = ctx.t
-    return {
-        "business_trip": t.gettext("Business trip or study"),
-        "illness": t.gettext("Illness"),
-        "family": t.gettext("Family matters"),
-    }
-
-
-def _reason_prompt(ctx: FlowContext) -> str:
-    meeting = _meeting(ctx)
-    return ctx.t.gettext(
-        "What is the reason for your absence from the {kind} at {when}? Tap one or type it. "
-        "Only the cell committee sees it.",
-        kind=kind_label(ctx.t, meeting.kind),
-        when=ctx.t.when_text(meeting.starts_at),
-    )
-
-
-def _parse_reason(ctx: FlowContext, text: str) -> Any:
-    reason = clean_line(text)
-    if not reason:
-        raise InvalidAnswer(error_text(ctx.t, InvalidInput("reason_empty")))
-    if len(reason) > rsvps.MAX_REASON:
-        raise InvalidAnswer(
-            error_text(ctx.t, InvalidInput("reason_too_long", limit=rsvps.MAX_REASON))
-        )
-    return reason
-
-
-def _complete_reason(ctx: FlowContext) -> Screen:
-    chosen = str(ctx.answers["reason"])
-    reason = _reason_labels(ctx).get(chosen, chosen)
-    meeting, _, _ = rsvps.answer_rsvp(
-        session=ctx.session,
-        meeting_id=int(ctx.params["meeting_id"]),
-        person=ctx.person,
-        answer=RsvpAnswer.EXCUSED,
-        now=ctx.now,
-        reason=reason,
-    )
-    return Screen(
-        ctx.t.gettext(
-            "Noted: you will be absent from the {kind} at {when} (reason: {reason}). You can "
-            "change your answer until the meeting starts.",
-            kind=kind_label(ctx.t, meeting.kind),
-            when=ctx.t.when_text(meeting.starts_at),
-            reason=escape(reason),
-        ),
-        rsvp_keyboard(ctx.t, meeting),
-    )
-
-
-RSVP_REASON_FLOW = Flow(
-    name="rsvp_reason",
-    steps=(
-        Step(
-            "reason",
-            StepKind.TEXT,
-            _reason_prompt,
-            parse=_parse_reason,
-            options=lambda ctx: [Option(k, v) for k, v in _reason_labels(ctx).items()],
-        ),
-    ),
-    complete=_complete_reason,
-)
 
 
 # --- moving, changing the place, cancelling ------------------------------------------------

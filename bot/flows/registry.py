@@ -12,10 +12,11 @@ from bot.flows.documents import ATTACH_DOCUMENT_FLOW
 from bot.flows.engine import FlowEngine
 from bot.flows.invites import INVITE_FLOW
 from bot.flows.joining import JOIN_PERSONAL_FLOW, JOIN_REQUEST_FLOW
-from bot.flows.meeting_changes import EDIT_MEETING_FLOW, RSVP_REASON_FLOW
+from bot.flows.meeting_changes import EDIT_MEETING_FLOW
 from bot.flows.meetings import NEW_MEETING_FLOW
 from bot.flows.period_forms import PERIOD_FLOWS
 from bot.flows.roster import EDIT_MEMBER_FLOW
+from bot.flows.rsvp_reason import RSVP_REASON_FLOW
 from bot.flows.settings import SETTINGS_FLOWS
 from bot.flows.study import STUDY_FLOWS
 

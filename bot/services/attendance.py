@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -258,6 +258,47 @@ def close_roll_call(
         now=now,
     )
     return meeting, figures
+
+
+def reopen_until(meeting: Meeting, tz: ZoneInfo) -> datetime:
+    """Returns until when a closed roll call can be reopened: the end of the day after the
+    meeting ends, in the cell's time zone. That leaves the evening of the meeting and the next
+    day to correct a mark (a member who arrived late, a reason that came after), while the
+    minutes are written; later corrections belong in the minutes themselves."""
+    end = (meeting.starts_at + timedelta(minutes=meeting.duration_minutes)).astimezone(tz)
+    return datetime.combine(end.date() + timedelta(days=2), time(0), tzinfo=tz)
+
+
+def reopen_roll_call(
+    *, session: Session, meeting_id: int, person: Person, now: datetime
+) -> Meeting:
+    """Reopens a closed roll call (the secretary or the deputy, within reopen_until); audited.
+    Closing it again sends the corrected counts."""
+    meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_secretary(session=session, person=person, org_id=meeting.org_id)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    closed_at = meeting.roll_call_closed_at
+    if closed_at is None:
+        raise Conflict("roll_call_not_closed")
+    org = session.get(Organisation, meeting.org_id)
+    tz = ZoneInfo(org.timezone if org else "Asia/Ho_Chi_Minh")
+    if now >= reopen_until(meeting, tz):
+        raise Conflict("roll_call_reopen_over")
+    meeting.roll_call_closed_at = None
+    session.add(meeting)
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=person.id,
+        actor_label=acting.full_name,
+        action="meeting.roll_call_reopen",
+        target=f"#{meeting.id}",
+        before={"closed_at": closed_at.isoformat()},
+        after=None,
+        now=now,
+    )
+    return meeting
 
 
 def meeting_figures(*, session: Session, meeting: Meeting) -> Figures:

@@ -46,3 +46,17 @@ def list_actions(*, session: Session, org_id: int, limit: int = 50) -> list[Audi
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def latest_action(*, session: Session, org_id: int, action: str, target: str) -> AuditEntry | None:
+    """Returns the newest entry of one action on one target (e.g. the last reminder sent about
+    a meeting), if any."""
+    query = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.org_id == org_id, AuditEntry.action == action, AuditEntry.target == target
+        )
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()

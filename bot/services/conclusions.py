@@ -91,6 +91,17 @@ def parse_tasks(
     return drafts
 
 
+def require_open(meeting: Meeting, now: datetime) -> None:
+    """Raises unless a conclusion can be recorded now: the meeting took place (not cancelled,
+    started) and has none yet."""
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    if meeting.starts_at > now:
+        raise Conflict("meeting_not_held")
+    if meeting.concluded_at is not None:
+        raise Conflict("already_concluded")
+
+
 def record(
     *,
     session: Session,
@@ -103,12 +114,7 @@ def record(
     """Keeps the conclusion and tasks with the meeting (once it has started); committee only."""
     meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
     acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise Conflict("meeting_cancelled")
-    if meeting.starts_at > now:
-        raise Conflict("meeting_not_held")
-    if meeting.concluded_at is not None:
-        raise Conflict("already_concluded")
+    require_open(meeting, now)
     meeting.conclusion = validate_conclusion(conclusion)
     meeting.concluded_at = now
     session.add(meeting)

@@ -359,3 +359,24 @@ def meeting_delivery(*, session: Session, org_id: int, meeting_id: int) -> dict[
         .group_by(col(OutboxMessage.status))
     ).all()
     return {OutboxStatus(status): count for status, count in rows}
+
+
+def shown_message(
+    *, session: Session, channel: str, chat_id: str, message_id: str
+) -> dict[str, Any] | None:
+    """Returns the payload (text, keyboard) a message the bot sent shows now, from the ledger:
+    its newest delivered edit, or the message itself; None when unknown or already purged."""
+    payload = session.exec(
+        select(OutboxMessage.payload)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.provider_message_id == message_id,
+            col(OutboxMessage.method).in_(["send_message", "edit_message_text"]),
+            OutboxMessage.status == OutboxStatus.SENT,
+            col(OutboxMessage.purged_at).is_(None),
+        )
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    ).first()
+    return dict(payload) if payload and payload.get("text") else None

@@ -12,6 +12,7 @@ from tests.e2e.conftest import Bot
 from tests.e2e.test_meetings import (
     HANOI_SUNDAY_10AM,
     _cell_with_member,
+    last_toast,
     latest,
     on_telegram,
     schedule_meeting,
@@ -216,4 +217,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(bot: Bot) -> None:
         assert session.exec(select(Rsvp)).all() == []
     # The real button still works.
     taken = await chat.choose(lan, on_telegram(own), "✅ Tham dự")
-    assert taken.text == "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."
+    assert taken.raw is not None
+    assert taken.raw["message_id"] == own["message_id"]
+    assert taken.text.endswith("Đồng chí đã chọn: Tham dự — bấm để đổi.")
+    assert last_toast(chat) == "Đã ghi nhận: đồng chí tham dự. Cảm ơn đồng chí."

@@ -268,9 +268,9 @@ async def test_notice_answers_by_number_and_word(both: Bot, zalo_api: FakeZalo) 
     # The confirmation lists the answers again: a word picks one ("vắng" = Vắng có lý do).
     asked = await replies_zalo(both, zalo_api, lan, "vắng")
     assert any("Chỉ chi ủy được xem" in t for t in asked), asked
-    # "0" in the form: cancelled; the answer stays "excused".
+    # "0" in the form: cancelled; the answer stays "excused", with the reason given before.
     cancelled = await say_zalo(both, zalo_api, lan, "0")
-    assert cancelled == "Đã hủy. Không có gì thay đổi."
+    assert cancelled.startswith(f"Đã ghi vắng có lý do (lý do: {reason}).")
     with both.db.session() as session:
         rsvp = session.exec(select(Rsvp)).one()
         assert session.exec(select(FlowState)).all() == []
