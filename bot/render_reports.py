@@ -102,10 +102,10 @@ def report_sections(t: Translator, report: PeriodReport) -> list[tuple[str, list
         t.gettext("Unexcused absences: {n}.", n=t.number(report.unexcused)),
         t.gettext(
             "Tasks assigned at the meetings: {n}, of which {due} were due by the end of the "
-            "period; completed: {todo}",
+            "period; marked done: {done}.",
             n=t.number(report.tasks),
             due=t.number(report.tasks_due),
-            todo=todo,
+            done=t.number(report.tasks_done),
         ),
     ]
     for line in report.meetings:

@@ -17,6 +17,7 @@ from bot.actions import (
     setup,
     start,
     study,
+    tasks,
 )
 from bot.actions.registry import ActionRegistry
 
@@ -39,6 +40,7 @@ def build_actions() -> ActionRegistry:
         digests,
         study,
         officers,
+        tasks,
     ):
         feature.register(actions)
     return actions

@@ -11,9 +11,11 @@ from bot.i18n import Translator
 from bot.models import Meeting, Organisation
 from bot.render import error_text
 from bot.render_meetings import kind_label
+from bot.render_tasks import task_screen
 from bot.services import conclusions, meetings, members, notices
 from bot.services.conclusions import TaskDraft
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.tasks import notify_owners
 from bot.text import escape
 from bot.ui import Screen
 
@@ -122,6 +124,13 @@ def _complete(ctx: FlowContext) -> Screen:
         kind=meeting.kind,
         build=lambda t: Screen(conclusion_text(t, meeting, text, tasks)),
         key=f"conclusion:{meeting.id}",
+        now=ctx.now,
+    )
+    notify_owners(
+        session=ctx.session,
+        org=org,
+        meeting=meeting,
+        build=lambda t, task: task_screen(t, meeting, task),
         now=ctx.now,
     )
     if org.group_chat_id:

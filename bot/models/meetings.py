@@ -181,3 +181,6 @@ class MeetingTask(SQLModel, table=True):
     description: str = Field(max_length=500)
     due_on: date
     created_at: datetime = _utc()
+    # Marked done by its owner (or the committee): when, and by whom.
+    done_at: datetime | None = _utc(nullable=True)
+    done_by: int | None = Field(default=None, foreign_key="person.id")

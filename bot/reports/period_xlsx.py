@@ -32,6 +32,7 @@ def _figures(t: Translator, report: PeriodReport) -> list[tuple[str, object]]:
         (t.gettext("Average attendance (%)"), report.average_attendance),
         (t.gettext("Unexcused absences"), report.unexcused),
         (t.gettext("Tasks assigned"), report.tasks),
+        (t.gettext("Tasks marked done"), report.tasks_done),
         (t.gettext("Examples commended"), len(report.commended)),
         (t.gettext("Study campaigns"), len(report.studies)),
     ]

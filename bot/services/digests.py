@@ -330,6 +330,7 @@ def _overdue(session: Session, org_id: int, today: date) -> list[tuple[MeetingTa
             Meeting.org_id == org_id,
             col(MeetingTask.due_on) < today,
             col(MeetingTask.due_on) >= today - OVERDUE_WINDOW,
+            col(MeetingTask.done_at).is_(None),
         )
         .order_by(col(MeetingTask.due_on), col(MeetingTask.id))
     ).all()

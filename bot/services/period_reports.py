@@ -140,6 +140,7 @@ class PeriodReport:
     meetings: list[MeetingLine]
     tasks: int
     tasks_due: int
+    tasks_done: int
     campaigns: list[CampaignLine]
     commended: list[tuple[Commendation, Member]]
     # Study campaigns sent in the period, with who read (and submitted what was asked).
@@ -223,9 +224,11 @@ def period_report(
             .group_by(col(Member.status))
         ).all()
     }
-    task_rows: list[date] = list(
+    task_rows = list(
         session.exec(
-            select(col(MeetingTask.due_on)).where(col(MeetingTask.meeting_id).in_(list(marks)))
+            select(col(MeetingTask.due_on), col(MeetingTask.done_at)).where(
+                col(MeetingTask.meeting_id).in_(list(marks))
+            )
         ).all()
     )
     return PeriodReport(
@@ -236,7 +239,8 @@ def period_report(
         statuses=statuses,
         meetings=lines,
         tasks=len(task_rows),
-        tasks_due=sum(1 for due in task_rows if due <= min(period.end, today)),
+        tasks_due=sum(1 for due, _ in task_rows if due <= min(period.end, today)),
+        tasks_done=sum(1 for _, done in task_rows if done is not None and done <= end),
         campaigns=_campaign_lines(session, org_id, period),
         commended=_commended(session, org_id, start, end),
         studies=[

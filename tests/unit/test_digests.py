@@ -46,10 +46,12 @@ from bot.services import (
     meetings,
     notices,
     people,
+    period_reports,
     reviews,
     self_reviews,
+    tasks,
 )
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, NotAllowed
 from tests import factories
 from tests.statements import count_statements
 from tests.unit.test_commitments import fill
@@ -617,3 +619,34 @@ def test_announcements_in_the_digest_cost_the_same_statements_in_a_bigger_cell(
     db: Database,
 ) -> None:
     assert _notice_cost(db, extra=0) == _notice_cost(db, extra=15)
+
+
+def test_a_task_marked_done_is_no_longer_overdue_and_counts_in_the_report(db: Database) -> None:
+    with db.session() as session:
+        w = build(session)
+        org = _org(session, w.org_id)
+        before = digests.exceptions(
+            session=session,
+            figures=digests.digest_figures(session=session, org=org, now=DIGEST_AT),
+        )
+        assert [task.description for task, _ in before.overdue_tasks] == ["Nộp báo cáo quý"]
+        [task] = before.overdue_tasks[0][:1]
+        lan = session.exec(select(Person).join(Member).where(Member.id == w.ids["lan"])).one()
+        with pytest.raises(NotAllowed):
+            tasks.mark_done(session=session, task_id=task.id or 0, person=lan, now=DIGEST_AT)
+        _, already = tasks.mark_done(
+            session=session, task_id=task.id or 0, person=w.secretary, now=DIGEST_AT
+        )
+        assert not already
+        assert tasks.mark_done(
+            session=session, task_id=task.id or 0, person=w.secretary, now=DIGEST_AT
+        )[1]
+        after = digests.exceptions(
+            session=session,
+            figures=digests.digest_figures(session=session, org=org, now=DIGEST_AT),
+        )
+        assert after.overdue_tasks == []
+        report = period_reports.period_report(
+            session=session, org=org, period=period_reports.parse_period("2026-11"), now=DIGEST_AT
+        )
+        assert (report.tasks, report.tasks_done) == (1, 1)
