@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.flows import parking
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.flows.steps import (
     FREE_TEXT,
@@ -158,16 +159,22 @@ class FlowEngine:
         ctx = self._context(session, t, person, key, now, state)
         return self._cancelled(flow, state, ctx)
 
-    @staticmethod
-    def _cancelled(flow: Flow, state: FlowState, ctx: FlowContext) -> Outcome:
+    def _cancelled(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Outcome:
         ctx.session.delete(state)
         if flow.on_cancel is not None:
             try:
-                return Outcome(screen=flow.on_cancel(ctx), finished=True)
+                return self._finished(ctx, flow.on_cancel(ctx))
             except DomainError:
                 pass  # what the form was opened from is gone: leaving it still works
         cancelled = ctx.t.gettext("Cancelled. Nothing was changed.")
-        return Outcome(screen=Screen(cancelled), finished=True)
+        return self._finished(ctx, Screen(cancelled))
+
+    def _finished(self, ctx: FlowContext, screen: Screen) -> Outcome:
+        """A form's last screen, offering the form set aside for it back (if any)."""
+        slot = parking.parked(ctx.session, ctx.key)
+        if slot is not None:
+            screen = parking.offer_return(ctx.t, screen, self.flows.get(slot.flow))
+        return Outcome(screen=screen, finished=True)
 
     def _context(
         self,
@@ -201,9 +208,18 @@ class FlowEngine:
         now: datetime,
         params: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Opens a flow (replacing any open one) and returns its first question."""
+        """Opens a flow and returns its first question. An open form with answers is set
+        aside (bot.flows.parking) and the question says so; one without is replaced."""
         flow = self.flows[name]
-        self.cancel(session, key)
+        current = self.state(session, key)
+        done: parking.Parked | None = None
+        if current is not None and current.flow != name and current.answers:
+            if current.flow in self.flows:
+                done = parking.park(session, current)
+            else:
+                session.delete(current)
+        elif current is not None:
+            session.delete(current)
         session.flush()
         state = FlowState(
             channel=key.channel,
@@ -221,7 +237,39 @@ class FlowEngine:
         if flow.check is not None:
             flow.check(ctx)
         session.add(state)
-        return self._advance(flow, state, ctx, 0)
+        outcome = self._advance(flow, state, ctx, 0)
+        if done is not None:
+            notice = parking.parked_notice(t, done, self.flows)
+            outcome.screen = Screen(f"{notice}\n\n{outcome.screen.text}", outcome.screen.keyboard)
+        return outcome
+
+    def take_up_parked(
+        self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
+    ) -> Outcome | None:
+        """Restores the form set aside in this chat at its step and asks that question again;
+        an open form with answers takes its place aside. None: nothing is parked (any more)."""
+        slot = parking.parked(session, key)
+        if slot is None:
+            return None
+        flow = self.flows.get(slot.flow)
+        if flow is None:
+            session.delete(slot)
+            return None
+        restored = parking.unpark(session, slot)
+        current = self.state(session, key)
+        if current is not None and current.answers and current.flow in self.flows:
+            parking.park(session, current, existing=slot)
+        else:
+            if current is not None:
+                session.delete(current)
+            session.delete(slot)
+            session.flush()
+        restored.updated_at = now
+        session.add(restored)
+        ctx = self._context(session, t, person, key, now, restored)
+        screen = self._screen(flow, restored, ctx)
+        heading = parking.resumed_heading(t, flow)
+        return Outcome(screen=Screen(f"{heading}\n\n{screen.text}", screen.keyboard))
 
     def resume(
         self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
@@ -375,7 +423,7 @@ class FlowEngine:
             # A DomainError from `complete` propagates: the caller's transaction rolls back and
             # the person stays on the last question with their answers intact.
             ctx.session.delete(state)
-            return Outcome(screen=flow.complete(ctx), finished=True)
+            return self._finished(ctx, flow.complete(ctx))
         state.step = flow.steps[position].name
         state.answers = dict(ctx.answers)
         state.updated_at = ctx.now
