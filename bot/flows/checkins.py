@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.flows.commitment_screens import SKIP, invalid_answer, saved_note, stopped_note
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.i18n import N_
 from bot.models.commitments import CommitmentItem, ItemStatus
 from bot.render_checkins import item_status_label, round_screen
 from bot.render_commitments import target_text
@@ -207,6 +208,7 @@ def _steps() -> tuple[Step, ...]:
 
 CHECKIN_FLOW = Flow(
     name="checkin",
+    title=N_("Progress report"),
     check=_check,
     steps=_steps(),
     complete=lambda ctx: _summary(ctx, saved_note(ctx.t)),

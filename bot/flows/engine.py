@@ -7,19 +7,28 @@ cancel button as 0 — and passes what the person types to `answer_text`, which 
 label or "hủy" (see `bot.flows.matching`) before any step parser sees the text. The values a
 screen listed are kept in the flow state, so "2" means what the person was shown, even after a
 restart or a change of the list (new roster entries, the next day's suggestions).
+
+Opening a form while another has answers sets the other aside instead of wiping it, and the new
+form's last screen offers it back (`take_up_parked`): see `bot.flows.parking` for what people
+can expect.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
 from bot.flows import parking
+from bot.flows.buttons import (
+    _STEP,
+    CALLBACK_PREFIX,
+    NumberedOption,
+    numbered_options,
+    parse_callback,
+)
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.flows.steps import (
     FREE_TEXT,
@@ -40,7 +49,6 @@ from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.ui import Button, Keyboard, Screen
 
-CALLBACK_PREFIX = "f"
 MAX_TEXT_ANSWER = 4000
 SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
 PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
@@ -67,46 +75,6 @@ __all__ = [
     "numbered_options",
     "parse_callback",
 ]
-
-
-_STEP = re.compile(r"[0-9]{1,4}")
-
-
-def parse_callback(data: str) -> tuple[str, int, str] | None:
-    """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
-    parts = data.split("|", 3)
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not _STEP.fullmatch(parts[2]):
-        return None
-    return parts[1], int(parts[2]), parts[3]
-
-
-@dataclass(frozen=True)
-class NumberedOption:
-    """One button of a flow screen as a text channel lists it; the cancel button is number 0."""
-
-    number: int
-    label: str
-    data: str
-    cancel: bool
-    # Picked by typing its label only (the question wants a number typed): see Button.word.
-    word: bool = False
-
-
-def numbered_options(screen: Screen) -> list[NumberedOption]:
-    """Returns a flow screen's buttons numbered as `answer_text` reads them (1..N, cancel 0)."""
-    numbered: list[NumberedOption] = []
-    count = 0
-    for button in [b for row in screen.keyboard for b in row]:
-        if button.data is None:
-            continue
-        parsed = parse_callback(button.data)
-        if parsed is not None and parsed[2] == CANCEL_VALUE:
-            numbered.append(NumberedOption(0, button.text, button.data, True, button.word))
-        else:
-            count += 1
-            numbered.append(NumberedOption(count, button.text, button.data, False, button.word))
-    return numbered
 
 
 class FlowEngine:
@@ -255,7 +223,7 @@ class FlowEngine:
         if flow is None:
             session.delete(slot)
             return None
-        restored = parking.unpark(session, slot)
+        restored = parking.unpark(slot)
         current = self.state(session, key)
         if current is not None and current.answers and current.flow in self.flows:
             parking.park(session, current, existing=slot)

@@ -59,7 +59,14 @@ def park(session: Session, state: FlowState, existing: ParkedFlow | None = None)
     slot = existing if existing is not None else parked(session, key)
     dropped = slot.flow if slot is not None else None
     if slot is None:
-        slot = ParkedFlow(channel=state.channel, chat_id=state.chat_id, user_id=state.user_id)
+        slot = ParkedFlow(
+            channel=state.channel,
+            chat_id=state.chat_id,
+            user_id=state.user_id,
+            flow=state.flow,
+            step=state.step,
+            nonce=state.nonce,
+        )
     # Updated in place: the one row per person and chat stays one row.
     slot.flow, slot.step, slot.nonce = state.flow, state.step, state.nonce
     slot.answers, slot.params = dict(state.answers), dict(state.params)
@@ -70,10 +77,10 @@ def park(session: Session, state: FlowState, existing: ParkedFlow | None = None)
     return Parked(flow=state.flow, dropped=dropped)
 
 
-def unpark(session: Session, slot: ParkedFlow) -> FlowState:
-    """Returns the parked form as an open form again (the caller has closed any open one);
-    the parked row is removed. The form keeps its step, answers and buttons."""
-    state = FlowState(
+def unpark(slot: ParkedFlow) -> FlowState:
+    """Returns the parked form as an open form again, not yet added (the caller closes any
+    open one and moves or removes the parked row). It keeps its step, answers and buttons."""
+    return FlowState(
         channel=slot.channel,
         chat_id=slot.chat_id,
         user_id=slot.user_id,
@@ -85,7 +92,6 @@ def unpark(session: Session, slot: ParkedFlow) -> FlowState:
         started_at=slot.started_at,
         updated_at=slot.updated_at,
     )
-    return state
 
 
 def title(t: Translator, flow: Flow | None) -> str:

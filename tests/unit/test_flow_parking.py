@@ -68,7 +68,9 @@ def start(session: Session, person: Person, now: datetime, name: str) -> Outcome
 
 
 def say(session: Session, person: Person, now: datetime, text: str) -> Outcome:
-    outcome = engine().answer_text(session=session, key=KEY, person=person, t=T, now=now, text=text)
+    outcome = engine().answer_text(
+        session=session, key=KEY, person=person, t=T, now=now, text=text
+    )
     assert outcome is not None
     return outcome
 
@@ -106,15 +108,15 @@ def test_done_offers_the_parked_form_back_at_its_step(db: Database, now, person)
     with db.session() as session:
         start(session, person, later, "reason")
         done = say(session, person, later, "Đi công tác")
-    assert done.finished and REASONS == ["Đi công tác"]
-    label = T.gettext(
-        "↩️ Back to the unfinished form: {title}", title=T.gettext("New meeting")
-    )
+    assert done.finished
+    assert REASONS == ["Đi công tác"]
+    label = T.gettext("↩️ Back to the unfinished form: {title}", title=T.gettext("New meeting"))
     assert split_choice(button(done, label)) == (parking.RESUME_CHOICE, [])
     with db.session() as session:
         assert FlowEngine.state(session, KEY) is None
         resumed = back(session, person, later)
-    assert resumed is not None and resumed.screen.text.endswith("Chủ đề?")
+    assert resumed is not None
+    assert resumed.screen.text.endswith("Chủ đề?")
     with db.session() as session:
         assert parking.parked(session, KEY) is None
         # The restored form goes on from where it was, with the answers given before.
@@ -133,10 +135,9 @@ def test_cancelling_the_short_form_offers_the_parked_one_too(db: Database, now, 
     with db.session() as session:
         start(session, person, now, "reason")
         cancelled = say(session, person, now, "hủy")
-    assert cancelled.finished and REASONS == []
-    assert any(
-        b.data == parking.RESUME_CHOICE for row in cancelled.screen.keyboard for b in row
-    )
+    assert cancelled.finished
+    assert REASONS == []
+    assert any(b.data == parking.RESUME_CHOICE for row in cancelled.screen.keyboard for b in row)
     with db.session() as session:
         assert back(session, person, now).screen.text.endswith("Chủ đề?")
 
@@ -149,9 +150,7 @@ def test_a_parked_form_survives_a_restart(db: Database, now, person) -> None:
     later = now + timedelta(days=2)
     with db.session() as session:
         done = say(session, person, later, "Ốm")
-        assert any(
-            b.data == parking.RESUME_CHOICE for row in done.screen.keyboard for b in row
-        )
+        assert any(b.data == parking.RESUME_CHOICE for row in done.screen.keyboard for b in row)
     with db.session() as session:
         assert back(session, person, later).screen.text.endswith("Chủ đề?")
         assert FlowEngine.state(session, KEY).updated_at == later

@@ -27,9 +27,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("checkin") as batch:
         batch.add_column(
-            sa.Column(
-                "evidence_ref", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=True
-            )
+            sa.Column("evidence_ref", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=True)
         )
         batch.add_column(
             sa.Column(
@@ -37,9 +35,7 @@ def upgrade() -> None:
             )
         )
         batch.add_column(
-            sa.Column(
-                "evidence_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True
-            )
+            sa.Column("evidence_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True)
         )
     op.create_table(
         "parkedflow",
