@@ -150,6 +150,7 @@ ERROR_MESSAGES = {
         "Please send the file in one of those formats."
     ),
     "file_too_large": N_("The file is too large: at most {limit} MB."),
+    "evidence_unreadable": N_("I could not keep that file. Please send it again, or choose Skip."),
     "no_meeting_for_document": N_(
         "There is no upcoming meeting to attach this to. Schedule one with /taohop first."
     ),

@@ -18,6 +18,7 @@ from bot.models.commitments import (
 )
 from bot.render_commitments import campaign_short, target_text, write_button
 from bot.services.checkins import BAR_PERCENT, MemberRound, RoundFigures
+from bot.services.evidence import RoundEvidence
 from bot.text import escape
 from bot.ui import Button, Keyboard, Screen, choice
 
@@ -64,8 +65,11 @@ def reached_text(t: Translator, item: CommitmentItem, answer: CheckIn | None) ->
     return f"{t.number(answer.value)}/{target_text(t, item)}"
 
 
-def answer_text(t: Translator, item: CommitmentItem, answer: CheckIn | None) -> str:
-    """Returns "Đang thực hiện, đạt 8/12 buổi; ghi chú: …" or "chưa báo cáo"."""
+def answer_text(
+    t: Translator, item: CommitmentItem, answer: CheckIn | None, *, evidence: bool = True
+) -> str:
+    """Returns "Đang thực hiện, đạt 8/12 buổi; ghi chú: …; 📎 anh.jpg" or "chưa báo cáo"
+    (`evidence`: with the name of the file sent as evidence, if any)."""
     if answer is None:
         return t.gettext("not reported yet")
     text = item_status_label(t, answer.status)
@@ -74,7 +78,14 @@ def answer_text(t: Translator, item: CommitmentItem, answer: CheckIn | None) -> 
         text += ", " + t.gettext("reached {reached}", reached=reached)
     if answer.note:
         text += "; " + t.gettext("note: {note}", note=escape(answer.note))
+    if evidence and answer.evidence_ref is not None:
+        text += "; " + evidence_text(t, [answer.evidence_name or ""])
     return text
+
+
+def evidence_text(t: Translator, names: list[str]) -> str:
+    """Returns "📎 evidence: anh.jpg, bien-ban.pdf"."""
+    return t.gettext("📎 evidence: {names}", names=", ".join(escape(n) for n in names))
 
 
 # --- the notices the tick sends ------------------------------------------------------------------
@@ -243,6 +254,18 @@ def round_figures_text(t: Translator, campaign: Campaign, figures: RoundFigures)
         lines.append(t.gettext(heading, n=t.number(len(people))))
         if people:
             lines.append("  " + ", ".join(escape(m.full_name) for m in people))
+    return lines
+
+
+def round_evidence_text(t: Translator, found: list[RoundEvidence]) -> list[str]:
+    """Returns the committee's lines about the evidence sent in a round (none: no lines)."""
+    if not found:
+        return []
+    lines = [t.gettext("📎 Evidence sent ({n}):", n=t.number(len(found)))]
+    lines.extend(
+        f"  {escape(e.member_name)} — {escape(e.item_text)}: 📎 {escape(e.file_name)}"
+        for e in found
+    )
     return lines
 
 

@@ -11,7 +11,7 @@ from bot.models.commitments import (
     SelfReview,
     SelfReviewStatus,
 )
-from bot.render_checkins import answer_text
+from bot.render_checkins import answer_text, evidence_text
 from bot.render_commitments import campaign_short, rating_label
 from bot.services.registers import ItemRecord
 from bot.text import escape
@@ -67,10 +67,11 @@ def self_review_screen(
         "<b>" + t.gettext("Results against the commitment:") + "</b>",
     ]
     if items:
-        lines.extend(
-            f"{n}) {escape(entry.item.text)}: {answer_text(t, entry.item, entry.latest)}"
-            for n, entry in enumerate(items, start=1)
-        )
+        for n, entry in enumerate(items, start=1):
+            answer = answer_text(t, entry.item, entry.latest, evidence=False)
+            lines.append(f"{n}) {escape(entry.item.text)}: {answer}")
+            if entry.evidence:
+                lines.append("   " + evidence_text(t, list(entry.evidence)))
     else:
         lines.append(t.gettext("— no approved commitment"))
     lines.append("")

@@ -1,16 +1,18 @@
 """Check-ins: /tiendo (my open round, or which one), answering from the round notice, changing
-one answer ("✏️ n"), and being away for a round."""
+one answer ("✏️ n"), evidence sent as a photo or a file, and being away for a round."""
 
 from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
-from bot.actions.forms import open_form, outcome_reply
+from bot.actions.forms import hand_file_to_form, open_form, outcome_reply
 from bot.actions.registry import ActionRegistry, one_of
 from bot.actions.roster import private_only
+from bot.flows.checkins import CHECKIN_FLOW
 from bot.models.commitments import LeaveReason
 from bot.render_checkins import leave_label, leave_screen, round_label, round_screen
 from bot.render_commitments import button_label, campaign_short, plain_label
 from bot.services import checkins
+from bot.services.documents import IncomingFile
 from bot.services.errors import NotFound
 from bot.ui import Button, Keyboard, Screen, choice
 
@@ -118,6 +120,14 @@ def set_leave(turn: Turn, round_id: int, reason: str) -> Reply:
     return Reply(edit=round_screen(turn.t, mine, note))
 
 
+def file_received(turn: Turn, incoming: IncomingFile) -> Reply | None:
+    """Takes a photo or file sent while the check-in form asks for evidence; None otherwise."""
+    state = turn.core.flows.state(turn.session, turn.key)
+    if state is None or state.flow != CHECKIN_FLOW.name or not state.step.startswith("e"):
+        return None
+    return hand_file_to_form(turn, state, incoming)
+
+
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands and choices."""
     actions.command(["tiendo", "progress", "checkin"], my_rounds)
@@ -126,3 +136,5 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("te", edit_answer, int, int)
     actions.choice("tl", ask_leave, int)
     actions.choice("tv", set_leave, int, one_of(*(r.value for r in LeaveReason)))
+    # Zalo members send photos as evidence too, though its other forms take links.
+    actions.file_hook(file_received, anywhere=True)

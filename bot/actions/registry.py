@@ -77,6 +77,8 @@ class ActionRegistry:
     file_action: FileAction | None = None
     text_hooks: list[TextHook] = field(default_factory=list)
     file_hooks: list[FileHook] = field(default_factory=list)
+    # The hooks also tried on a channel that otherwise takes no files (a photo sent on Zalo).
+    anywhere_file_hooks: list[FileHook] = field(default_factory=list)
 
     def command(self, names: Sequence[str], action: Action, *, committee: bool = False) -> None:
         """Registers a command under each of its names (`committee`: the committee's alone)."""
@@ -99,9 +101,12 @@ class ActionRegistry:
         """Registers what a file sent in a private chat does."""
         self.file_action = action
 
-    def file_hook(self, hook: FileHook) -> None:
-        """Registers a taker of files tried before the file action."""
+    def file_hook(self, hook: FileHook, *, anywhere: bool = False) -> None:
+        """Registers a taker of files tried before the file action; `anywhere`: also on a
+        channel whose forms otherwise ask for links, not files (Zalo's photos)."""
         self.file_hooks.append(hook)
+        if anywhere:
+            self.anywhere_file_hooks.append(hook)
 
     def text_hook(self, hook: TextHook) -> None:
         """Registers a reading of free text tried when nothing else claims it."""

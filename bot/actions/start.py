@@ -9,6 +9,7 @@ from bot.actions.forms import open_form, outcome_reply
 from bot.actions.notify import notify_screen
 from bot.actions.registry import ActionRegistry, one_of, word
 from bot.flows.engine import StaleButton
+from bot.flows.parking import RESUME_CHOICE
 from bot.i18n import translator
 from bot.models import COMMITTEE_ROLES, InviteKind, Role
 from bot.render import help_text, language_screen, stale_button, welcome_member, welcome_stranger
@@ -185,6 +186,20 @@ def cancel(turn: Turn) -> Reply:
     return Reply(screens=[Screen(turn.t.gettext("There is no open form to cancel."))])
 
 
+def back_to_form(turn: Turn) -> Reply:
+    """Takes up the form set aside for a shorter one, at the question where it was."""
+    outcome = turn.core.flows.take_up_parked(
+        session=turn.session, key=turn.key, person=turn.person, t=turn.t, now=turn.now
+    )
+    if outcome is None:
+        text = turn.t.gettext(
+            "That unfinished form is no longer kept (it was finished, replaced or left too "
+            "long). Nothing was changed."
+        )
+        return Reply(screens=[Screen(text)])
+    return Reply(screens=[outcome.screen])
+
+
 def form_choice(turn: Turn, nonce: str, step: str, value: str) -> Reply:
     """Feeds a form's option to the flow engine (stale or foreign ones get a polite answer)."""
     data = SEPARATOR.join(("f", nonce, step, value))
@@ -210,4 +225,5 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["huy", "cancel"], cancel)
     actions.choice("lang", language_chosen, one_of("vi", "en"))
     actions.choice("f", form_choice, word, word, word)
+    actions.choice(RESUME_CHOICE, back_to_form)
     actions.text_hook(join_code_typed)

@@ -150,10 +150,14 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
     if incoming.kind == IncomingKind.FILE and incoming.file is not None:
         if turn.in_group:
             return Reply()
-        for hook in registry.file_hooks:
+        uploads = turn.channel.file_upload
+        for hook in registry.file_hooks if uploads else registry.anywhere_file_hooks:
             taken = hook(turn, incoming.file)
             if taken is not None:
                 return taken
+        if not uploads:
+            text = turn.t.gettext("I can only read text messages here.")
+            return Reply(screens=[Screen(text)])
         if registry.file_action is None:
             return Reply()
         return registry.file_action(turn, incoming.file)

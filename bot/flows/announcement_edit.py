@@ -14,6 +14,7 @@ from bot.flows.announcements import (
     when_prompt,
 )
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Announcement
 from bot.services import announcements
 from bot.ui import Screen
@@ -73,6 +74,7 @@ def _edit_cancelled(ctx: FlowContext) -> Screen:
 
 EDIT_ANNOUNCEMENT_FLOW = Flow(
     name="announcement_edit",
+    title=N_("Editing an announcement"),
     check=_edit_check,
     steps=(
         Step(

@@ -14,6 +14,7 @@ from bot.flows.announcement_screens import announcement_screen
 from bot.flows.common_people import chosen_org, committee_cell_step, require_some_committee
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.flows.matching import match_key
+from bot.i18n import N_
 from bot.models import Announcement, AudienceKind, Organisation
 from bot.render import error_text
 from bot.render_announcements import ack_label, preview_text
@@ -388,6 +389,7 @@ def send_draft(ctx: FlowContext, draft: announcements.Draft) -> Screen:
 
 ANNOUNCE_FLOW = Flow(
     name="announce",
+    title=N_("New announcement"),
     check=require_some_committee,
     steps=(
         committee_cell_step(),

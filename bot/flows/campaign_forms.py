@@ -21,6 +21,7 @@ from bot.flows.common_people import (
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Member, Organisation, Person
 from bot.models.commitments import (
     Cadence,
@@ -120,6 +121,7 @@ def _back_to_review(ctx: FlowContext) -> Screen:
 
 COMMITMENT_RETURN_FLOW = Flow(
     name="commitment_return",
+    title=N_("Returning a commitment"),
     check=_check_return,
     steps=(
         Step(
@@ -283,6 +285,7 @@ def _complete_open(ctx: FlowContext) -> Screen:
 
 OPEN_CAMPAIGN_FLOW = Flow(
     name="open_campaign",
+    title=N_("Opening a registration round"),
     check=require_some_committee,
     steps=(
         committee_cell_step(),

@@ -1,8 +1,9 @@
 """The check-in form: per approved item in turn, a status, the number reached (when the item
-has a target) and an optional note. Each answer is saved as it is given (`Step.save`), so a
+has a target), an optional note and optional evidence (a photo or a file, handed to the form by
+`bot.actions.forms.hand_file_to_form`). Each answer is saved as it is given (`Step.save`), so a
 member who stops halfway loses nothing; "✏️ n" opens the same form for one item.
 
-Steps are generated from the items: three per item slot, asked only for the items the form
+Steps are generated from the items: four per item slot, asked only for the items the form
 was opened with (`params["items"]`, item ids in the order they are numbered).
 """
 
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.channels import profile_of
+from bot.flows.announcements import FILE_SENTINEL, INCOMING
 from bot.flows.commitment_screens import SKIP, invalid_answer, saved_note, stopped_note
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.i18n import N_
 from bot.models.commitments import CommitmentItem, ItemStatus
 from bot.render_checkins import item_status_label, round_screen
 from bot.render_commitments import target_text
-from bot.services import checkins
+from bot.services import checkins, evidence
+from bot.services.documents import IncomingFile
 from bot.services.errors import InvalidInput, NotFound
 from bot.text import escape
 from bot.ui import Screen
@@ -83,7 +88,7 @@ def _save(ctx: FlowContext, slot: int, **answer: Any) -> None:
     )
 
 
-# --- the three questions of an item --------------------------------------------------------------
+# --- the four questions of an item --------------------------------------------------------------
 
 
 def _status_prompt(slot: int) -> Any:
@@ -165,6 +170,59 @@ def _save_note(slot: int) -> Any:
     return save
 
 
+def _evidence_prompt(ctx: FlowContext) -> str:
+    if profile_of(ctx.key.channel).file_upload:
+        return ctx.t.gettext(
+            "📎 Send a photo or a file as evidence (optional: PDF, Word, Excel, PowerPoint, "
+            "JPG or PNG, at most {limit} MB), or tap Skip:",
+            limit=evidence.MAX_EVIDENCE_MB,
+        )
+    return ctx.t.gettext("📎 Send a photo as evidence (optional), or choose Skip:")
+
+
+def _parse_evidence(ctx: FlowContext, text: str) -> Any:
+    raw = ctx.params.get(INCOMING)
+    if text == FILE_SENTINEL and isinstance(raw, dict):
+        incoming = IncomingFile(
+            str(raw["file_id"]), str(raw["file_name"]), raw.get("mime_type"), int(raw["size"])
+        )
+        try:
+            checked = evidence.check_evidence(incoming)
+        except InvalidInput as exc:
+            raise invalid_answer(ctx, exc) from exc
+        return {
+            "file_id": checked.file_id,
+            "file_name": checked.file_name,
+            "mime_type": checked.mime_type,
+            "size": checked.size,
+        }
+    if profile_of(ctx.key.channel).file_upload:
+        raise InvalidAnswer(ctx.t.gettext("Please send a photo or a file, or tap Skip."))
+    raise InvalidAnswer(ctx.t.gettext("Please send a photo, or choose Skip."))
+
+
+def _save_evidence(slot: int) -> Any:
+    def save(ctx: FlowContext, value: Any) -> None:
+        if not isinstance(value, dict):
+            return  # skipped
+        evidence.attach(
+            session=ctx.session,
+            round_id=_round_id(ctx),
+            item_id=_slots(ctx)[slot],
+            person=ctx.person,
+            channel=ctx.key.channel,
+            incoming=IncomingFile(
+                str(value["file_id"]),
+                str(value["file_name"]),
+                value.get("mime_type"),
+                int(value["size"]),
+            ),
+            now=ctx.now,
+        )
+
+    return save
+
+
 def _steps() -> tuple[Step, ...]:
     steps: list[Step] = []
     for slot in range(MAX_SLOTS):
@@ -202,11 +260,23 @@ def _steps() -> tuple[Step, ...]:
                 limit=checkins.MAX_NOTE,
             )
         )
+        steps.append(
+            Step(
+                f"e{slot}",
+                StepKind.TEXT,
+                _evidence_prompt,
+                options=_skip,
+                parse=_parse_evidence,
+                when=_has(slot),
+                save=_save_evidence(slot),
+            )
+        )
     return tuple(steps)
 
 
 CHECKIN_FLOW = Flow(
     name="checkin",
+    title=N_("Progress report"),
     check=_check,
     steps=_steps(),
     complete=lambda ctx: _summary(ctx, saved_note(ctx.t)),

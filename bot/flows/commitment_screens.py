@@ -20,7 +20,12 @@ from bot.models.commitments import (
     CommitmentStatus,
 )
 from bot.render import error_text
-from bot.render_checkins import card_progress, no_round_yet, round_figures_text
+from bot.render_checkins import (
+    card_progress,
+    no_round_yet,
+    round_evidence_text,
+    round_figures_text,
+)
 from bot.render_commitments import (
     card_keyboard,
     commitment_text,
@@ -29,7 +34,16 @@ from bot.render_commitments import (
     items_text,
     review_keyboard,
 )
-from bot.services import campaigns, checkins, commitments, members, outbox, people, reviews
+from bot.services import (
+    campaigns,
+    checkins,
+    commitments,
+    evidence,
+    members,
+    outbox,
+    people,
+    reviews,
+)
 from bot.services.campaigns import Section
 from bot.services.errors import DomainError, NotAllowed, NotFound
 from bot.text import escape
@@ -173,7 +187,8 @@ def checkin_lines(
     if latest is None:
         return no_round_yet(t, checkins.next_opening(campaign, org, now))
     figures = checkins.round_figures(session=session, round_=latest)
-    return round_figures_text(t, campaign, figures)
+    sent = evidence.of_round(session=session, round_id=latest.id or 0)
+    return [*round_figures_text(t, campaign, figures), *round_evidence_text(t, sent)]
 
 
 def review_screen(

@@ -25,6 +25,7 @@ from bot.flows.commitment_screens import (
     stopped_note,
 )
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.i18n import N_
 from bot.models.commitments import (
     Campaign,
     Commitment,
@@ -131,6 +132,7 @@ def _complete_text(ctx: FlowContext) -> Screen:
 
 COMMITMENT_TEXT_FLOW = Flow(
     name="commitment_text",
+    title=N_("Commitment"),
     check=_check_text,
     steps=(
         Step(
@@ -308,6 +310,7 @@ def _complete_item(ctx: FlowContext) -> Screen:
 
 COMMITMENT_ITEM_FLOW = Flow(
     name="commitment_item",
+    title=N_("Commitment item"),
     check=_check_item,
     steps=(
         Step(
@@ -394,6 +397,7 @@ def _save_title(ctx: FlowContext, value: Any) -> None:
 
 COMMITMENT_GOAL_FLOW = Flow(
     name="commitment_goal",
+    title=N_("Commitment goal"),
     check=_check_goal,
     steps=(
         Step("level", StepKind.CHOICE, _level_prompt, options=_level_options, save=_save_level),

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Meeting, Organisation
 from bot.render import error_text
 from bot.render_meetings import kind_label
@@ -140,6 +140,7 @@ def _complete(ctx: FlowContext) -> Screen:
 
 CONCLUSION_FLOW = Flow(
     name="conclusion",
+    title=N_("Meeting conclusion"),
     check=_check,
     steps=(
         Step(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingDocument, Organisation
 from bot.render_meetings import kind_label
 from bot.services import documents, meetings, members, notices, outbox
@@ -91,6 +91,7 @@ def _complete(ctx: FlowContext) -> Screen:
 
 ATTACH_DOCUMENT_FLOW = Flow(
     name="attach_document",
+    title=N_("Meeting document"),
     check=_check,
     steps=(
         Step(

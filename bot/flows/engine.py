@@ -7,18 +7,28 @@ cancel button as 0 — and passes what the person types to `answer_text`, which 
 label or "hủy" (see `bot.flows.matching`) before any step parser sees the text. The values a
 screen listed are kept in the flow state, so "2" means what the person was shown, even after a
 restart or a change of the list (new roster entries, the next day's suggestions).
+
+Opening a form while another has answers sets the other aside instead of wiping it, and the new
+form's last screen offers it back (`take_up_parked`): see `bot.flows.parking` for what people
+can expect.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.flows import parking
+from bot.flows.buttons import (
+    _STEP,
+    CALLBACK_PREFIX,
+    NumberedOption,
+    numbered_options,
+    parse_callback,
+)
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
 from bot.flows.steps import (
     FREE_TEXT,
@@ -39,7 +49,6 @@ from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
 from bot.ui import Button, Keyboard, Screen
 
-CALLBACK_PREFIX = "f"
 MAX_TEXT_ANSWER = 4000
 SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
 PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
@@ -66,46 +75,6 @@ __all__ = [
     "numbered_options",
     "parse_callback",
 ]
-
-
-_STEP = re.compile(r"[0-9]{1,4}")
-
-
-def parse_callback(data: str) -> tuple[str, int, str] | None:
-    """Splits flow callback data `f|<nonce>|<step>|<value>`; None if it is not a flow button."""
-    parts = data.split("|", 3)
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if len(parts) != 4 or parts[0] != CALLBACK_PREFIX or not _STEP.fullmatch(parts[2]):
-        return None
-    return parts[1], int(parts[2]), parts[3]
-
-
-@dataclass(frozen=True)
-class NumberedOption:
-    """One button of a flow screen as a text channel lists it; the cancel button is number 0."""
-
-    number: int
-    label: str
-    data: str
-    cancel: bool
-    # Picked by typing its label only (the question wants a number typed): see Button.word.
-    word: bool = False
-
-
-def numbered_options(screen: Screen) -> list[NumberedOption]:
-    """Returns a flow screen's buttons numbered as `answer_text` reads them (1..N, cancel 0)."""
-    numbered: list[NumberedOption] = []
-    count = 0
-    for button in [b for row in screen.keyboard for b in row]:
-        if button.data is None:
-            continue
-        parsed = parse_callback(button.data)
-        if parsed is not None and parsed[2] == CANCEL_VALUE:
-            numbered.append(NumberedOption(0, button.text, button.data, True, button.word))
-        else:
-            count += 1
-            numbered.append(NumberedOption(count, button.text, button.data, False, button.word))
-    return numbered
 
 
 class FlowEngine:
@@ -158,16 +127,22 @@ class FlowEngine:
         ctx = self._context(session, t, person, key, now, state)
         return self._cancelled(flow, state, ctx)
 
-    @staticmethod
-    def _cancelled(flow: Flow, state: FlowState, ctx: FlowContext) -> Outcome:
+    def _cancelled(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Outcome:
         ctx.session.delete(state)
         if flow.on_cancel is not None:
             try:
-                return Outcome(screen=flow.on_cancel(ctx), finished=True)
+                return self._finished(ctx, flow.on_cancel(ctx))
             except DomainError:
                 pass  # what the form was opened from is gone: leaving it still works
         cancelled = ctx.t.gettext("Cancelled. Nothing was changed.")
-        return Outcome(screen=Screen(cancelled), finished=True)
+        return self._finished(ctx, Screen(cancelled))
+
+    def _finished(self, ctx: FlowContext, screen: Screen) -> Outcome:
+        """A form's last screen, offering the form set aside for it back (if any)."""
+        slot = parking.parked(ctx.session, ctx.key)
+        if slot is not None:
+            screen = parking.offer_return(ctx.t, screen, self.flows.get(slot.flow))
+        return Outcome(screen=screen, finished=True)
 
     def _context(
         self,
@@ -201,9 +176,18 @@ class FlowEngine:
         now: datetime,
         params: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Opens a flow (replacing any open one) and returns its first question."""
+        """Opens a flow and returns its first question. An open form with answers is set
+        aside (bot.flows.parking) and the question says so; one without is replaced."""
         flow = self.flows[name]
-        self.cancel(session, key)
+        current = self.state(session, key)
+        done: parking.Parked | None = None
+        if current is not None and current.flow != name and current.answers:
+            if current.flow in self.flows:
+                done = parking.park(session, current)
+            else:
+                session.delete(current)
+        elif current is not None:
+            session.delete(current)
         session.flush()
         state = FlowState(
             channel=key.channel,
@@ -221,7 +205,39 @@ class FlowEngine:
         if flow.check is not None:
             flow.check(ctx)
         session.add(state)
-        return self._advance(flow, state, ctx, 0)
+        outcome = self._advance(flow, state, ctx, 0)
+        if done is not None:
+            notice = parking.parked_notice(t, done, self.flows)
+            outcome.screen = Screen(f"{notice}\n\n{outcome.screen.text}", outcome.screen.keyboard)
+        return outcome
+
+    def take_up_parked(
+        self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
+    ) -> Outcome | None:
+        """Restores the form set aside in this chat at its step and asks that question again;
+        an open form with answers takes its place aside. None: nothing is parked (any more)."""
+        slot = parking.parked(session, key)
+        if slot is None:
+            return None
+        flow = self.flows.get(slot.flow)
+        if flow is None:
+            session.delete(slot)
+            return None
+        restored = parking.unpark(slot)
+        current = self.state(session, key)
+        if current is not None and current.answers and current.flow in self.flows:
+            parking.park(session, current, existing=slot)
+        else:
+            if current is not None:
+                session.delete(current)
+            session.delete(slot)
+            session.flush()
+        restored.updated_at = now
+        session.add(restored)
+        ctx = self._context(session, t, person, key, now, restored)
+        screen = self._screen(flow, restored, ctx)
+        heading = parking.resumed_heading(t, flow)
+        return Outcome(screen=Screen(f"{heading}\n\n{screen.text}", screen.keyboard))
 
     def resume(
         self, *, session: Session, key: FlowKey, person: Person, t: Translator, now: datetime
@@ -375,7 +391,7 @@ class FlowEngine:
             # A DomainError from `complete` propagates: the caller's transaction rolls back and
             # the person stays on the last question with their answers intact.
             ctx.session.delete(state)
-            return Outcome(screen=flow.complete(ctx), finished=True)
+            return self._finished(ctx, flow.complete(ctx))
         state.step = flow.steps[position].name
         state.answers = dict(ctx.answers)
         state.updated_at = ctx.now

@@ -14,6 +14,7 @@ from bot.flows.common import (
     status_options,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import MemberStatus, Role
 from bot.render import error_text, role_label, status_label
 from bot.services import invites, members
@@ -207,6 +208,7 @@ def _no_member_needed(ctx: FlowContext) -> Any:
 
 INVITE_FLOW = Flow(
     name="invite",
+    title=N_("Invitations"),
     check=require_some_secretary,
     steps=(
         Step(

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from bot.flows.common import translator_for
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Step, StepKind
+from bot.i18n import N_
 from bot.models import Organisation, Person, Priority
 from bot.render import error_text, role_label, status_label
 from bot.services import invites, members, outbox, people
@@ -135,6 +136,7 @@ def _check_personal_link(ctx: FlowContext) -> None:
 
 JOIN_PERSONAL_FLOW = Flow(
     name="join_personal",
+    title=N_("Joining the cell"),
     check=_check_personal_link,
     steps=(Step("confirm", StepKind.CONFIRM, _personal_prompt),),
     complete=_complete_personal,
@@ -211,6 +213,7 @@ def _check_cell_link(ctx: FlowContext) -> None:
 
 JOIN_REQUEST_FLOW = Flow(
     name="join_request",
+    title=N_("Joining the cell"),
     check=_check_cell_link,
     steps=(
         Step("name", StepKind.TEXT, _request_name_prompt, parse=_parse_full_name),

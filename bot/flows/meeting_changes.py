@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Meeting, Organisation
 from bot.render import error_text
 from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
@@ -163,6 +164,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
 
 EDIT_MEETING_FLOW = Flow(
     name="edit_meeting",
+    title=N_("Changing a meeting"),
     check=_check_editor,
     steps=(
         Step("action", StepKind.CHOICE, _action_prompt, options=_action_options),

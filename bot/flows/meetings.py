@@ -24,7 +24,7 @@ from bot.flows.common_people import (
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingKind, Recurrence
 from bot.render import error_text
 from bot.render_meetings import (
@@ -371,6 +371,7 @@ def _complete(ctx: FlowContext) -> Screen:
 
 NEW_MEETING_FLOW = Flow(
     name="new_meeting",
+    title=N_("New meeting"),
     check=require_some_committee,
     steps=(
         committee_cell_step(),

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from bot.flows.commitment_screens import invalid_answer, org_of, tell
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
 from bot.flows.matching import match_key
+from bot.i18n import N_
 from bot.models import EXPECTED_STATUSES, Member, Person
 from bot.models.commitments import Campaign, CommitmentItem, SelfReview
 from bot.render_commitments import campaign_short
@@ -93,6 +94,7 @@ def _back_to_review(ctx: FlowContext) -> Screen:
 
 SELF_REVIEW_TEXT_FLOW = Flow(
     name="self_review_text",
+    title=N_("Self-review"),
     check=_check_text,
     steps=(
         Step(
@@ -263,6 +265,7 @@ def _complete_commend(ctx: FlowContext) -> Screen:
 
 COMMEND_FLOW = Flow(
     name="commend",
+    title=N_("Commendation"),
     check=_check_commend,
     steps=(
         Step("member", StepKind.TEXT, _member_prompt, parse=_parse_member),

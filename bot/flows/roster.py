@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.flows.common import role_options, status_options
 from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Member, MemberStatus, Role
 from bot.render import role_label, status_label
 from bot.services import members
@@ -97,6 +98,7 @@ def _complete(ctx: FlowContext) -> Screen:
 
 EDIT_MEMBER_FLOW = Flow(
     name="edit_member",
+    title=N_("Editing a member"),
     check=_check,
     steps=(
         Step("action", StepKind.CHOICE, _action_prompt, options=_action_options),

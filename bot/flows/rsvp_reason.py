@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Meeting, RsvpAnswer
 from bot.render import error_text
 from bot.render_meetings import REASON_LABELS, kind_label, reason_text, rsvp_keyboard
@@ -94,6 +95,7 @@ def _cancelled(ctx: FlowContext) -> Screen:
 
 RSVP_REASON_FLOW = Flow(
     name=FLOW_NAME,
+    title=N_("Reason for absence"),
     steps=(
         Step("reason", StepKind.TEXT, _prompt, parse=_parse, options=_options),
         Step(

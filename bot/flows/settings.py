@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.i18n import N_
 from bot.models import Organisation
 from bot.render import error_text
 from bot.render_meetings import offsets_text
@@ -83,6 +84,7 @@ def _complete_zone(ctx: FlowContext) -> Screen:
 
 TIMEZONE_FLOW = Flow(
     name="settings_timezone",
+    title=N_("Time zone setting"),
     check=_check,
     steps=(
         Step(
@@ -134,6 +136,7 @@ def _complete_offsets(ctx: FlowContext) -> Screen:
 
 REMINDERS_FLOW = Flow(
     name="settings_reminders",
+    title=N_("Reminder settings"),
     check=_check,
     steps=(
         Step(
@@ -193,6 +196,7 @@ def _complete_digest(ctx: FlowContext) -> Screen:
 
 DIGEST_FLOW = Flow(
     name="settings_digest",
+    title=N_("Digest settings"),
     check=_check,
     steps=(
         Step(
@@ -236,6 +240,7 @@ def _complete_language(ctx: FlowContext) -> Screen:
 
 LANGUAGE_FLOW = Flow(
     name="settings_language",
+    title=N_("Language setting"),
     check=_check,
     steps=(
         Step(

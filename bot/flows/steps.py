@@ -104,6 +104,9 @@ class Flow:
     # What to show when the person cancels (e.g. the summary the form was opened from, saying
     # what was kept); None: "Cancelled. Nothing was changed."
     on_cancel: Callable[[FlowContext], Screen] | None = None
+    # The form's name as people see it (an English msgid marked with N_), e.g. when it is put
+    # aside for a shorter one and offered back (bot.flows.parking).
+    title: str | None = None
 
     def index(self, name: str) -> int:
         """Returns the position of a step."""

@@ -13,6 +13,7 @@ from bot.flows import announcements as notice
 from bot.flows import officer_steps
 from bot.flows.common_people import chosen_org, committee_cell_step, require_some_committee
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.i18n import N_
 from bot.models import Announcement, AnnouncementKind, AudienceKind, ReflectionKind
 from bot.render import error_text
 from bot.render_study import submit_prompt, submitted_screen
@@ -179,6 +180,7 @@ def _complete(ctx: FlowContext) -> Screen:
 
 STUDY_CAMPAIGN_FLOW = Flow(
     name=STUDY_FLOW,
+    title=N_("New study material"),
     check=require_some_committee,
     steps=(
         committee_cell_step(),
@@ -325,6 +327,7 @@ def _submit(ctx: FlowContext) -> Screen:
 
 SUBMIT_REFLECTION_FLOW = Flow(
     name=SUBMIT_FLOW,
+    title=N_("Study reflection"),
     check=_check_open,
     steps=(
         Step(

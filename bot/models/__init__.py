@@ -40,7 +40,7 @@ from bot.models.commitments import (
     SelfReview,
     SelfReviewStatus,
 )
-from bot.models.conversations import FlowState, PendingChoice
+from bot.models.conversations import FlowState, ParkedFlow, PendingChoice
 from bot.models.files import FileCopy, StoredFile
 from bot.models.invites import Invite, InviteKind, JoinRequest, JoinRequestStatus
 from bot.models.leases import Lease
@@ -112,6 +112,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "ParkedFlow",
     "PendingChoice",
     "Person",
     "Priority",

@@ -212,6 +212,11 @@ class CheckIn(SQLModel, table=True):
     value: float | None = None
     note: str = Field(default="", max_length=1000)
     file_id: int | None = Field(default=None, foreign_key="storedfile.id")
+    # A photo or file sent as evidence: the id the channel gave it (kept once, with the
+    # answer), which channel that is, and the name shown with 📎.
+    evidence_ref: str | None = Field(default=None, max_length=512)
+    evidence_channel: str | None = Field(default=None, max_length=16)
+    evidence_name: str | None = Field(default=None, max_length=255)
     updated_at: datetime = _utc()
 
 

@@ -31,6 +31,26 @@ class FlowState(SQLModel, table=True):
     updated_at: datetime = _utc(index=True)
 
 
+class ParkedFlow(SQLModel, table=True):
+    """The form a person set aside in one chat to fill in a shorter one (an RSVP reason, a
+    check-in): at most one per person and chat, restored at the step where it was."""
+
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    nonce: str = Field(max_length=12)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    started_at: datetime = _utc()
+    # When the form was last answered: a parked form expires like an open one.
+    updated_at: datetime = _utc(index=True)
+
+
 class PendingChoice(SQLModel, table=True):
     """The options the last screen listed in a chat of a channel without buttons, so that a
     reply "2" means option 2 of that screen (even after a restart).

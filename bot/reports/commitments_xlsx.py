@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from bot.i18n import Translator
+from bot.models.commitments import CheckIn
 from bot.render_checkins import item_status_label
 from bot.render_commitments import (
     campaign_title,
@@ -28,6 +29,15 @@ def _status(t: Translator, record: MemberRecord) -> str:
     if record.commitment is None:
         return t.gettext("not registered")
     return status_label(t, record.commitment.status)
+
+
+def _note_and_evidence(latest: CheckIn | None) -> str:
+    """The latest note, and "📎 <file name>" when evidence came with that answer."""
+    if latest is None:
+        return ""
+    if latest.evidence_ref is None:
+        return latest.note
+    return "; ".join(part for part in (latest.note, f"📎 {latest.evidence_name or ''}") if part)
 
 
 def _item_rows(t: Translator, register: Register, record: MemberRecord) -> list[list[object]]:
@@ -56,7 +66,7 @@ def _item_rows(t: Translator, register: Register, record: MemberRecord) -> list[
                 item.deadline,
                 item_status_label(t, latest.status) if latest else t.gettext("not reported yet"),
                 latest.value if latest else None,
-                latest.note if latest else "",
+                _note_and_evidence(latest),
                 item_praise or (praise if entry is record.items[0] else ""),
             ]
         )

@@ -42,6 +42,8 @@ class ItemRecord:
 
     item: CommitmentItem
     latest: CheckIn | None
+    # The names of the files sent as evidence for it, over all rounds (where asked for).
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from bot.db import rowcount
-from bot.models import FlowState
+from bot.models import FlowState, ParkedFlow
 from bot.services import (
     announcement_ledger,
     campaign_tick,
@@ -72,6 +72,10 @@ def run_due(
     expired = session.execute(
         delete(FlowState).where(col(FlowState.updated_at) < now - FLOW_IDLE_LIMIT)
     )
+    # A form set aside for a shorter one expires as it would have had it stayed open.
+    expired_parked = session.execute(
+        delete(ParkedFlow).where(col(ParkedFlow.updated_at) < now - FLOW_IDLE_LIMIT)
+    )
     occurrences = rollover.extend_series(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
@@ -83,7 +87,7 @@ def run_due(
     return TickReport(
         released_claims=released,
         forgotten_updates=forgotten,
-        expired_flows=rowcount(expired),
+        expired_flows=rowcount(expired) + rowcount(expired_parked),
         new_occurrences=len(occurrences),
         reminders=due,
         purged_payloads=purged,

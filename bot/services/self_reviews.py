@@ -24,7 +24,7 @@ from bot.models.commitments import (
     SelfReview,
     SelfReviewStatus,
 )
-from bot.services import audit, checkins, members
+from bot.services import audit, checkins, evidence, members
 from bot.services.campaigns import clean_text, get_campaign
 from bot.services.commitments import in_force, items
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -171,7 +171,11 @@ def results(*, session: Session, review: SelfReview) -> list[ItemRecord]:
         return []
     found = items(session=session, commitment_id=commitment.id or 0)
     latest = checkins.latest_answers(session=session, items=found)
-    return [ItemRecord(item=i, latest=latest.get(i.id or 0)) for i in found]
+    files = evidence.names_by_item(session=session, item_ids=[i.id or 0 for i in found])
+    return [
+        ItemRecord(item=i, latest=latest.get(i.id or 0), evidence=tuple(files.get(i.id or 0, [])))
+        for i in found
+    ]
 
 
 def mine(

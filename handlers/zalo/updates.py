@@ -6,9 +6,11 @@ from dataclasses import replace
 from typing import Any
 
 from bot.actions.core import Incoming, IncomingKind
+from bot.services.documents import IncomingFile
 from bot.text import nfc
 
 CHANNEL = "zalo"
+PHOTO_NAME = "anh.jpg"
 
 
 def event_of(body: Any) -> dict[str, Any] | None:
@@ -52,4 +54,9 @@ def incoming_of(event: dict[str, Any]) -> Incoming | None:
                 args=tuple(words),
             )
         return replace(base, kind=IncomingKind.TEXT, text=text)
+    photo = message.get("photo_url")
+    if event.get("event_name") == "message.image.received" and isinstance(photo, str) and photo:
+        # Zalo gives a photo's address, not its size: the core keeps the address as its id.
+        found = IncomingFile(photo, PHOTO_NAME, "image/jpeg", 0)
+        return replace(base, kind=IncomingKind.FILE, file=found)
     return replace(base, kind=IncomingKind.OTHER)

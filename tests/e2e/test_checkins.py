@@ -202,12 +202,16 @@ async def test_a_round_opens_once_and_members_answer_change_and_take_leave(chat:
     assert words.text.startswith("⚠️ Đồng chí gõ số đã đạt bằng chữ số")
     note = await ask(chat, lan, "8 buổi")
     assert note.text.startswith("Ghi chú ngắn nếu có (tối đa 500 ký tự)")
-    second = await ask(chat, lan, "Còn 4 chuyên đề")
-    # Item 2 (no target): a status and a note only.
+    proof = await ask(chat, lan, "Còn 4 chuyên đề")
+    # Evidence is optional: skipped here (tests/e2e/test_checkin_evidence.py sends some).
+    assert proof.text.startswith("📎 Gửi ảnh")
+    second = await pick(chat, lan, proof, "Bỏ qua")
+    # Item 2 (no target): a status, a note and evidence only.
     assert lines_of(second)[0] == f"Việc 2/2: {TASK_2}"
     note = await pick(chat, lan, second, "Hoàn thành")
     assert note.text.startswith("Ghi chú ngắn nếu có")
-    summary = await pick(chat, lan, note, "Bỏ qua")
+    proof = await pick(chat, lan, note, "Bỏ qua")
+    summary = await pick(chat, lan, proof, "Bỏ qua")
     lines = lines_of(summary)
     assert lines[0] == "✅ Đã lưu."
     assert f"1) {TASK_1}" in lines
@@ -222,7 +226,8 @@ async def test_a_round_opens_once_and_members_answer_change_and_take_leave(chat:
     assert lines_of(status)[0] == f"Việc 1/2: {TASK_1}"
     value = await pick(chat, lan, status, "Hoàn thành")
     note = await ask(chat, lan, "12")
-    summary = await pick(chat, lan, note, "Bỏ qua")
+    proof = await pick(chat, lan, note, "Bỏ qua")
+    summary = await pick(chat, lan, proof, "Bỏ qua")
     lines = lines_of(summary)
     assert lines[lines.index(f"1) {TASK_1}") + 1] == (
         "→ Hoàn thành, đạt 12/12 buổi; ghi chú: Còn 4 chuyên đề"
