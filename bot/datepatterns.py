@@ -62,3 +62,7 @@ _PERIOD_HOURS: dict[str, dict[int, int]] = {
     "dem": {0: 0, 12: 0, **{h: h for h in (1, 2, 3, 4, 5, 21, 22, 23)}, 9: 21, 10: 22, 11: 23},
 }
 _PERIOD_HOURS["khuya"] = _PERIOD_HOURS["dem"]
+_MONTH_END = re.compile(
+    r"(?<!\w)(?:cuoi\s+thang(?:\s+(?P<vn>nay|sau|toi))?"
+    r"|end\s+of\s+(?:the\s+)?(?:(?P<en>this|next)\s+)?month)(?!\w)"
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from bot.datepatterns import (
     _EN_WEEKDAYS,
     _FILLERS,
     _ISO,
+    _MONTH_END,
     _MONTHS,
     _NUMERIC,
     _PERIOD_HOURS,
@@ -35,8 +36,11 @@ from bot.text import clean_line, fold
 # - Dates are day-first (Vietnamese convention): 11/12 is 11 December. ISO YYYY-MM-DD is the
 #   only month-first numeric form; English "Nov 26" names its month, so it is not ambiguous.
 # - A two-digit year means 20xx. A day/month without a year is its next occurrence today or
-#   later; a lone day of month ("26", "ngày 26") is this month's if not past, else the next month
-#   that has that day. In parse_when a lone number is always a day, never an hour.
+#   later; when that moved it to next year, the result says which day this year had passed
+#   (`ParsedDate.passed`), for the form to ask. "cuối tháng" (end of the month) is the last day
+#   of this month, "cuối tháng sau" of the next. A lone day of month ("26", "ngày 26") is this
+#   month's if not past, else the next month that has that day. In parse_when a lone number
+#   is always a day, never an hour.
 # - A bare weekday is its next occurrence strictly after today (a meeting is set ahead, so
 #   "thứ 2" typed on a Monday is next Monday). "tuần sau"/"tuần tới"/"next week" and "next
 #   <weekday>" pick that weekday in the next Monday-based week; "tuần này"/"this week" in this
@@ -63,10 +67,14 @@ class ParsedDate:
     Attributes:
         day: The day, in the cell's zone.
         explicit_year: True when the person typed the year.
+        passed: For a day and month typed without a year that had already passed this year
+            ("26/11" on 02/12/2026): that day this year; `day` is then next year's. Else None.
+            How the text was read, not what it means: not part of equality.
     """
 
     day: date
     explicit_year: bool
+    passed: date | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,13 @@ def _relative_month(match: re.Match[str], today: date) -> Resolved:
         raise DateTextError("no_such_day") from None
 
 
+def _month_end(match: re.Match[str], today: date) -> Resolved:
+    later = (match["vn"] or match["en"] or "") in {"sau", "toi", "next"}
+    months = today.year * 12 + today.month - 1 + (1 if later else 0)
+    year, month = months // 12, months % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1]), False
+
+
 def _weekday_index(match: re.Match[str]) -> int:
     if match["vn"]:
         return int(match["vn"]) - 2 if match["vn"].isdigit() else _VN_WEEKDAYS[match["vn"]]
@@ -193,6 +208,7 @@ def _relative(match: re.Match[str], today: date) -> Resolved:
 # Tried in this order; each match in turn until one reading of the whole text works.
 _DATE_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Resolved | None]]] = [
     (_ISO, _numbers),
+    (_MONTH_END, _month_end),
     (_NUMERIC, _slashed),
     (_VN_DM, _numbers),
     (_VN_MD, _numbers),
@@ -203,6 +219,21 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Resolve
     (_WEEKDAY, _weekday),
     (_RELATIVE, _relative),
 ]
+
+
+# The readings of a day and month, whose year may be left out.
+_DAY_MONTH = frozenset({_numbers, _slashed, _dotted, _named_month})
+
+
+def _passed_this_year(day: date, today: date) -> date | None:
+    """This year's `day` if a day/month without a year was moved past it to a later year."""
+    if day.year == today.year:
+        return None
+    try:
+        this_year = day.replace(year=today.year)
+    except ValueError:  # 29/02, waiting for a leap year: nothing this year to offer
+        return None
+    return this_year if this_year < today else None
 
 
 def _time_from(match: re.Match[str]) -> ParsedTime:
@@ -248,7 +279,9 @@ def _bare_hour(text: str) -> ParsedTime:
     return ParsedTime(int(text), 0)
 
 
-def _checked(day: date, explicit_year: bool, today: date) -> ParsedDate:
+def _checked(
+    day: date, explicit_year: bool, today: date, passed: date | None = None
+) -> ParsedDate:
     if day < today:
         raise DateTextError("past", day=day)
     try:
@@ -257,7 +290,7 @@ def _checked(day: date, explicit_year: bool, today: date) -> ParsedDate:
         limit = date(today.year + MAX_YEARS_AHEAD, 2, 28)
     if day > limit:
         raise DateTextError("too_far", day=day)
-    return ParsedDate(day, explicit_year)
+    return ParsedDate(day, explicit_year, passed)
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
@@ -297,7 +330,10 @@ def _read_day_first(
                 if rest and not want_time:
                     raise DateTextError("unknown")
                 time = _exact_time(rest) if rest else None
-                return _checked(*found, today), time
+                day, explicit = found
+                typed_day_month = resolve in _DAY_MONTH and not explicit
+                passed = _passed_this_year(day, today) if typed_day_month else None
+                return _checked(day, explicit, today, passed), time
             except DateTextError as error:
                 errors.append(error)
     return None
