@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -357,7 +357,17 @@ class FlowEngine:
                 step.save(ctx, value)
             except InvalidAnswer as exc:
                 return self._reask(flow, state, ctx, exc.message)
-        return self._advance(flow, state, ctx, flow.index(step.name) + 1)
+        target = step.back_to(ctx, value) if step.back_to is not None else None
+        if target is not None:
+            position = flow.index(target)
+            for later in flow.steps[position:]:
+                ctx.answers.pop(later.name, None)
+            return self._advance(flow, state, ctx, position)
+        outcome = self._advance(flow, state, ctx, flow.index(step.name) + 1)
+        echo = step.echo(ctx) if step.echo is not None and not outcome.finished else None
+        if echo:
+            outcome.screen = replace(outcome.screen, text=f"{echo}\n\n{outcome.screen.text}")
+        return outcome
 
     def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:
         while position < len(flow.steps):
