@@ -282,7 +282,7 @@ class FlowEngine:
             value = step.parse(ctx, text)
         except InvalidAnswer as exc:
             return self._reask(flow, state, ctx, exc.message)
-        return self._record(flow, state, ctx, step, value)
+        return self._record(flow, state, ctx, step, value, typed=True)
 
     def answer_button(
         self,
@@ -349,7 +349,14 @@ class FlowEngine:
         return [o.value for o in options]
 
     def _record(
-        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: Any
+        self,
+        flow: Flow,
+        state: FlowState,
+        ctx: FlowContext,
+        step: Step,
+        value: Any,
+        *,
+        typed: bool = False,
     ) -> Outcome:
         ctx.answers[step.name] = value
         if step.save is not None:
@@ -364,7 +371,7 @@ class FlowEngine:
                 ctx.answers.pop(later.name, None)
             return self._advance(flow, state, ctx, position)
         outcome = self._advance(flow, state, ctx, flow.index(step.name) + 1)
-        echo = step.echo(ctx) if step.echo is not None and not outcome.finished else None
+        echo = step.echo(ctx, typed) if step.echo is not None and not outcome.finished else None
         if echo:
             outcome.screen = replace(outcome.screen, text=f"{echo}\n\n{outcome.screen.text}")
         return outcome

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import day_examples, noon_of, understood_text
 from bot.datetext import (
     SUGGESTED_TIMES,
     DateTextError,
@@ -35,10 +36,19 @@ def _date_error(ctx: FlowContext, exc: DateTextError) -> InvalidAnswer:
     return invalid(ctx, InvalidInput(f"date_{exc.reason}"))
 
 
+TYPED_TIME = "typed_time"  # a time typed with the day ("mai 19h30"), for the time step
+PASSED = "day_passed"  # this year's day/month, already past, when the day typed is next year's
+
+
+def _today(ctx: FlowContext) -> date:
+    return ctx.now.astimezone(cell_tz(ctx)).date()
+
+
 def _day_prompt(ctx: FlowContext) -> str:
     return ctx.t.gettext(
-        "Which day? Tap one, or type it: 26/11, 26/11/2026, mai, thứ 5 tuần sau. "
-        "You may add the time too (19h30)."
+        "Which day? Tap one, or type it: {examples}. You may add the time too ({time}).",
+        examples=day_examples(ctx.t, _today(ctx)),
+        time=ctx.t.gettext("7:30 pm"),
     )
 
 
@@ -59,13 +69,84 @@ def _parse_day(ctx: FlowContext, text: str) -> Any:
         raise _date_error(ctx, exc) from exc
     if day is None:
         raise invalid(ctx, InvalidInput("date_unknown"))
+    _forget_typed(ctx)
     if at is not None:
-        ctx.answers["typed_time"] = f"{at.hour:02d}:{at.minute:02d}"
+        ctx.answers[TYPED_TIME] = str(at)
+    if day.passed is not None:
+        ctx.answers[PASSED] = day.passed.isoformat()
     return day.day.isoformat()
 
 
+def _forget_typed(ctx: FlowContext) -> None:
+    ctx.answers.pop(TYPED_TIME, None)
+    ctx.answers.pop(PASSED, None)
+
+
+def _typed_at(ctx: FlowContext) -> ParsedTime | None:
+    typed = ctx.answers.get(TYPED_TIME)
+    if typed is None:
+        return None
+    hour, minute = (int(x) for x in str(typed).split(":"))
+    return ParsedTime(hour, minute)
+
+
+def _understood(ctx: FlowContext, typed: bool = True) -> str | None:
+    """Says the day (and the time, once known) the form will use, when it was typed."""
+    if not typed:
+        return None
+    day = date.fromisoformat(ctx.answers["day"])
+    time = ctx.answers.get("time")
+    at = ParsedTime(*(int(x) for x in str(time).split(":"))) if time else None
+    return understood_text(ctx.t, day, at)
+
+
+def _day_echo(ctx: FlowContext, typed: bool) -> str | None:
+    # A day moved to next year is asked about first: the question shows both days.
+    return None if PASSED in ctx.answers else _understood(ctx, typed)
+
+
+def _passed_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    passed = date.fromisoformat(ctx.answers[PASSED])
+    meant = date.fromisoformat(ctx.answers["day"])
+    return t.gettext(
+        "{passed} has already passed — did you mean {meant}?",
+        passed=t.date_text(passed),
+        meant=t.date_text(meant),
+    )
+
+
+def _passed_options(ctx: FlowContext) -> list[Option]:
+    meant = date.fromisoformat(ctx.answers["day"])
+    return [
+        Option("yes", ctx.t.gettext("Yes, {day}", day=_day_label(ctx, meant))),
+        Option("no", ctx.t.gettext("No, I will type the day again")),
+    ]
+
+
+def _passed_back(ctx: FlowContext, value: Any) -> str | None:
+    if value != "no":
+        return None
+    _forget_typed(ctx)
+    return "day"
+
+
 def _time_prompt(ctx: FlowContext) -> str:
-    return ctx.t.gettext("What time? Tap one, or type it: 19:30, 19h30, 7h tối.")
+    t = ctx.t
+    ask = t.gettext(
+        "What time? Tap one, or type it: {examples}.", examples=t.gettext("19:30, 7:30 pm")
+    )
+    at = _typed_at(ctx)
+    if at is None:
+        return ask
+    # Typed with the day but not taken (it has passed): said, never dropped silently.
+    day = date.fromisoformat(ctx.answers["day"])
+    passed = t.gettext(
+        "{time} on {day} has already passed.",
+        time=str(at),
+        day=t.weekday_date_text(noon_of(t, day)),
+    )
+    return f"{passed} {ask}"
 
 
 def _time_options(ctx: FlowContext) -> list[Option]:  # noqa: ARG001 - the steps' shape
@@ -97,11 +178,11 @@ def _parse_time(ctx: FlowContext, text: str) -> Any:
 
 
 def _typed_time(ctx: FlowContext) -> Any:
-    typed = ctx.answers.get("typed_time")
-    if typed is None:
+    at = _typed_at(ctx)
+    if at is None:
         return None
     try:
-        return _check_time(ctx, str(typed))
+        return _check_time(ctx, str(at))
     except InvalidAnswer:
         return None
 
@@ -109,7 +190,25 @@ def _typed_time(ctx: FlowContext) -> Any:
 def when_steps() -> tuple[Step, ...]:
     """Returns the day and time steps, in the order the form asks them."""
     return (
-        Step("day", StepKind.TEXT, _day_prompt, options=_day_options, parse=_parse_day, columns=2),
+        Step(
+            "day",
+            StepKind.TEXT,
+            _day_prompt,
+            options=_day_options,
+            parse=_parse_day,
+            columns=2,
+            echo=_day_echo,
+        ),
+        Step(
+            "day_check",
+            StepKind.CHOICE,
+            _passed_prompt,
+            options=_passed_options,
+            when=lambda ctx: PASSED in ctx.answers,
+            # The day was typed at the step before: said once this answer settles it.
+            echo=lambda ctx, _: _understood(ctx),
+            back_to=_passed_back,
+        ),
         Step(
             "time",
             StepKind.TEXT,
@@ -118,5 +217,6 @@ def when_steps() -> tuple[Step, ...]:
             parse=_parse_time,
             auto=_typed_time,
             columns=4,
+            echo=_understood,
         ),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bot.durations import parse_duration
 from bot.flows.common_people import (
     NOBODY,
     chosen_org,
@@ -13,9 +14,9 @@ from bot.flows.common_people import (
     member_options,
     require_some_committee,
 )
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.flows.meeting_when import cell_tz, invalid, starts_at, when_steps
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingKind, Recurrence
 from bot.render_meetings import (
     kind_label,
@@ -78,6 +79,41 @@ def _duration_options(ctx: FlowContext) -> list[Option]:
             label = ctx.t.gettext("{label} (recommended)", label=label)
         options.append(Option(str(minutes), label))
     return options
+
+
+# The lengths a typed duration may have (the buttons offer 1 to 3 hours).
+SHORTEST, LONGEST = 15, 8 * 60
+
+
+def _duration_echo(ctx: FlowContext, typed: bool) -> str | None:
+    if not typed:
+        return None
+    minutes = ctx.t.number(int(ctx.answers["duration"]))
+    return ctx.t.gettext("Length understood: {minutes} minutes.", minutes=minutes)
+
+
+def _duration_prompt(ctx: FlowContext) -> str:
+    return ctx.t.gettext(
+        "How long? Tap one, or type it: {examples}.", examples=ctx.t.gettext(DURATION_EXAMPLES)
+    )
+
+
+DURATION_EXAMPLES = N_("2 hours, 90 minutes, 1.5 hours")
+
+
+def _parse_duration(ctx: FlowContext, text: str) -> Any:
+    minutes = parse_duration(text)
+    if minutes is None or not SHORTEST <= minutes <= LONGEST:
+        raise InvalidAnswer(
+            ctx.t.gettext(
+                "I could not read that length. Type for example {examples} (from {least} "
+                "minutes to {most} hours).",
+                examples=ctx.t.gettext(DURATION_EXAMPLES),
+                least=SHORTEST,
+                most=LONGEST // 60,
+            )
+        )
+    return str(minutes)
 
 
 def _parse_place(ctx: FlowContext, text: str) -> Any:
@@ -292,10 +328,12 @@ NEW_MEETING_FLOW = Flow(
         *when_steps(),
         Step(
             "duration",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("How long?"),
+            StepKind.TEXT,
+            _duration_prompt,
             options=_duration_options,
+            parse=_parse_duration,
             columns=3,
+            echo=_duration_echo,
         ),
         Step(
             "place",
@@ -334,7 +372,7 @@ NEW_MEETING_FLOW = Flow(
             "reminders",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext(
-                "When should I remind members? Tap one, or type e.g. “2 ngày, 3 giờ”."
+                "When should I remind members? Tap one, or type e.g. “2 days, 3 hours”."
             ),
             options=_reminder_options,
             parse=_parse_reminders,

@@ -1,0 +1,60 @@
+"""How dates are shown back to the person typing them: examples computed from today in the
+reader's language (never a past or hard-coded day), and what a typed day and time were read as."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date
+
+from bot.datetext import ParsedTime
+from bot.i18n import Translator
+
+# How far ahead the example day is: past the week of quick buttons, never today or earlier.
+EXAMPLE_DAYS_AHEAD = 10
+
+
+def short_day(t: Translator, day: date) -> str:
+    """Writes a day the way a person would type it: 26/11 in Vietnamese, 26 Nov in English."""
+    if t.locale == "vi":
+        return f"{day.day}/{day.month}"
+    return format_date(day, "d MMM", locale=t.locale)
+
+
+def full_day(t: Translator, day: date) -> str:
+    """Writes a day with its year the way a person would type it: 26/11/2026, 26 Nov 2026."""
+    if t.locale == "vi":
+        return f"{day.day}/{day.month}/{day.year}"
+    return format_date(day, "d MMM y", locale=t.locale)
+
+
+def example_day(today: date) -> date:
+    """Returns the day used in examples: a few days after `today`."""
+    return today + timedelta(days=EXAMPLE_DAYS_AHEAD)
+
+
+def day_examples(t: Translator, today: date) -> str:
+    """Returns ways to type a day, computed from `today`: "6/12, 6/12/2026, mai, …"."""
+    sample = example_day(today)
+    return ", ".join(
+        (
+            short_day(t, sample),
+            full_day(t, sample),
+            t.gettext("tomorrow"),
+            t.gettext("next Thursday"),
+            t.gettext("end of the month"),
+        )
+    )
+
+
+def noon_of(t: Translator, day: date) -> datetime:
+    """Returns midday of `day` in the translator's zone (to show a day with its weekday)."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=t.tz)
+
+
+def understood_text(t: Translator, day: date, at: ParsedTime | None) -> str:
+    """Says how a typed day (and time) was read: "Understood: Thursday, 10/12/2026 at 19:30."."""
+    shown = t.weekday_date_text(noon_of(t, day))
+    if at is None:
+        return t.gettext("Day understood: {day}.", day=shown)
+    return t.gettext("Understood: {day} at {time}.", day=shown, time=str(at))
