@@ -9,6 +9,8 @@ from babel.dates import format_date
 
 from bot.datetext import ParsedTime
 from bot.i18n import Translator
+from bot.render import error_text
+from bot.services.errors import InvalidInput
 
 # How far ahead the example day is: past the week of quick buttons, never today or earlier.
 EXAMPLE_DAYS_AHEAD = 10
@@ -58,3 +60,26 @@ def understood_text(t: Translator, day: date, at: ParsedTime | None) -> str:
     if at is None:
         return t.gettext("Day understood: {day}.", day=shown)
     return t.gettext("Understood: {day} at {time}.", day=shown, time=str(at))
+
+
+# Refusals of a typed day or time that say how to type it instead.
+_SHOW_HOW = frozenset({"empty", "unknown", "too_long"})
+
+
+def date_error_text(t: Translator, reason: str, today: date) -> str:
+    """Refuses a typed day (a DateTextError reason), with examples computed from `today`."""
+    text = error_text(t, InvalidInput(f"date_{reason}"))
+    if reason not in _SHOW_HOW:
+        return text
+    how = t.gettext("Type for example {examples}.", examples=day_examples(t, today))
+    return f"{text} {how}"
+
+
+def time_error_text(t: Translator, reason: str) -> str:
+    """Refuses a typed time of day (a DateTextError reason), saying how to type one."""
+    if reason not in _SHOW_HOW:
+        return error_text(t, InvalidInput(f"date_{reason}"))
+    return t.gettext(
+        "I could not understand that time. Type for example {examples}.",
+        examples=t.gettext("19:30, 7:30 pm"),
+    )

@@ -36,11 +36,11 @@ from bot.text import clean_line, fold
 # - Dates are day-first (Vietnamese convention): 11/12 is 11 December. ISO YYYY-MM-DD is the
 #   only month-first numeric form; English "Nov 26" names its month, so it is not ambiguous.
 # - A two-digit year means 20xx. A day/month without a year is its next occurrence today or
-#   later; when that moved it to next year, the result says which day this year had passed
-#   (`ParsedDate.passed`), for the form to ask. "cuối tháng" (end of the month) is the last day
-#   of this month, "cuối tháng sau" of the next. A lone day of month ("26", "ngày 26") is this
-#   month's if not past, else the next month that has that day. In parse_when a lone number
-#   is always a day, never an hour.
+#   later; when that moved it to next year and this year's day passed within RECENTLY_PASSED,
+#   the result says which day that was (`ParsedDate.passed`), for the form to ask. "cuối
+#   tháng" (end of the month) is the last day of this month, "cuối tháng sau" of the next. A
+#   lone day of month ("26", "ngày 26") is this month's if not past, else the next month that
+#   has that day. In parse_when a lone number is always a day, never an hour.
 # - A bare weekday is its next occurrence strictly after today (a meeting is set ahead, so
 #   "thứ 2" typed on a Monday is next Monday). "tuần sau"/"tuần tới"/"next week" and "next
 #   <weekday>" pick that weekday in the next Monday-based week; "tuần này"/"this week" in this
@@ -58,6 +58,8 @@ from bot.text import clean_line, fold
 
 MAX_INPUT_LENGTH = 100
 MAX_YEARS_AHEAD = 2
+# A day/month that passed this year at most this long ago is asked about (ParsedDate.passed).
+RECENTLY_PASSED = timedelta(days=183)
 
 
 @dataclass(frozen=True)
@@ -226,14 +228,16 @@ _DAY_MONTH = frozenset({_numbers, _slashed, _dotted, _named_month})
 
 
 def _passed_this_year(day: date, today: date) -> date | None:
-    """This year's `day` if a day/month without a year was moved past it to a later year."""
+    """This year's `day` if a day/month without a year was moved past it to a later year and
+    it passed recently (within RECENTLY_PASSED): "26/11" on 02/12 may be a slip, while "10/1"
+    on 31/12 plainly means next January."""
     if day.year == today.year:
         return None
     try:
         this_year = day.replace(year=today.year)
     except ValueError:  # 29/02, waiting for a leap year: nothing this year to offer
         return None
-    return this_year if this_year < today else None
+    return this_year if today - RECENTLY_PASSED <= this_year < today else None
 
 
 def _time_from(match: re.Match[str]) -> ParsedTime:

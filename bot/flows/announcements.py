@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
+from bot.date_examples import date_error_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
@@ -284,9 +285,12 @@ def parse_when_answer(ctx: FlowContext, text: str) -> Any:
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise _invalid(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     if at is None:
-        raise InvalidAnswer(ctx.t.gettext("Please give the time as well, for example “mai 7h30”."))
+        raise InvalidAnswer(
+            ctx.t.gettext("Please give the time as well, for example “tomorrow 7:30 am”.")
+        )
     local = ctx.now.astimezone(tz)
     due = combine(day.day if day is not None else local.date(), ParsedTime(at.hour, at.minute), tz)
     try:

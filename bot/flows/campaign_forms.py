@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import date_error_text
 from bot.datetext import DateTextError, parse_day
 from bot.flows.commitment_screens import (
     commitment_id_of,
@@ -20,7 +21,7 @@ from bot.flows.common_people import (
     committee_cell_step,
     require_some_committee,
 )
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import Member, Organisation, Person
 from bot.models.commitments import (
     Cadence,
@@ -188,7 +189,8 @@ def _parse_open_deadline(ctx: FlowContext, text: str) -> Any:
     try:
         day = parse_day(text, now=ctx.now, tz=ZoneInfo(org.timezone)).day
     except DateTextError as exc:
-        raise invalid_answer(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(ZoneInfo(org.timezone)).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     end = date(int(ctx.answers["year"]), 12, 31)
     if day > end:
         raise invalid_answer(

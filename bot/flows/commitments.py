@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import date_error_text
 from bot.datetext import DateTextError, parse_day
 from bot.flows.commitment_screens import (
     NO_TITLE,
@@ -24,7 +25,7 @@ from bot.flows.commitment_screens import (
     saved_note,
     stopped_note,
 )
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.models.commitments import (
     Campaign,
     Commitment,
@@ -257,7 +258,8 @@ def _read_day(ctx: FlowContext, campaign: Campaign, text: str) -> date:
     try:
         return parse_day(text, now=ctx.now, tz=_tz(ctx, campaign)).day
     except DateTextError as exc:
-        raise invalid_answer(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(_tz(ctx, campaign)).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
 
 
 # A day and month without a year ("31/12"): that day within the campaign's period.

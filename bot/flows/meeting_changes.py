@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.date_examples import example_day, short_day, understood_text
+from bot.date_examples import date_error_text, example_day, short_day, understood_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.models import Meeting, Organisation, RsvpAnswer
@@ -140,7 +140,8 @@ def _parse_new_when(ctx: FlowContext, text: str) -> Any:
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise InvalidAnswer(error_text(ctx.t, InvalidInput(f"date_{exc.reason}"))) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     local = meeting.starts_at.astimezone(tz)
     new_day = day.day if day is not None else local.date()
     new_time = at if at is not None else ParsedTime(local.hour, local.minute)

@@ -6,7 +6,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.date_examples import day_examples, noon_of, understood_text
+from bot.date_examples import (
+    date_error_text,
+    day_examples,
+    noon_of,
+    time_error_text,
+    understood_text,
+)
 from bot.datetext import (
     SUGGESTED_TIMES,
     DateTextError,
@@ -33,7 +39,7 @@ def invalid(ctx: FlowContext, error: DomainError) -> InvalidAnswer:
 
 
 def _date_error(ctx: FlowContext, exc: DateTextError) -> InvalidAnswer:
-    return invalid(ctx, InvalidInput(f"date_{exc.reason}"))
+    return InvalidAnswer(date_error_text(ctx.t, exc.reason, _today(ctx)))
 
 
 TYPED_TIME = "typed_time"  # a time typed with the day ("mai 19h30"), for the time step
@@ -68,7 +74,7 @@ def _parse_day(ctx: FlowContext, text: str) -> Any:
     except DateTextError as exc:
         raise _date_error(ctx, exc) from exc
     if day is None:
-        raise invalid(ctx, InvalidInput("date_unknown"))
+        raise InvalidAnswer(date_error_text(ctx.t, "unknown", _today(ctx)))
     _forget_typed(ctx)
     if at is not None:
         ctx.answers[TYPED_TIME] = str(at)
@@ -173,7 +179,7 @@ def _parse_time(ctx: FlowContext, text: str) -> Any:
     try:
         at = parse_time(text)
     except DateTextError as exc:
-        raise _date_error(ctx, exc) from exc
+        raise InvalidAnswer(time_error_text(ctx.t, exc.reason)) from exc
     return _check_time(ctx, f"{at.hour:02d}:{at.minute:02d}")
 
 

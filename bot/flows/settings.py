@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.date_examples import time_error_text
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.models import Organisation
 from bot.render import error_text
@@ -163,6 +164,8 @@ def _parse_time(ctx: FlowContext, text: str) -> Any:
     try:
         return cell_settings.check_digest_time(text)
     except InvalidInput as exc:
+        if exc.code.startswith("date_"):
+            raise InvalidAnswer(time_error_text(ctx.t, exc.code.removeprefix("date_"))) from exc
         raise _invalid(ctx, exc) from exc
 
 

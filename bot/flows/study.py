@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
+from bot.date_examples import date_error_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
 from bot.flows import officer_steps
@@ -85,7 +86,8 @@ def _parse_deadline(ctx: FlowContext, text: str) -> Any:
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise InvalidAnswer(error_text(ctx.t, InvalidInput(f"date_{exc.reason}"))) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     local = ctx.now.astimezone(tz).date()
     when = combine(
         day.day if day is not None else local,

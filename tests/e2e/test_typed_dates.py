@@ -86,6 +86,12 @@ async def test_a_past_day_month_is_asked_about_not_moved_silently(chat: Chat) ->
 async def test_the_day_and_time_typed_are_said_back(chat: Chat) -> None:
     secretary, _ = await _cell_with_member(chat)
     await _day_question(chat, secretary)
+    # A refusal shows how to type a day, from today.
+    refused = await chat.say(secretary, "hôm kia nữa")
+    assert (
+        "Tôi chưa hiểu ngày này. Đồng chí gõ ví dụ 12/12, 12/12/2026, mai, thứ 5 tuần sau, "
+        "cuối tháng." in refused.text
+    )
 
     duration = await chat.say(secretary, "mai 19h30")
 

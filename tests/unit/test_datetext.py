@@ -413,6 +413,7 @@ def test_a_time_with_a_past_day_month_is_kept() -> None:
         "mai",
         "thứ 2",
         "1",  # a lone day of month moves to next month, not to next year's same day
+        "5/1",  # passed 11 months ago: plainly next January, nothing to ask
         "29/02",  # 2028 is the next 29 February: nothing this year to offer instead
     ],
 )
