@@ -13,7 +13,14 @@ from sqlmodel import col, select
 
 from bot.models import Meeting, MeetingTask
 from tests.e2e.chat import Chat, Msg, Someone
-from tests.e2e.test_meetings import _cell_with_member, set_clock, shown
+from tests.e2e.test_meetings import (
+    HANOI_SUNDAY_10AM,
+    _cell_with_member,
+    _edit_actions,
+    _scheduled,
+    set_clock,
+    shown,
+)
 from tests.e2e.test_roll_call import _choose_all, _got, _meeting_under_way
 
 # Wednesday 02/12/2026, 10:00 in Hà Nội.
@@ -195,3 +202,33 @@ async def test_a_task_due_on_a_past_day_month_is_asked_about(chat: Chat) -> None
     with chat.bot.db.session() as session:
         tasks = list(session.exec(select(MeetingTask).order_by(col(MeetingTask.id))))
     assert [t.due_on for t in tasks] == [date(2027, 11, 20), date(2026, 11, 30)]
+
+
+async def test_moving_a_meeting_to_a_past_day_month_is_asked_about(chat: Chat) -> None:
+    # Scheduled on Sunday 22/11/2026 for Thursday 26/11: 20/11 passed two days before.
+    secretary, _, meeting = await _scheduled(chat)
+    actions = await _edit_actions(chat, secretary)
+    when = await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")
+    sample = (HANOI_SUNDAY_10AM + timedelta(hours=7)).date() + timedelta(days=10)
+    assert f"ví dụ {sample.day}/{sample.month} 19:30, thứ 6 tuần sau, 20h" in when.text
+
+    question = await chat.say(secretary, "20/11 20h")
+    assert shown(question) == "20/11/2026 đã qua — ý đồng chí là 20/11/2027?"
+    again = await chat.choose(secretary, question, "Không, tôi gõ lại ngày")
+    assert again.text.startswith("Ngày và/hoặc giờ mới"), again.text
+    confirm = await chat.say(secretary, "27/11 20h")
+    echo, ask = _parts(confirm)
+    assert echo == "Ngày đã hiểu: Thứ Sáu, 27/11/2026 lúc 20:00."
+    assert "sang 20:00, Thứ Sáu, 27/11/2026" in ask
+    await chat.choose(secretary, confirm, "✖️ Hủy")
+
+    actions = await _edit_actions(chat, secretary)
+    await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")
+    question = await chat.say(secretary, "20/11 20h")
+    confirm = await chat.choose(secretary, question, "Đúng, 20:00, Thứ Bảy, 20/11/2027")
+    assert "sang 20:00, Thứ Bảy, 20/11/2027" in confirm.text
+    await chat.choose(secretary, confirm, "✅ Xác nhận")
+    await chat.bot.settle()
+    moved = _meeting(chat)
+    assert moved.version == meeting.version + 1
+    assert moved.starts_at.replace(tzinfo=UTC) == datetime(2027, 11, 20, 13, 0, tzinfo=UTC)
