@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
-from bot.date_examples import date_error_text
+from bot.date_examples import date_error_text, example_day, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
@@ -273,9 +273,13 @@ def _ack_options(ctx: FlowContext) -> list[Option]:
 
 def when_prompt(ctx: FlowContext) -> str:
     """Asks when the announcement goes out."""
-    return ctx.t.gettext(
+    t = ctx.t
+    today = ctx.now.astimezone(ZoneInfo(_org(ctx).timezone)).date()
+    return t.gettext(
         "When should it go out? Choose “Send now”, or type a day and time (for example: "
-        "“mai 7h30”, “20/12 8h”)."
+        "“{tomorrow}”, “{day}”).",
+        tomorrow=t.gettext("tomorrow 7:30 am"),
+        day=t.gettext("{day} 8 am", day=short_day(t, example_day(today))),
     )
 
 

@@ -141,7 +141,7 @@ REMINDERS_FLOW = Flow(
             "offsets",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext(
-                "When should new meetings remind members? Tap one, or type e.g. “2 ngày, 3 giờ”."
+                "When should new meetings remind members? Tap one, or type e.g. “2 days, 3 hours”."
             ),
             options=_offset_options,
             parse=_parse_offsets,

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
-from bot.date_examples import date_error_text
+from bot.date_examples import date_error_text, example_day, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
 from bot.flows import officer_steps
@@ -75,9 +75,11 @@ def _documents(ctx: FlowContext) -> list[dict[str, str]]:
 
 
 def _deadline_prompt(ctx: FlowContext) -> str:
+    today = ctx.now.astimezone(ZoneInfo(chosen_org(ctx).timezone)).date()
     return ctx.t.gettext(
         "⏳ By which day should comrades study it (and submit the reflection)? Type a day, for "
-        "example “20/12” (until the end of that day), or a day and a time."
+        "example “{day}” (until the end of that day), or a day and a time.",
+        day=short_day(ctx.t, example_day(today)),
     )
 
 
