@@ -35,6 +35,12 @@ def example_day(today: date) -> date:
     return today + timedelta(days=EXAMPLE_DAYS_AHEAD)
 
 
+def example_within(today: date, first: date, last: date) -> date:
+    """Returns an example day between `first` and `last` (a period's bounds), not before today
+    when the period allows it."""
+    return max(min(example_day(today), last), first, min(today, last))
+
+
 def day_examples(t: Translator, today: date) -> str:
     """Returns ways to type a day, computed from `today`: "6/12, 6/12/2026, mai, …"."""
     sample = example_day(today)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.date_examples import date_error_text
+from bot.date_examples import date_error_text, example_within, full_day, short_day
 from bot.datetext import DateTextError, parse_day
 from bot.flows.commitment_screens import (
     commitment_id_of,
@@ -178,9 +178,14 @@ def _check_year(ctx: FlowContext, value: Any) -> None:
 
 
 def _deadline_prompt_open(ctx: FlowContext) -> str:
-    year = str(ctx.answers["year"])
-    return ctx.t.gettext(
-        "The registration deadline: type a date such as “15/12” or “15/1/{year}”.", year=year
+    t = ctx.t
+    year = int(ctx.answers["year"])
+    today = ctx.now.astimezone(ZoneInfo(chosen_org(ctx).timezone)).date()
+    sample = example_within(today, date(year, 1, 1), date(year, 12, 31))
+    return t.gettext(
+        "The registration deadline: type a date such as “{day}” or “{full}”.",
+        day=short_day(t, sample),
+        full=full_day(t, sample),
     )
 
 

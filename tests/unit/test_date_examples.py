@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.date_examples import date_error_text, day_examples, time_error_text, understood_text
+from bot.date_examples import (
+    date_error_text,
+    day_examples,
+    example_within,
+    time_error_text,
+    understood_text,
+)
 from bot.datetext import ParsedTime, parse_day, parse_time
 from bot.i18n import translator
 
@@ -78,3 +84,16 @@ def test_understood_text_in_both_languages() -> None:
         "Ngày đã hiểu: Thứ Năm, 10/12/2026 lúc 19:30."
     )
     assert understood_text(translator("en"), day, None) == "Day understood: Thursday, 10 Dec 2026."
+
+
+@pytest.mark.parametrize(
+    ("today", "first", "last", "expected"),
+    [
+        (date(2026, 12, 2), date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 12)),
+        (date(2026, 12, 28), date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 31)),
+        (date(2026, 12, 2), date(2027, 1, 1), date(2027, 12, 31), date(2027, 1, 1)),
+        (date(2027, 3, 1), date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 31)),
+    ],
+)
+def test_an_example_within_a_period(today: date, first: date, last: date, expected: date) -> None:
+    assert example_within(today, first, last) == expected
