@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
 
-from bot.datetext import ParsedTime
+from bot.datetext import ParsedDate, ParsedTime
 from bot.i18n import Translator
 from bot.render import error_text
 from bot.services.errors import InvalidInput
@@ -66,6 +66,18 @@ def understood_text(t: Translator, day: date, at: ParsedTime | None) -> str:
     if at is None:
         return t.gettext("Day understood: {day}.", day=shown)
     return t.gettext("Understood: {day} at {time}.", day=shown, time=str(at))
+
+
+def passed_refusal(t: Translator, day: ParsedDate | None) -> str | None:
+    """For a form that does not ask: refuses a day/month that passed this year (read as next
+    year's), saying how to mean next year's; None when the day was not moved."""
+    if day is None or day.passed is None:
+        return None
+    return t.gettext(
+        "{passed} has already passed. If you mean {meant}, type the year too.",
+        passed=t.date_text(day.passed),
+        meant=t.date_text(day.day),
+    )
 
 
 # Refusals of a typed day or time that say how to type it instead.

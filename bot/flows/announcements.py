@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
-from bot.date_examples import date_error_text, example_day, short_day
+from bot.date_examples import date_error_text, example_day, passed_refusal, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
@@ -295,6 +295,9 @@ def parse_when_answer(ctx: FlowContext, text: str) -> Any:
         raise InvalidAnswer(
             ctx.t.gettext("Please give the time as well, for example “tomorrow 7:30 am”.")
         )
+    refusal = passed_refusal(ctx.t, day)
+    if refusal is not None:
+        raise InvalidAnswer(refusal)
     local = ctx.now.astimezone(tz)
     due = combine(day.day if day is not None else local.date(), ParsedTime(at.hour, at.minute), tz)
     try:

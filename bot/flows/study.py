@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
-from bot.date_examples import date_error_text, example_day, short_day
+from bot.date_examples import date_error_text, example_day, passed_refusal, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
 from bot.flows import officer_steps
@@ -90,6 +90,9 @@ def _parse_deadline(ctx: FlowContext, text: str) -> Any:
     except DateTextError as exc:
         today = ctx.now.astimezone(tz).date()
         raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
+    refusal = passed_refusal(ctx.t, day)
+    if refusal is not None:
+        raise InvalidAnswer(refusal)
     local = ctx.now.astimezone(tz).date()
     when = combine(
         day.day if day is not None else local,

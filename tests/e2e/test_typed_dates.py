@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.models import Meeting, MeetingTask
 from tests.e2e.chat import Chat, Msg, Someone
+from tests.e2e.test_announcements import ASK_ACK
 from tests.e2e.test_meetings import (
     HANOI_SUNDAY_10AM,
     _cell_with_member,
@@ -232,3 +233,24 @@ async def test_moving_a_meeting_to_a_past_day_month_is_asked_about(chat: Chat) -
     moved = _meeting(chat)
     assert moved.version == meeting.version + 1
     assert moved.starts_at.replace(tzinfo=UTC) == datetime(2027, 11, 20, 13, 0, tzinfo=UTC)
+
+
+async def test_an_announcement_for_a_past_day_month_is_refused_with_a_way_out(
+    chat: Chat,
+) -> None:
+    secretary, _ = await _cell_with_member(chat)
+    set_clock(chat.bot, HANOI_WEDNESDAY_10AM)
+    menu = await chat.say(secretary, "/thongbao")
+    form = await chat.choose(secretary, menu, "➕ Soạn thông báo mới")
+    attach = await chat.say(secretary, "Họp chi bộ tối thứ Năm.")
+    who = await chat.choose(secretary, attach, "Không đính kèm")
+    asked = await chat.choose(secretary, who, "👥 Toàn chi bộ")
+    timing = await chat.choose(secretary, asked, ASK_ACK)
+    assert "ví dụ: “mai 7h30”, “12/12 8h”" in timing.text, timing.text
+    assert form.text.startswith("✍️ Gõ nội dung thông báo")
+
+    refused = await chat.say(secretary, "26/11 8h")
+    assert "26/11/2026 đã qua. Nếu ý đồng chí là 26/11/2027, xin gõ kèm cả năm." in refused.text
+    assert "Khi nào gửi?" in refused.text
+    accepted = await chat.say(secretary, "26/11/2027 8h")
+    assert "Khi nào gửi?" not in accepted.text

@@ -12,6 +12,7 @@ from bot.date_examples import (
     date_error_text,
     day_examples,
     example_within,
+    passed_refusal,
     time_error_text,
     understood_text,
 )
@@ -97,3 +98,13 @@ def test_understood_text_in_both_languages() -> None:
 )
 def test_an_example_within_a_period(today: date, first: date, last: date, expected: date) -> None:
     assert example_within(today, first, last) == expected
+
+
+def test_a_day_month_just_past_is_refused_where_the_form_does_not_ask() -> None:
+    now = datetime(2026, 12, 2, 10, tzinfo=HCM)
+    moved = parse_day("26/11", now=now, tz=HCM)
+    assert passed_refusal(translator("en"), moved) == (
+        "26 Nov 2026 has already passed. If you mean 26 Nov 2027, type the year too."
+    )
+    assert passed_refusal(translator("vi"), parse_day("26/11/2027", now=now, tz=HCM)) is None
+    assert passed_refusal(translator("vi"), None) is None
