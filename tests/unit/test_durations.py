@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.durations import duration_parts, parse_duration
+from bot.flows.meetings import DURATION_EXAMPLES
+from bot.i18n import translator
 
 
 @pytest.mark.parametrize(
@@ -48,3 +50,10 @@ def test_not_a_duration(text: str) -> None:
 def test_parts_stay_apart_for_reminders() -> None:
     assert duration_parts("3 ngày, 1 ngày và 2 giờ trước") == [3 * 24 * 60, 24 * 60, 120]
     assert duration_parts("1 tuần, 1 tiếng rưỡi") == [7 * 24 * 60, 90]
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_length_examples_shown_read_back(locale: str) -> None:
+    t = translator(locale)
+    examples = t.gettext(DURATION_EXAMPLES).split(", ")
+    assert [parse_duration(example) for example in examples] == [120, 90, 90]
