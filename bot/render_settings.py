@@ -6,6 +6,8 @@ from datetime import datetime
 
 from bot.i18n import N_, Translator
 from bot.models import Organisation
+from bot.models.commitments import Cadence
+from bot.render_commitments import cadence_label
 from bot.render_meetings import offsets_text
 from bot.services.cell_settings import default_offsets
 from bot.services.digest_schedule import next_digest_at
@@ -59,6 +61,10 @@ def settings_screen(t: Translator, org: Organisation, now: datetime, note: str =
             "🗣 Language of new members: {language}",
             language=LANGUAGES.get(org.locale, org.locale),
         ),
+        t.gettext(
+            "📊 Check-ins of new registrations: {cadence}",
+            cadence=cadence_label(t, Cadence(org.checkin_cadence)),
+        ),
     ]
     org_id = org.id or 0
     keyboard = [
@@ -66,5 +72,6 @@ def settings_screen(t: Translator, org: Organisation, now: datetime, note: str =
         [Button(t.gettext("✏️ Reminders"), data=choice("cs", org_id, "reminders"))],
         [Button(t.gettext("✏️ Weekly digest"), data=choice("cs", org_id, "digest"))],
         [Button(t.gettext("✏️ Language"), data=choice("cs", org_id, "language"))],
+        [Button(t.gettext("✏️ Check-ins"), data=choice("cs", org_id, "cadence"))],
     ]
     return Screen("\n".join(lines), keyboard)

@@ -233,4 +233,6 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["caidat", "settings"], settings, committee=True)
     actions.choice("bo", report_cell, int)
     actions.choice("bp", report_period, int, word)
-    actions.choice("cs", edit_setting, int, one_of("timezone", "reminders", "digest", "language"))
+    actions.choice(
+        "cs", edit_setting, int, one_of("timezone", "reminders", "digest", "language", "cadence")
+    )

@@ -208,7 +208,12 @@ def _parse_open_deadline(ctx: FlowContext, text: str) -> Any:
 
 
 def _cadence_options(ctx: FlowContext) -> list[Option]:
-    order = (Cadence.MONTHLY, Cadence.QUARTERLY, Cadence.NONE)
+    """The cadences, the cell's default (/caidat) first."""
+    default = Cadence(chosen_org(ctx).checkin_cadence)
+    order = [
+        default,
+        *(c for c in (Cadence.MONTHLY, Cadence.QUARTERLY, Cadence.NONE) if c != default),
+    ]
     return [Option(c.value, cadence_label(ctx.t, c)) for c in order]
 
 

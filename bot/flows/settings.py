@@ -10,7 +10,9 @@ from bot.date_examples import time_error_text
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
 from bot.models import Organisation
+from bot.models.commitments import Cadence
 from bot.render import error_text
+from bot.render_commitments import cadence_label
 from bot.render_meetings import offsets_text
 from bot.render_settings import LANGUAGES, settings_screen, weekday_label
 from bot.services import cell_settings, meetings
@@ -260,4 +262,40 @@ LANGUAGE_FLOW = Flow(
     on_cancel=_back,
 )
 
-SETTINGS_FLOWS = (TIMEZONE_FLOW, REMINDERS_FLOW, DIGEST_FLOW, LANGUAGE_FLOW)
+# --- check-in cadence ----------------------------------------------------------------------------
+
+
+def _complete_cadence(ctx: FlowContext) -> Screen:
+    org = cell_settings.set_cadence(
+        session=ctx.session,
+        org_id=int(ctx.params["org_id"]),
+        person=ctx.person,
+        cadence=str(ctx.answers["cadence"]),
+        now=ctx.now,
+    )
+    return _done(ctx, org)
+
+
+CADENCE_FLOW = Flow(
+    name="settings_cadence",
+    title=N_("Check-in setting"),
+    check=_check,
+    steps=(
+        Step(
+            "cadence",
+            StepKind.CHOICE,
+            lambda ctx: ctx.t.gettext(
+                "How often should new registrations check in on progress? Registrations "
+                "already open keep their own."
+            ),
+            options=lambda ctx: [
+                Option(c.value, cadence_label(ctx.t, c))
+                for c in (Cadence.MONTHLY, Cadence.QUARTERLY, Cadence.NONE)
+            ],
+        ),
+    ),
+    complete=_complete_cadence,
+    on_cancel=_back,
+)
+
+SETTINGS_FLOWS = (TIMEZONE_FLOW, REMINDERS_FLOW, DIGEST_FLOW, LANGUAGE_FLOW, CADENCE_FLOW)

@@ -32,6 +32,9 @@ class Organisation(SQLModel, table=True):
     digest_due_at: datetime | None = _utc(nullable=True, index=True)
     # Reminders of a new meeting, in minutes before it (None: the bot's defaults).
     reminder_offsets: list[int] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # How often new registrations check in on progress by default ("monthly", "quarterly",
+    # "none": bot.models.commitments.Cadence's values).
+    checkin_cadence: str = Field(default="monthly", max_length=16)
 
 
 class SetupCode(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.datetext import DateTextError, parse_time
 from bot.i18n import LOCALES
 from bot.models import Member, Organisation, Person
+from bot.models.commitments import Cadence
 from bot.services import audit, campaigns, members, orgs
 from bot.services.digest_schedule import missing_local_day, next_digest_at
 from bot.services.errors import InvalidInput
@@ -137,6 +138,18 @@ def set_digest(
     }
     after = {"digest_enabled": enabled, "digest_weekday": weekday, "digest_time": hhmm}
     return _save(session, org, member, person, "digest", before, after, now)
+
+
+def set_cadence(
+    *, session: Session, org_id: int, person: Person, cadence: str, now: datetime
+) -> Organisation:
+    """Changes how often new registrations check in by default (open ones keep theirs)."""
+    org, member = editable_cell(session=session, person=person, org_id=org_id)
+    if cadence not in {c.value for c in Cadence}:
+        raise InvalidInput("stale")
+    before = {"checkin_cadence": org.checkin_cadence}
+    after = {"checkin_cadence": cadence}
+    return _save(session, org, member, person, "cadence", before, after, now)
 
 
 def set_language(

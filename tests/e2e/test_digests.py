@@ -134,7 +134,13 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
         "📰 Bản tin tuần: Thứ Hai hằng tuần, lúc 07:30 (lần tới: 07:30 14/12/2026)",
         "🗣 Ngôn ngữ cho đảng viên mới: Tiếng Việt",
     ]
-    assert summary.options == ["✏️ Múi giờ", "✏️ Nhắc họp", "✏️ Bản tin tuần", "✏️ Ngôn ngữ"]
+    assert summary.options == [
+        "✏️ Múi giờ",
+        "✏️ Nhắc họp",
+        "✏️ Bản tin tuần",
+        "✏️ Ngôn ngữ",
+        "✏️ Báo cáo tiến độ",
+    ]
 
     zone = await pick(chat, secretary, summary, "✏️ Múi giờ")
     assert zone.text.startswith("Múi giờ của chi bộ")
@@ -162,7 +168,12 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
     assert "⏰ Nhắc các buổi sinh hoạt mới: 2 ngày, 3 giờ" in lines_of(fewer)
     assert reminders.text.startswith("Các buổi sinh hoạt mới nhắc đảng viên khi nào?")
 
-    language = await pick(chat, secretary, fewer, "✏️ Ngôn ngữ")
+    assert "📊 Báo cáo tiến độ của các đợt đăng ký mới: Hằng tháng" in lines_of(fewer)
+    cadence = await pick(chat, secretary, fewer, "✏️ Báo cáo tiến độ")
+    assert cadence.text.startswith("Các đợt đăng ký mới báo cáo tiến độ bao lâu một lần?")
+    quarterly = await pick(chat, secretary, cadence, "Hằng quý")
+    assert "📊 Báo cáo tiến độ của các đợt đăng ký mới: Hằng quý" in lines_of(quarterly)
+    language = await pick(chat, secretary, quarterly, "✏️ Ngôn ngữ")
     english = await pick(chat, secretary, language, "English")
     assert "🗣 Ngôn ngữ cho đảng viên mới: English" in lines_of(english)
 
@@ -177,6 +188,7 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
             "en",
         )
         assert org.reminder_offsets == [2 * 24 * 60, 3 * 60]
+        assert org.checkin_cadence == "quarterly"
         actions = session.exec(
             select(AuditEntry.action)
             .where(col(AuditEntry.action).startswith("settings."))
@@ -186,6 +198,7 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
             "settings.timezone",
             "settings.digest",
             "settings.reminders",
+            "settings.cadence",
             "settings.language",
         ]
 
@@ -316,3 +329,17 @@ async def test_help_and_menus_name_the_new_commands_for_the_committee(chat: Chat
         assert private["caidat"] == "Cài đặt chi bộ (bí thư)"
         assert "tonghop" in groups
         assert "caidat" not in groups
+
+
+async def test_a_new_registration_offers_the_cells_check_in_cadence_first(chat: Chat) -> None:
+    secretary, _ = await cell(chat)
+    summary = await ask(chat, secretary, "/caidat")
+    cadence = await pick(chat, secretary, summary, "✏️ Báo cáo tiến độ")
+    await pick(chat, secretary, cadence, "Không")
+    nothing = await ask(chat, secretary, "/camket")
+    kind = await pick(chat, secretary, nothing, "➕ Mở đợt đăng ký")
+    year = await pick(chat, secretary, kind, "Cam kết tu dưỡng, rèn luyện, phấn đấu")
+    deadline = await pick(chat, secretary, year, "Năm 2027 (năm sau)")
+    assert deadline.text.startswith("Hạn đăng ký")
+    offered = await ask(chat, secretary, "15/12")
+    assert offered.options[:3] == ["Không", "Hằng tháng", "Hằng quý"]
