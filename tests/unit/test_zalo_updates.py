@@ -26,7 +26,7 @@ def test_a_photo_arrives_as_a_file_named_by_its_address() -> None:
     found = incoming_of(_event("image", photo_url=url, caption="minh chứng"))
     assert found is not None
     assert found.kind == IncomingKind.FILE
-    assert found.file == IncomingFile(url, PHOTO_NAME, "image/jpeg", 0)
+    assert found.file == IncomingFile(url, PHOTO_NAME, "image/jpeg", 0, caption="minh chứng")
 
 
 def test_a_photo_without_an_address_or_a_sticker_is_something_else() -> None:
