@@ -300,13 +300,26 @@ def status_label(t: Translator, status: MemberStatus) -> str:
     return t.gettext(STATUS_LABELS[status])
 
 
-def stale_button(t: Translator, reason: str) -> str:
-    """Returns the short answer to an outdated or foreign button (≤ 200 characters)."""
+def stale_button(t: Translator, reason: str, command: str | None = None) -> str:
+    """Returns the short answer to an outdated or foreign button (≤ 200 characters), naming
+    the command that shows its subject again when it is known."""
     if reason == "not_yours":
         return t.gettext("This button belongs to another comrade's form.")
     if reason == "invalid":
-        return t.gettext("This button is no longer valid.")
-    return t.gettext("This button is out of date. Please start again from the command.")
+        if command is None:
+            return t.gettext("This button is no longer valid.")
+        return t.gettext(
+            "This button is no longer valid. Send /{command} to see it again.", command=command
+        )
+    if command is None:
+        return t.gettext(
+            "This button is out of date: its form is closed. Send /trogiup to see the commands."
+        )
+    return t.gettext(
+        "This button is out of date. Answer the latest question, or send /{command} to start "
+        "again.",
+        command=command,
+    )
 
 
 def welcome_stranger(t: Translator) -> str:

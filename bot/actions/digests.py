@@ -190,3 +190,4 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("bo", report_cell, int)
     actions.choice("bp", report_period, int, word)
     actions.choice("cs", edit_setting, int, one_of("timezone", "reminders", "digest", "language"))
+    actions.again("baocao", "bo", "bp")

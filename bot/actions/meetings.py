@@ -250,3 +250,4 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("me", edit, int)
     actions.choice("dr", document_read, int)
     actions.file(document_received)
+    actions.again("lichhop", "rsvp", "rv", "ma", "me", "dr")

@@ -10,7 +10,7 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import limits
 from bot.actions import typed
@@ -19,10 +19,11 @@ from bot.actions.forms import outcome_reply
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flood import Verdict
-from bot.flows.engine import FlowKey
+from bot.actions.forms import OPENED_BY
+from bot.flows.engine import FlowKey, StaleButton, parse_callback
 from bot.i18n import Translator, translator
 from bot.limits import text_units
-from bot.models import COMMITTEE_ROLES, Organisation, OutboxMessage, Person, Priority
+from bot.models import COMMITTEE_ROLES, FlowState, Organisation, OutboxMessage, Person, Priority
 from bot.render import error_text, not_understood, stale_button
 from bot.services import members, orgs, outbox, people, updates
 from bot.services.errors import DomainError, NotAllowed, NotFound
@@ -168,7 +169,24 @@ def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
     action = registry.resolve_choice(data)
     if action is None:
         return Reply(toast=stale_button(turn.t, "invalid"), alert=True)
-    return action(turn)
+    try:
+        return action(turn)
+    except StaleButton as exc:
+        command = _form_command(turn, registry, data) if exc.reason == "stale" else None
+        return Reply(toast=stale_button(turn.t, exc.reason, command), alert=True)
+
+
+def _form_command(turn: Turn, registry: ActionRegistry, data: str) -> str | None:
+    """Returns the command that opens again the form a stale button belongs to: known while
+    that form is open (a button of an earlier question), else None."""
+    parsed = parse_callback(data)
+    if parsed is None:
+        return None
+    state = turn.session.exec(select(FlowState).where(FlowState.nonce == parsed[0])).first()
+    origin = str(state.params.get(OPENED_BY) or "") if state is not None else ""
+    if origin.startswith("/"):
+        return registry.canonical(origin[1:])
+    return registry.command_for_choice(origin) if origin else None
 
 
 def _text(turn: Turn, registry: ActionRegistry, text: str) -> Reply:
@@ -337,7 +355,19 @@ def _committee_in_group(turn: Turn) -> None:
         raise NotAllowed("committee_only")
 
 
-def _error_reply(turn: Turn, error: DomainError) -> Reply:
+def _file_not_expected(turn: Turn) -> str:
+    """Returns the reply to a file nobody asked for: what the bot takes files for, and how."""
+    return turn.t.gettext(
+        "I was not expecting a file from you, comrade: no open form is asking for one. "
+        "To give in a document, send it to the cell committee; send /trogiup to see what "
+        "I can do for you."
+    )
+
+
+def _error_reply(turn: Turn, registry: ActionRegistry, error: DomainError) -> Reply:
+    if turn.incoming.kind == IncomingKind.FILE and isinstance(error, NotAllowed):
+        # A file is not a command: a member (or a stranger) who sends one is told so.
+        return Reply(screens=[Screen(_file_not_expected(turn))])
     if (
         isinstance(error, NotAllowed)
         and error.code in {"committee_only", "secretary_only"}
@@ -350,7 +380,8 @@ def _error_reply(turn: Turn, error: DomainError) -> Reply:
     if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
         if isinstance(error, NotFound):
             # A button naming what no longer exists (or never did: a forged id).
-            text = f"{stale_button(turn.t, 'invalid')} {text}"
+            again = registry.command_for_choice(turn.incoming.choice)
+            text = f"{stale_button(turn.t, 'invalid', again)} {text}"
         # A tap gets its answer as an alert; longer explanations also arrive as a message.
         longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
         return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)
@@ -408,7 +439,7 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
                 session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
             )
             turn = _turn(session, core, incoming)
-            reply = _error_reply(turn, error)
+            reply = _error_reply(turn, registry, error)
             _deliver(turn, reply)
         queued = _queued(session)
     if queued:

@@ -609,7 +609,7 @@ async def test_stopping_keeps_what_was_typed_and_tasks_can_be_deleted(chat: Chat
     prompt = await pick(chat, lan, items, "➕ Thêm việc")
     target = await ask(chat, lan, "Việc viết nhầm")
     assert target.text.startswith("Chỉ tiêu, gồm số và đơn vị")
-    stopped = await pick(chat, lan, target, "✖️ Hủy")
+    stopped = await pick(chat, lan, target, "✖️ Thoát")
     assert lines_of(stopped)[0] == "Đã dừng. Mọi câu trả lời trước đó đều đã được lưu."
     assert "1) Việc viết nhầm" in stopped.text
     [draft] = stored(chat.bot, "Trần Thị Lan")
