@@ -110,6 +110,25 @@ ERROR_MESSAGES = {
     ),
     "name_control": N_("The name on line {line} contains invisible control characters."),
     "name_duplicate": N_("The name on line {line} appears twice."),
+    "typed_unknown_word": N_(
+        "Line {line}: I do not know “{word}”. After the name you may write a role (đảng viên, "
+        "chi ủy viên, phó bí thư) and a status (chính thức, dự bị), e.g. “Nguyễn Thị Hồng "
+        "Nhung - phó bí thư - dự bị”."
+    ),
+    "rename_empty": N_("Please type the new full name (họ và tên)."),
+    "rename_too_long": N_("That name is longer than 120 characters."),
+    "rename_markup": N_("A name cannot have the characters &lt; &gt; &amp; …"),
+    "rename_control": N_("That name contains invisible control characters."),
+    "rename_taken": N_(
+        "{name} is already on the roster. For someone else of the same name, add what tells "
+        "them apart (e.g. “Nguyễn Văn An (1985)”)."
+    ),
+    "typed_two_roles": N_("Line {line} gives two roles: please keep one."),
+    "typed_two_statuses": N_("Line {line} gives two statuses: please keep one."),
+    "typed_secretary": N_(
+        "Line {line}: a cell has one secretary, and /moi does not add one. Give this comrade "
+        "another role here; roles can be changed later in /dangvien."
+    ),
     "bad_locale": N_("That language is not available."),
     "no_account_on_channel": N_(
         "You have not written to me on {channel} yet, so I cannot send your notifications "
@@ -357,9 +376,15 @@ def help_text(
     if in_group:
         if not linked:
             lines.append(t.gettext("/thietlap CODE — link this group to a cell (group admin)"))
+        lines.append(t.gettext("/lichhop — the cell's upcoming meetings"))
         lines.append(t.gettext("/camket — how many comrades have registered their commitments"))
         lines.append(t.gettext("/tonghop — post the cell's digest here (cell committee)"))
-        lines.append(t.gettext("Everything else works in a private chat with me."))
+        lines.append(
+            t.gettext(
+                "Everything else, comrades, works in a private chat with me: answers, "
+                "commitments, documents."
+            )
+        )
     else:
         if channel.deep_links:
             lines.append(t.gettext("/start — join a cell with the invite link from the secretary"))

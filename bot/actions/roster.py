@@ -28,7 +28,9 @@ def _roster_screen(turn: Turn, org: Organisation, page: int) -> Screen:
     keyboard = roster_keyboard(turn.t, org.id, entries, page, editable=editable)
     text = roster_text(turn.t, org, entries, page)
     if editable and entries:
-        text += "\n\n" + turn.t.gettext("Tap a name to change a role or status, or to remove.")
+        text += "\n\n" + turn.t.gettext(
+            "Tap a name to change a role, a status or the name, or to remove."
+        )
     return Screen(text, keyboard)
 
 

@@ -15,11 +15,10 @@ from sqlmodel import Session, select
 from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
-from bot.actions.forms import outcome_reply
+from bot.actions.forms import OPENED_BY, outcome_reply
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flood import Verdict
-from bot.actions.forms import OPENED_BY
 from bot.flows.engine import FlowKey, StaleButton, parse_callback
 from bot.i18n import Translator, translator
 from bot.limits import text_units
@@ -80,16 +79,22 @@ class Handled:
 
 
 def translator_for_turn(
-    session: Session, person: Person, group_org: Organisation | None, core: Core
+    session: Session,
+    person: Person,
+    group_org: Organisation | None,
+    core: Core,
+    *,
+    in_group: bool = False,
 ) -> Translator:
-    """Chooses the person's language and the cell's time zone."""
+    """Chooses the person's language and the cell's time zone (in a group, text that
+    addresses someone addresses the comrades)."""
     org = group_org
     if org is None:
         cells = members.memberships(session=session, person=person)
         org = cells[0][1] if cells else None
     locale = person.locale or (org.locale if org else core.settings.locale)
     zone = org.timezone if org else core.settings.timezone
-    return translator(locale, zone)
+    return translator(locale, zone, group=in_group)
 
 
 def cleaned(incoming: Incoming) -> Incoming:
@@ -122,7 +127,7 @@ def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
         core=core,
         person=person,
         account=account,
-        t=translator_for_turn(session, person, group_org, core),
+        t=translator_for_turn(session, person, group_org, core, in_group=incoming.in_group),
         now=core.clock.now(),
         channel=profile_of(incoming.channel),
         chat_id=incoming.chat_id,

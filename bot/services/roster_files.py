@@ -254,6 +254,16 @@ def _match(raw: str, table: tuple[tuple[tuple[str, ...], _T], ...]) -> _T | None
     return None
 
 
+def match_role(raw: str) -> Role | None:
+    """Returns the role a cell's words name ("phó bí thư", "pbt", "deputy"…); None: none."""
+    return _match(raw, _ROLES)
+
+
+def match_status(raw: str) -> MemberStatus | None:
+    """Returns the membership status words name ("dự bị", "probationary"…); None: none."""
+    return _match(raw, _STATUSES)
+
+
 def _header(rows: list[tuple[int, list[str]]]) -> tuple[int, dict[str, int]]:
     """Returns (index of the header row, column index by key)."""
     found: list[dict[str, int]] = []

@@ -73,7 +73,9 @@ def test_zalo_rows_are_plain_text_with_numbered_options(db: Database, now: datet
     assert all(r.channel == "zalo" and len(r.payload["text"]) <= 2000 for r in rows)
     assert all("parse_mode" not in r.payload and "keyboard" not in r.payload for r in rows)
     assert rows[0].payload["text"].startswith("Họp chi bộ & xxx")
-    assert rows[-1].payload["text"].endswith("1. ✅ Tham dự\n2. 🙏 Vắng có lý do\n0. ✖️ Thoát (2/2)")
+    assert (
+        rows[-1].payload["text"].endswith("1. ✅ Tham dự\n2. 🙏 Vắng có lý do\n0. ✖️ Thoát (2/2)")
+    )
     assert (pending.channel, pending.chat_id) == ("zalo", "1001")
     assert [(o["n"], o["data"]) for o in pending.options] == [
         (1, "rsvp|4|a"),
