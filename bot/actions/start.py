@@ -11,7 +11,7 @@ from bot.actions.registry import ActionRegistry, one_of, word
 from bot.i18n import translator
 from bot.models import COMMITTEE_ROLES, InviteKind, Role
 from bot.render import help_text, language_screen, welcome_member, welcome_stranger
-from bot.services import invites, members, people
+from bot.services import invites, members, menus, people
 from bot.services.errors import InvalidInput
 from bot.services.invites import SecretKind
 from bot.ui import SEPARATOR, Screen
@@ -170,6 +170,7 @@ def language(turn: Turn) -> Reply:
 def language_chosen(turn: Turn, locale: str) -> Reply:
     """Remembers the chosen language."""
     people.set_locale(session=turn.session, person=turn.person, locale=locale)
+    menus.queue_menu(session=turn.session, person=turn.person, now=turn.now)
     t = translator(locale, turn.t.tz.key)
     return Reply(edit=Screen(t.gettext("Language set: English.")))
 

@@ -22,9 +22,17 @@ from bot.flood import Verdict
 from bot.flows.engine import FlowKey, StaleButton, parse_callback
 from bot.i18n import Translator, translator
 from bot.limits import text_units
-from bot.models import COMMITTEE_ROLES, FlowState, Organisation, OutboxMessage, Person, Priority
+from bot.models import (
+    COMMITTEE_ROLES,
+    FlowState,
+    Organisation,
+    OutboxMessage,
+    Person,
+    Priority,
+    Reachability,
+)
 from bot.render import error_text, not_understood, stale_button
-from bot.services import members, orgs, outbox, people, updates
+from bot.services import members, menus, orgs, outbox, people, updates
 from bot.services.errors import DomainError, NotAllowed, NotFound
 from bot.text import clean_input
 from bot.ui import Screen
@@ -116,7 +124,11 @@ def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
         now=core.clock.now(),
     )
     if not incoming.in_group:
+        first = account.reachability != Reachability.OK
         people.mark_started(session=session, account=account)
+        if first:
+            # Their own menu could not be set before they wrote (Telegram knows no chat yet).
+            menus.queue_first_menu(session=session, person=person, now=core.clock.now())
     group_org = (
         orgs.org_for_chat(session=session, channel=incoming.channel, chat_id=incoming.chat_id)
         if incoming.in_group

@@ -15,9 +15,9 @@ from bot.flows.engine import (
     StepKind,
     answered,
 )
-from bot.models import Member, MemberStatus, Role
+from bot.models import Member, MemberStatus, Person, Role
 from bot.render import error_text, role_label, status_label
-from bot.services import members
+from bot.services import members, menus
 from bot.services.errors import InvalidInput
 from bot.text import escape
 from bot.ui import Screen
@@ -113,6 +113,10 @@ def _complete(ctx: FlowContext) -> Screen:
         full_name=str(ctx.answers["name"]) if action == RENAME else None,
         remove=action == REMOVE,
     )
+    joined = ctx.session.get(Person, member.person_id) if member.person_id else None
+    if joined is not None and action in {ROLE, REMOVE}:
+        # Their menu follows: a new role shows (or hides) the committee's commands.
+        menus.queue_menu(session=ctx.session, person=joined, now=ctx.now)
     name = escape(member.full_name)
     if action == REMOVE:
         return Screen(ctx.t.gettext("<b>{name}</b> was removed from the roster.", name=name))

@@ -6,6 +6,7 @@ import logging
 
 from bot.models import OutboxMessage, Reachability
 from bot.services.delivery import Delivery
+from bot.services.outbox import MENU_METHOD
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ class ZaloSender:
     async def __call__(self, row: OutboxMessage) -> Delivery:
         """Performs the row and returns the delivery outcome."""
         payload = row.payload
+        if row.method == MENU_METHOD:
+            return Delivery(kind="sent")  # Zalo has no command menus
         try:
             if payload.get("photo_url"):
                 result = await self._client.call(
