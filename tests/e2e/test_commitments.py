@@ -668,7 +668,13 @@ async def test_help_and_menus_name_the_commands_for_each_role(chat: Chat) -> Non
         }
         groups = {c["command"] for c in chat.api.commands("all_group_chats", "")}
         assert private["camket"] == "Bản cam kết của tôi: viết, gửi, xem"
-        assert private["duyet"] == "Duyệt bản cam kết (chi ủy)"
+        # The committee's commands are in the committee's own chats only.
+        assert "duyet" not in private
+        assert secretary.tg is not None
+        own = {
+            c["command"]: c["description"] for c in chat.api.commands("chat", chat=secretary.tg.id)
+        }
+        assert own["duyet"] == "Duyệt bản cam kết (chi ủy)"
         assert english["camket"] == "My commitment: write, submit, view"
         assert "camket" in groups
         assert "duyet" not in groups
