@@ -128,7 +128,7 @@ def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
         people.mark_started(session=session, account=account)
         if first:
             # Their own menu could not be set before they wrote (Telegram knows no chat yet).
-            menus.queue_first_menu(session=session, person=person, now=core.clock.now())
+            menus.queue_own_menu(session=session, person=person, now=core.clock.now())
     group_org = (
         orgs.org_for_chat(session=session, channel=incoming.channel, chat_id=incoming.chat_id)
         if incoming.in_group

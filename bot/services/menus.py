@@ -28,8 +28,8 @@ def level_of(*, session: Session, person: Person) -> Level:
 
 
 def queue_menu(*, session: Session, person: Person, now: datetime) -> int:
-    """Queues the person's menu for each private chat of theirs that has one and where they
-    wrote to the bot; returns how many were queued."""
+    """Queues the person's menu for each private chat of theirs on a channel with menus where
+    they wrote to the bot; returns how many were queued."""
     if person.id is None:
         return 0
     cells = members.memberships(session=session, person=person)
@@ -40,7 +40,9 @@ def queue_menu(*, session: Session, person: Person, now: datetime) -> int:
     for account in people.accounts_of(session=session, person_id=person.id):
         if account.channel not in MENU_CHANNELS or not profile_of(account.channel).buttons:
             continue
-        if account.reachability in {Reachability.BLOCKED, Reachability.NEVER_STARTED}:
+        if account.reachability != Reachability.OK:
+            # Only a chat the person opened has a menu of its own (Telegram knows no other);
+            # their first private message queues it (queue_own_menu).
             continue
         queued += outbox.enqueue_menu(
             session=session,
@@ -55,9 +57,10 @@ def queue_menu(*, session: Session, person: Person, now: datetime) -> int:
     return queued
 
 
-def queue_first_menu(*, session: Session, person: Person, now: datetime) -> int:
-    """Queues the person's menu when they first write privately, if it is not the members'
-    menu every private chat has in its language (a committee member, or a language chosen)."""
+def queue_own_menu(*, session: Session, person: Person, now: datetime) -> int:
+    """Queues the person's menu when it is not the members' menu every private chat already
+    has in its language (a committee member, or a language chosen): when they join, or first
+    write privately (before that, Telegram knows no chat to set it for)."""
     if person.locale is None and level_of(session=session, person=person) == Level.MEMBER:
         return 0
     return queue_menu(session=session, person=person, now=now)

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models import Member, Organisation, Person, SetupCode
-from bot.services import audit, members, menus
+from bot.services import audit, members
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.tokens import looks_like_token, new_token, token_hash
 from bot.text import InvalidName, validate_name
@@ -167,7 +167,6 @@ def _become_secretary(
     assert admin.id is not None
     assert org.id is not None
     secretary = members.ensure_secretary(session=session, org=org, person=admin, now=now)
-    menus.queue_menu(session=session, person=admin, now=now)
     audit.record_action(
         session=session,
         org_id=org.id,
