@@ -10,36 +10,34 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
-from bot.actions.forms import OPENED_BY, outcome_reply
+from bot.actions.forms import outcome_reply
+from bot.actions.refusals import TOAST_LIMIT, choose, committee_in_group, error_reply
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flood import Verdict
-from bot.flows.engine import FlowKey, StaleButton, parse_callback
+from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
 from bot.limits import text_units
 from bot.models import (
-    COMMITTEE_ROLES,
-    FlowState,
     Organisation,
     OutboxMessage,
     Person,
     Priority,
     Reachability,
 )
-from bot.render import error_text, not_understood, stale_button
+from bot.render import not_understood
 from bot.services import members, menus, orgs, outbox, people, updates
-from bot.services.errors import DomainError, NotAllowed, NotFound
+from bot.services.errors import DomainError
 from bot.text import clean_input
 from bot.ui import Screen
 
 log = logging.getLogger(__name__)
 
-TOAST_LIMIT = 200  # Telegram's limit for a callback answer
 EDIT_ROOM = 10  # as bot.shaping keeps for a part's "(1/3)"
 # In a group (20 messages a minute), replies queued beyond this many wait behind the cell's
 # notices: a notice is never behind more than a few replies.
@@ -156,7 +154,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
         command = registry.commands.get(incoming.command)
         if command is not None:
             if command.committee and turn.in_group:
-                _committee_in_group(turn)
+                committee_in_group(turn)
             return command.action(turn)
         if turn.in_group:
             return Reply()
@@ -164,7 +162,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
             screens=[Screen(turn.t.gettext("I do not know that command. Send /trogiup."))]
         )
     if incoming.kind == IncomingKind.CHOICE:
-        return _choose(turn, registry, incoming.choice)
+        return choose(turn, registry, incoming.choice)
     if incoming.kind == IncomingKind.FILE and incoming.file is not None:
         if turn.in_group:
             return Reply()
@@ -182,36 +180,12 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
     return Reply(screens=[Screen(turn.t.gettext("I can only read text messages here."))])
 
 
-def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
-    action = registry.resolve_choice(data)
-    if action is None:
-        return Reply(toast=stale_button(turn.t, "invalid"), alert=True)
-    try:
-        return action(turn)
-    except StaleButton as exc:
-        command = _form_command(turn, registry, data) if exc.reason == "stale" else None
-        return Reply(toast=stale_button(turn.t, exc.reason, command), alert=True)
-
-
-def _form_command(turn: Turn, registry: ActionRegistry, data: str) -> str | None:
-    """Returns the command that opens again the form a stale button belongs to: known while
-    that form is open (a button of an earlier question), else None."""
-    parsed = parse_callback(data)
-    if parsed is None:
-        return None
-    state = turn.session.exec(select(FlowState).where(FlowState.nonce == parsed[0])).first()
-    origin = str(state.params.get(OPENED_BY) or "") if state is not None else ""
-    if origin.startswith("/"):
-        return registry.canonical(origin[1:])
-    return registry.command_for_choice(origin) if origin else None
-
-
 def _text(turn: Turn, registry: ActionRegistry, text: str) -> Reply:
     if not turn.channel.buttons and not turn.in_group:
         # "2" means option 2 of the last screen that listed options here, even after a restart.
         picked = typed.pick(turn, text)
         if picked is not None:
-            return _choose(turn, registry, picked)
+            return choose(turn, registry, picked)
     outcome = turn.core.flows.answer_text(
         session=turn.session, key=turn.key, person=turn.person, t=turn.t, now=turn.now, text=text
     )
@@ -358,53 +332,6 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         )
 
 
-def _committee_in_group(turn: Turn) -> None:
-    """A committee command typed in the cell's group: someone outside the cell is told how to
-    join, a plain member that it is the committee's (the committee is sent on to a private
-    chat by the command itself)."""
-    org = turn.group_org
-    if org is None or org.id is None:
-        return
-    member = members.membership_in(session=turn.session, person=turn.person, org_id=org.id)
-    if member is None:
-        raise NotAllowed("not_in_group_cell")
-    if member.role not in COMMITTEE_ROLES:
-        raise NotAllowed("committee_only")
-
-
-def _file_not_expected(turn: Turn) -> str:
-    """Returns the reply to a file nobody asked for: what the bot takes files for, and how."""
-    return turn.t.gettext(
-        "I was not expecting a file from you, comrade: no open form is asking for one. "
-        "To give in a document, send it to the cell committee; send /trogiup to see what "
-        "I can do for you."
-    )
-
-
-def _error_reply(turn: Turn, registry: ActionRegistry, error: DomainError) -> Reply:
-    if turn.incoming.kind == IncomingKind.FILE and isinstance(error, NotAllowed):
-        # A file is not a command: a member (or a stranger) who sends one is told so.
-        return Reply(screens=[Screen(_file_not_expected(turn))])
-    if (
-        isinstance(error, NotAllowed)
-        and error.code in {"committee_only", "secretary_only"}
-        and not turn.in_group
-        and not members.memberships(session=turn.session, person=turn.person)
-    ):
-        # Someone in no cell at all: how to join says more than "for the committee".
-        error = NotAllowed("not_in_cell")
-    text = error_text(turn.t, error)
-    if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
-        if isinstance(error, NotFound):
-            # A button naming what no longer exists (or never did: a forged id).
-            again = registry.command_for_choice(turn.incoming.choice)
-            text = f"{stale_button(turn.t, 'invalid', again)} {text}"
-        # A tap gets its answer as an alert; longer explanations also arrive as a message.
-        longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
-        return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)
-    return Reply(screens=[Screen(text)])
-
-
 def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
     """Acts on an incoming event once: effects, replies and the processed mark commit together.
 
@@ -456,7 +383,7 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
                 session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
             )
             turn = _turn(session, core, incoming)
-            reply = _error_reply(turn, registry, error)
+            reply = error_reply(turn, registry, error)
             _deliver(turn, reply)
         queued = _queued(session)
     if queued:
