@@ -133,7 +133,7 @@ async def test_secretary_changes_role_status_and_removes_with_audit(chat: Chat) 
     actions = await _pick(chat, secretary, await roster_again(), "Phạm Văn Đức")
     confirm = await chat.choose(secretary, actions, "Xóa khỏi danh sách")
     cancelled = await chat.choose(secretary, confirm, "✖️ Thoát")
-    assert cancelled.text == "Đã hủy. Không có gì thay đổi."
+    assert cancelled.text == "Đã thoát. Không có gì thay đổi."
     assert _member(chat.bot, "Phạm Văn Đức").removed_at is None
 
     actions = await _pick(chat, secretary, await roster_again(), "Phạm Văn Đức")

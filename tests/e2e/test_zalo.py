@@ -270,7 +270,7 @@ async def test_notice_answers_by_number_and_word(both: Bot, zalo_api: FakeZalo) 
     assert any("Chỉ chi ủy được xem" in t for t in asked), asked
     # "0" in the form: cancelled; the answer stays "excused".
     cancelled = await say_zalo(both, zalo_api, lan, "0")
-    assert cancelled == "Đã hủy. Không có gì thay đổi."
+    assert cancelled == "Đã thoát. Không có gì thay đổi."
     with both.db.session() as session:
         rsvp = session.exec(select(Rsvp)).one()
         assert session.exec(select(FlowState)).all() == []
