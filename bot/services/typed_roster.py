@@ -12,9 +12,9 @@ from bot.services.members import MAX_NAMES_PER_BATCH
 from bot.services.roster_files import match_role, match_status
 from bot.text import InvalidName, fold, person_name
 
-# A hyphen only between spaces (a name such as "Jean-Paul" keeps its own); an en or em dash
-# or a comma anywhere.
-_SEPARATOR = re.compile(r"\s+-\s+|\s*[–—,]\s*")
+# A hyphen with a space on either side (a name such as "Jean-Paul" keeps its own); an en or
+# em dash or a comma anywhere.
+_SEPARATOR = re.compile(r"\s*-\s+|\s+-\s*|\s*[–—,]\s*")
 
 
 @dataclass(frozen=True)
