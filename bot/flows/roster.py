@@ -54,8 +54,8 @@ def _action_options(ctx: FlowContext) -> list[Option]:
     return [
         Option(ROLE, ctx.t.gettext("Change role")),
         Option(STATUS, ctx.t.gettext("Change status")),
-        Option(RENAME, ctx.t.gettext("✏️ Rename")),
         Option(REMOVE, ctx.t.gettext("Remove from the roster")),
+        Option(RENAME, ctx.t.gettext("✏️ Rename")),
     ]
 
 

@@ -29,7 +29,7 @@ from bot.models import (
     Person,
     Role,
 )
-from bot.services import audit, members, menus, people
+from bot.services import audit, members, people
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.tokens import looks_like_token, new_token, token_hash
 from bot.text import InvalidName, person_name
@@ -332,7 +332,6 @@ def accept_personal_invite(
         after={"joined": True, "via": "personal_invite"},
         now=now,
     )
-    menus.queue_own_menu(session=session, person=person, now=now)
     return member, preview.org
 
 
@@ -344,7 +343,6 @@ def _link_account(
     if owner is None:
         raise Conflict("invite_expired")
     people.link_account(session=session, account=account, person=owner)
-    menus.queue_own_menu(session=session, person=owner, now=now)
     # The channel joined last is where notifications go (set explicitly: the account may be
     # older than the one the member joined with first).
     people.set_notify_channel(session=session, person=owner, channel=account.channel)
@@ -436,7 +434,6 @@ def decide_join(
         session.add(member)
         session.flush()
         request.member_id = member.id
-        menus.queue_own_menu(session=session, person=person, now=now)
     session.add(request)
     audit.record_action(
         session=session,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.models import MemberStatus, Role
 from bot.services.errors import InvalidInput
 from bot.services.members import MAX_NAMES_PER_BATCH
-from bot.services.roster_files import match_role, match_status
+from bot.services.roster_words import match_role, match_status
 from bot.text import InvalidName, fold, person_name
 
 # A hyphen with a space on either side (a name such as "Jean-Paul" keeps its own); an en or
