@@ -158,6 +158,9 @@ async def test_a_notice_addresses_the_group_as_comrades_and_a_member_as_comrade(
         assert lan.tg is not None
         help_ = await chat.bot.say(lan.tg, "/trogiup", chat=chat.group)
         assert "các đồng chí làm trong tin nhắn riêng với tôi" in str(help_["text"])
+        await _english(chat, lan)
+        english = await chat.bot.say(lan.tg, "/trogiup", chat=chat.group)
+        assert "Everything else, comrades, works in a private chat with me" in str(english["text"])
 
 
 # --- 4. A file nobody asked for ---------------------------------------------------------------
@@ -304,6 +307,11 @@ async def test_lichhop_in_the_group_posts_the_schedule_once(chat: Chat) -> None:
         c.method == "sendDocument" and c.params.get("chat_id") == chat.group.id
         for c in chat.api.calls
     )
+
+    await _english(chat, lan)
+    english = await chat.bot.say(lan.tg, "/meetings", chat=chat.group)
+    assert str(english["text"]).startswith("📅 Upcoming meetings of Chi bộ Văn phòng")
+    assert "Comrades, send /lichhop to me in a private chat" in str(english["text"])
 
 
 # --- 8. Command menus follow role and language ------------------------------------------------
