@@ -277,7 +277,9 @@ def error_text(t: Translator, error: DomainError) -> str:
 
 def stale_button(t: Translator, reason: str, command: str | None = None) -> str:
     """Returns the short answer to an outdated or foreign button (≤ 200 characters), naming
-    the command that shows its subject again when it is known."""
+    the command that shows its subject again when it is known. `reason`: "not_yours",
+    "invalid" (forged, or naming what no longer exists), "stale" (an earlier question of the
+    form still open), "closed" (the form is closed)."""
     if reason == "not_yours":
         return t.gettext("This button belongs to another comrade's form.")
     if reason == "invalid":
@@ -286,10 +288,19 @@ def stale_button(t: Translator, reason: str, command: str | None = None) -> str:
         return t.gettext(
             "This button is no longer valid. Send /{command} to see it again.", command=command
         )
-    if command is None:
+    if reason == "closed":
+        if command is None:
+            return t.gettext(
+                "This button is out of date: its form is closed. Send /trogiup to see the "
+                "commands."
+            )
         return t.gettext(
-            "This button is out of date: its form is closed. Send /trogiup to see the commands."
+            "This button is out of date: its form is closed. Send /{command} to start again.",
+            command=command,
         )
+    # "stale": a button of an earlier question of the form still open.
+    if command is None:
+        return t.gettext("This button is out of date. Please answer the latest question.")
     return t.gettext(
         "This button is out of date. Answer the latest question, or send /{command} to start "
         "again.",

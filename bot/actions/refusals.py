@@ -9,8 +9,8 @@ from sqlmodel import select
 from bot.actions.core import IncomingKind, Reply, Turn
 from bot.actions.forms import OPENED_BY
 from bot.actions.registry import ActionRegistry
-from bot.flows.engine import StaleButton, parse_callback
-from bot.models import COMMITTEE_ROLES, FlowState
+from bot.flows.engine import CALLBACK_PREFIX, StaleButton, parse_callback
+from bot.models import COMMITTEE_ROLES, FlowState, OutboxMessage
 from bot.render import error_text, stale_button
 from bot.services import members
 from bot.services.errors import DomainError, NotAllowed, NotFound
@@ -28,21 +28,68 @@ def choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
     try:
         return action(turn)
     except StaleButton as exc:
-        command = _form_command(turn, registry, data) if exc.reason == "stale" else None
-        return Reply(toast=stale_button(turn.t, exc.reason, command), alert=True)
+        if exc.reason != "stale":
+            return Reply(toast=stale_button(turn.t, exc.reason), alert=True)
+        command, closed = _form_command(turn, registry, data)
+        return Reply(
+            toast=stale_button(turn.t, "closed" if closed else "stale", command), alert=True
+        )
 
 
-def _form_command(turn: Turn, registry: ActionRegistry, data: str) -> str | None:
-    """Returns the command that opens again the form a stale button belongs to: known while
-    that form is open (a button of an earlier question), else None."""
+def has_form_buttons(screen: Screen) -> bool:
+    """Whether a screen is a form's question (its buttons are the form's)."""
+    return any(
+        (button.data or "").startswith(f"{CALLBACK_PREFIX}|")
+        for row in screen.keyboard
+        for button in row
+    )
+
+
+def opened_form(turn: Turn, screens: list[Screen]) -> dict[str, str] | None:
+    """Returns what opened the form whose question this turn sends (kept with the message, so
+    that a button of it tapped after the form closed names the command that opens it again);
+    None when no form question goes out on a channel with buttons."""
+    if not turn.channel.buttons or not any(has_form_buttons(s) for s in screens):
+        return None
+    state = turn.core.flows.state(turn.session, turn.key)
+    origin = str(state.params.get(OPENED_BY) or "") if state is not None else ""
+    return {OPENED_BY: origin} if origin else None
+
+
+def _sent_row_payload(turn: Turn) -> dict[str, object]:
+    """Returns the payload of the message the tapped button is on, as it was queued ({} when
+    unknown or purged)."""
+    message_id = turn.incoming.message_id
+    if message_id is None:
+        return {}
+    row = turn.session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == turn.channel.name,
+            OutboxMessage.chat_id == turn.chat_id,
+            OutboxMessage.provider_message_id == message_id,
+            OutboxMessage.method == "send_message",
+        )
+    ).first()
+    return dict(row.payload or {}) if row is not None else {}
+
+
+def _form_command(turn: Turn, registry: ActionRegistry, data: str) -> tuple[str | None, bool]:
+    """Returns the command that opens again the form a stale button belongs to (from the form
+    while it is open: a button of an earlier question; else from the message; None: unknown),
+    and whether the form is closed."""
     parsed = parse_callback(data)
     if parsed is None:
-        return None
+        return None, True
     state = turn.session.exec(select(FlowState).where(FlowState.nonce == parsed[0])).first()
-    origin = str(state.params.get(OPENED_BY) or "") if state is not None else ""
+    if state is not None:
+        origin = str(state.params.get(OPENED_BY) or "")
+    else:
+        # The form is closed: the message the button is on remembers what opened it.
+        origin = str(_sent_row_payload(turn).get(OPENED_BY) or "")
+    closed = state is None
     if origin.startswith("/"):
-        return registry.canonical(origin[1:])
-    return registry.command_for_choice(origin) if origin else None
+        return registry.canonical(origin[1:]), closed
+    return (registry.command_for_choice(origin) if origin else None), closed
 
 
 def committee_in_group(turn: Turn) -> None:

@@ -16,7 +16,14 @@ from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
 from bot.actions.forms import outcome_reply
-from bot.actions.refusals import TOAST_LIMIT, choose, committee_in_group, error_reply
+from bot.actions.refusals import (
+    TOAST_LIMIT,
+    choose,
+    committee_in_group,
+    error_reply,
+    has_form_buttons,
+    opened_form,
+)
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flood import Verdict
@@ -285,6 +292,8 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         here_prefix = _reply_prefix(turn)
     expires_at = turn.now + outbox.REPLY_LIFETIME
 
+    again = opened_form(turn, screens)
+
     def queue(key: str, screen: Screen, *, private: bool) -> None:
         # A private follow-up (e.g. a reason asked after a tap in the group) goes to the
         # person's own chat; everything else to this chat.
@@ -292,6 +301,7 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         if here is None and not private:
             return
         outbox.enqueue_message(
+            extra=again if not private and has_form_buttons(screen) else None,
             session=turn.session,
             dedupe_key=f"{prefix if private else here_prefix}:{key}",
             chat_id=turn.chat_id if not private else incoming.user_id,

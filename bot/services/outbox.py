@@ -127,13 +127,15 @@ def message_rows(
     org_id: int | None = None,
     channel: str = "telegram",
     expires_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Returns the outbox rows for one message, shaped for its channel: split to the length
-    limit, with buttons, or with numbered options on a channel without buttons."""
+    limit, with buttons, or with numbered options on a channel without buttons (`extra`: more
+    payload keys the core reads back later, never sent)."""
     parts = shape(profile_of(channel), text, keyboard)
     rows = []
     for index, part in enumerate(parts):
-        payload: dict[str, Any] = {"text": part.text}
+        payload: dict[str, Any] = {**(extra or {}), "text": part.text}
         if part.parse_mode:
             payload["parse_mode"] = part.parse_mode
         if part.keyboard:

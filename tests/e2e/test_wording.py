@@ -225,6 +225,9 @@ async def test_stale_buttons_name_the_command_to_start_again(chat: Chat) -> None
     ]
     answer = await _tap_data(chat, secretary, roster, gone)
     assert answer.startswith("Nút này không còn hiệu lực. Gửi /dangvien để xem lại.")
+    # The /moi form closed when /dangvien opened another: its message still names /moi.
+    closed = await _tap_data(chat, secretary, menu, old)
+    assert closed == "Nút này đã cũ: biểu mẫu đã đóng. Gửi /moi để bắt đầu lại."
 
     await _english(chat, secretary)
     menu = await chat.say(secretary, "/moi")
@@ -232,9 +235,7 @@ async def test_stale_buttons_name_the_command_to_start_again(chat: Chat) -> None
     assert menu.raw is not None
     old = menu.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     closed = await _tap_data(chat, secretary, menu, old)
-    assert closed == (
-        "This button is out of date: its form is closed. Send /trogiup to see the commands."
-    )
+    assert closed == "This button is out of date: its form is closed. Send /moi to start again."
 
 
 async def test_an_overlong_answer_is_told_the_limit(chat: Chat) -> None:
