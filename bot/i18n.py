@@ -51,9 +51,14 @@ def normalise_locale(locale: str | None) -> str:
 class Translator:
     """Translates messages and formats dates, times and numbers for one locale and time zone."""
 
-    def __init__(self, locale: str, timezone: str = "Asia/Ho_Chi_Minh") -> None:
+    def __init__(
+        self, locale: str, timezone: str = "Asia/Ho_Chi_Minh", *, group: bool = False
+    ) -> None:
         self.locale = normalise_locale(locale)
         self.tz = ZoneInfo(timezone)
+        # Whether the text goes to a group: it then addresses the comrades ("Các đồng chí
+        # vui lòng…"), in a private chat the one person ("Đồng chí vui lòng…").
+        self.group = group
         self._translations = _catalog(self.locale)
 
     def gettext(self, message: str, **params: object) -> str:
@@ -101,6 +106,9 @@ class Translator:
         )
 
 
-def translator(locale: str | None, timezone: str = "Asia/Ho_Chi_Minh") -> Translator:
-    """Returns a Translator for a (possibly unsupported or empty) locale."""
-    return Translator(normalise_locale(locale), timezone)
+def translator(
+    locale: str | None, timezone: str = "Asia/Ho_Chi_Minh", *, group: bool = False
+) -> Translator:
+    """Returns a Translator for a (possibly unsupported or empty) locale; `group`: for text
+    posted in a group (see Translator.group)."""
+    return Translator(normalise_locale(locale), timezone, group=group)

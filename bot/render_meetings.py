@@ -103,6 +103,30 @@ def meeting_card(
     return "\n".join(lines)
 
 
+def group_schedule_text(t: Translator, org: Organisation | None, meetings: list[Meeting]) -> str:
+    """Returns /lichhop as a group sees it: the cell's upcoming meetings, one line each, and
+    where each comrade answers (privately); `org` None: a group linked to no cell."""
+    private = t.gettext(
+        "Comrades, send /lichhop to me in a private chat to answer whether you will attend and "
+        "to read the documents."
+    )
+    if org is None:
+        return private
+    if not meetings:
+        return t.gettext("<b>{cell}</b> has no upcoming meetings.", cell=escape(org.name)) + (
+            "\n\n" + private
+        )
+    lines = [t.gettext("📅 <b>Upcoming meetings of {cell}</b>", cell=escape(org.name))]
+    for meeting in meetings:
+        line = f"• {kind_label(t, meeting.kind)} — {t.when_text(meeting.starts_at)}"
+        if meeting.topic:
+            line += f": {escape(meeting.topic)}"
+        if meeting.place:
+            line += f" — 📍 {escape(meeting.place)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n\n" + private
+
+
 def rsvp_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
     """Returns the two answer buttons every notice carries, with the meeting's version: a
     notice's buttons stop recording answers once the meeting changes."""
@@ -122,7 +146,11 @@ def notice_text(t: Translator, meeting: Meeting, org: Organisation, names: dict[
         + "\n"
         + meeting_card(t, meeting, org, names)
         + "\n\n"
-        + t.gettext("Please let the cell know whether you will attend.")
+        + (
+            t.gettext("Comrades, please let the cell know whether you will attend.")
+            if t.group
+            else t.gettext("Please let the cell know whether you will attend.")
+        )
     )
 
 
@@ -151,7 +179,11 @@ def change_text(
 ) -> str:
     """Returns the notice of a moved meeting or a new place: what changed (old → new), the
     new details, and, after a move, the request to answer again."""
-    lines = [t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")]
+    lines = [
+        t.gettext("🔁 <b>Meeting changed</b> — comrades, please note the new details:")
+        if t.group
+        else t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")
+    ]
     if before is not None and before.starts_at != meeting.starts_at:
         lines.append(
             t.gettext(
@@ -171,7 +203,14 @@ def change_text(
     lines.append(meeting_card(t, meeting, org, names))
     if before is not None and before.starts_at != meeting.starts_at:
         lines.append(
-            t.gettext("The time changed, so earlier answers no longer count: please answer again.")
+            t.gettext(
+                "The time changed, so earlier answers no longer count: comrades, please answer "
+                "again."
+            )
+            if t.group
+            else t.gettext(
+                "The time changed, so earlier answers no longer count: please answer again."
+            )
         )
     return "\n".join(lines)
 

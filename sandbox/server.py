@@ -141,16 +141,30 @@ class Routes:
             self._zalo_chat(user_id, request.query.get("chat"))
             return json_response([])  # Zalo has no command menu: people type /trogiup
         chat_id = self._chat(user_id, request.query.get("chat"))
+        # Telegram's order: the chat's own menu (a person's, set by their role and language),
+        # then the menu of every chat of its kind, then the default one.
+        scopes: list[tuple[str, int | None, int | None]]
         if chat_id == user_id:
-            scopes = ["all_private_chats", "default"]
+            scopes = [("chat", chat_id, None), ("all_private_chats", None, None)]
         elif views.is_admin(self.world, user_id, chat_id):
-            scopes = ["all_chat_administrators", "all_group_chats", "default"]
+            scopes = [
+                ("chat_member", chat_id, user_id),
+                ("chat_administrators", chat_id, None),
+                ("chat", chat_id, None),
+                ("all_chat_administrators", None, None),
+                ("all_group_chats", None, None),
+            ]
         else:
-            scopes = ["all_group_chats", "default"]
+            scopes = [
+                ("chat_member", chat_id, user_id),
+                ("chat", chat_id, None),
+                ("all_group_chats", None, None),
+            ]
+        scopes.append(("default", None, None))
         language = self.world.users[user_id].user.language_code or ""
-        for scope in scopes:
+        for scope, chat, user in scopes:
             for lang in dict.fromkeys((language, "")):
-                found = self.api.commands(scope, lang)
+                found = self.api.commands(scope, lang, chat=chat, user=user)
                 if found:
                     return json_response(found)
         return json_response([])

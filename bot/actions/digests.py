@@ -236,3 +236,4 @@ def register(actions: ActionRegistry) -> None:
     actions.choice(
         "cs", edit_setting, int, one_of("timezone", "reminders", "digest", "language", "cadence")
     )
+    actions.again("baocao", "bo", "bp")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.actions.core import Reply, Turn
+from bot.actions.core import IncomingKind, Reply, Turn
 from bot.flows.engine import Outcome
 from bot.models import FlowState
 from bot.services.documents import IncomingFile
-from bot.ui import Screen
+from bot.ui import Screen, split_choice
 
 
 def outcome_reply(outcome: Outcome) -> Reply:
@@ -22,6 +22,21 @@ def outcome_reply(outcome: Outcome) -> Reply:
     return Reply(screens=[outcome.screen])
 
 
+# Flow-state params key: what opened the form ("/moi" or a button's choice name), so that a
+# stale button of the form can name the command that starts it again (bot.actions.turns).
+OPENED_BY = "~from"
+
+
+def opened_by(turn: Turn) -> str:
+    """Returns what opened a form in this turn: "/<command>", or the tapped choice's name."""
+    incoming = turn.incoming
+    if incoming.kind == IncomingKind.COMMAND:
+        return f"/{incoming.command}"
+    if incoming.kind == IncomingKind.CHOICE:
+        return split_choice(incoming.choice)[0]
+    return ""
+
+
 def open_form(turn: Turn, name: str, **params: Any) -> Outcome:
     """Opens the flow `name` for this person in this chat (replacing any open one)."""
     return turn.core.flows.start(
@@ -31,7 +46,7 @@ def open_form(turn: Turn, name: str, **params: Any) -> Outcome:
         person=turn.person,
         t=turn.t,
         now=turn.now,
-        params=params or None,
+        params={**params, OPENED_BY: opened_by(turn)},
     )
 
 

@@ -19,6 +19,7 @@ from bot.models import (
 from bot.render_meetings import (
     answers_text,
     delivery_text,
+    group_schedule_text,
     kind_label,
     meeting_card,
     rsvp_keyboard,
@@ -96,8 +97,23 @@ def _meeting_screen(
     return Screen(text, keyboard)
 
 
+def _group_upcoming(turn: Turn) -> Reply:
+    """In a group: one message with the cell's upcoming meetings (never a họp chi ủy, nobody's
+    answers); each comrade answers and reads the documents privately."""
+    org = turn.group_org
+    if org is None or org.id is None:
+        return Reply(screens=[Screen(group_schedule_text(turn.t, None, []))])
+    found = meetings.upcoming(
+        session=turn.session, org_id=org.id, now=turn.now, limit=5, committee=False
+    )
+    return Reply(screens=[Screen(group_schedule_text(turn.t, org, found))])
+
+
 def upcoming(turn: Turn) -> Reply:
-    """Lists upcoming meetings with my answer, and attaches a calendar file for each."""
+    """Lists upcoming meetings with my answer, and attaches a calendar file for each (in a
+    group, the cell's schedule alone)."""
+    if turn.in_group:
+        return _group_upcoming(turn)
     cells = members.memberships(session=turn.session, person=turn.person)
     if not cells:
         raise NotAllowed("not_in_cell")
@@ -211,3 +227,4 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("me", edit, int)
     actions.choice("dr", document_read, int)
     actions.file(document_received)
+    actions.again("lichhop", "rsvp", "rv", "ma", "me", "dr")

@@ -25,3 +25,4 @@ def view_batch(turn: Turn, batch_id: int) -> Reply:
 def register(actions: ActionRegistry) -> None:
     """Adds this module's choice."""
     actions.choice("ob", view_batch, int)
+    actions.again("thongbao", "ob")

@@ -79,6 +79,11 @@ class ActionRegistry:
     file_hooks: list[FileHook] = field(default_factory=list)
     # The hooks also tried on a channel that otherwise takes no files (a photo sent on Zalo).
     anywhere_file_hooks: list[FileHook] = field(default_factory=list)
+    # The command that shows again what a choice's button was about ("Send /lichhop"), by
+    # choice name: given with `again`, else the first command of the choice's module.
+    again_commands: dict[str, str] = field(default_factory=dict)
+    _module_commands: dict[str, str] = field(default_factory=dict)
+    _choice_modules: dict[str, str] = field(default_factory=dict)
 
     def command(self, names: Sequence[str], action: Action, *, committee: bool = False) -> None:
         """Registers a command under each of its names (`committee`: the committee's alone)."""
@@ -88,6 +93,7 @@ class ActionRegistry:
                 raise ValueError(f"command /{name} registered twice")
             self.commands[name] = entry
         self.ordered_commands.append(entry)
+        self._module_commands.setdefault(getattr(action, "__module__", ""), names[0])
 
     def choice(self, name: str, action: ChoiceAction, *converters: Converter) -> None:
         """Registers what a choice does; `converters` type its arguments, in order (`int` is
@@ -96,6 +102,28 @@ class ActionRegistry:
             raise ValueError(f"choice {name!r} registered twice")
         typed = tuple(integer if convert is int else convert for convert in converters)
         self.choices[name] = _Choice(action, typed)
+        self._choice_modules[name] = getattr(action, "__module__", "")
+
+    def again(self, command: str, *choice_names: str) -> None:
+        """Names the command that shows again what these choices' buttons are about, when it
+        is not the first command of their module (e.g. an RSVP button → /lichhop)."""
+        for name in choice_names:
+            self.again_commands[name] = command
+
+    def canonical(self, name: str) -> str | None:
+        """Returns a command's first (Vietnamese) name from any of its names; None: unknown."""
+        entry = self.commands.get(name)
+        return entry.names[0] if entry is not None else None
+
+    def command_for_choice(self, data: str) -> str | None:
+        """Returns the command to send to start again from a button's choice data (None: a
+        choice of no feature with a command, or unknown)."""
+        name = split_choice(data)[0] if data else ""
+        explicit = self.again_commands.get(name)
+        if explicit is not None:
+            return explicit
+        module = self._choice_modules.get(name)
+        return self._module_commands.get(module) if module is not None else None
 
     def file(self, action: FileAction) -> None:
         """Registers what a file sent in a private chat does."""

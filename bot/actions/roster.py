@@ -8,7 +8,7 @@ from bot.actions.registry import ActionRegistry, one_of
 from bot.flows.common import translator_for
 from bot.models import Organisation, Person, Priority, Role
 from bot.render import roster_keyboard, roster_text
-from bot.services import invites, members, orgs, outbox, people
+from bot.services import invites, members, menus, orgs, outbox, people
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.text import escape
 from bot.ui import Button, Screen, choice
@@ -28,7 +28,9 @@ def _roster_screen(turn: Turn, org: Organisation, page: int) -> Screen:
     keyboard = roster_keyboard(turn.t, org.id, entries, page, editable=editable)
     text = roster_text(turn.t, org, entries, page)
     if editable and entries:
-        text += "\n\n" + turn.t.gettext("Tap a name to change a role or status, or to remove.")
+        text += "\n\n" + turn.t.gettext(
+            "Tap a name to change a role, a status or the name, or to remove."
+        )
     return Screen(text, keyboard)
 
 
@@ -68,6 +70,8 @@ def join_decided(turn: Turn, request_id: int, verdict: str) -> Reply:
     )
     org = orgs.get_org(session=turn.session, org_id=request.org_id)
     joiner = turn.session.get(Person, request.person_id)
+    if joiner is not None and member is not None:
+        menus.queue_own_menu(session=turn.session, person=joiner, now=turn.now)
     name = escape(request.full_name)
     account = people.address(session=turn.session, person=joiner) if joiner else None
     if joiner is not None and account is not None:

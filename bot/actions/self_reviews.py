@@ -164,3 +164,4 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("kg", choose_level, int, word)
     actions.choice("km", submit, int)
     actions.choice("kb", commend, int)
+    actions.again("camket", "kt", "kw", "kk", "kj", "kg", "km", "kb")

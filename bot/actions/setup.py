@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.actions.core import Reply, Turn
 from bot.actions.registry import ActionRegistry
 from bot.render import group_linked
-from bot.services import orgs
+from bot.services import menus, orgs
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.text import escape
 from bot.ui import Screen
@@ -44,6 +44,9 @@ def link_group(turn: Turn) -> Reply:
         admin=turn.person,
         now=turn.now,
     )
+    # The new secretary's own menu (set now if they already wrote to me privately, else at
+    # their first private message).
+    menus.queue_own_menu(session=turn.session, person=turn.person, now=turn.now)
     return Reply(screens=[Screen(group_linked(turn.t, org, secretary.full_name))])
 
 

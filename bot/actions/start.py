@@ -8,12 +8,11 @@ from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
 from bot.actions.notify import notify_screen
 from bot.actions.registry import ActionRegistry, one_of, word
-from bot.flows.engine import StaleButton
 from bot.flows.parking import RESUME_CHOICE
 from bot.i18n import translator
 from bot.models import COMMITTEE_ROLES, InviteKind, Role
-from bot.render import help_text, language_screen, stale_button, welcome_member, welcome_stranger
-from bot.services import invites, members, people
+from bot.render import help_text, language_screen, welcome_member, welcome_stranger
+from bot.services import invites, members, menus, people
 from bot.services.errors import InvalidInput
 from bot.services.invites import SecretKind
 from bot.ui import SEPARATOR, Screen
@@ -172,6 +171,7 @@ def language(turn: Turn) -> Reply:
 def language_chosen(turn: Turn, locale: str) -> Reply:
     """Remembers the chosen language."""
     people.set_locale(session=turn.session, person=turn.person, locale=locale)
+    menus.queue_menu(session=turn.session, person=turn.person, now=turn.now)
     t = translator(locale, turn.t.tz.key)
     return Reply(edit=Screen(t.gettext("Language set: English.")))
 
@@ -201,19 +201,17 @@ def back_to_form(turn: Turn) -> Reply:
 
 
 def form_choice(turn: Turn, nonce: str, step: str, value: str) -> Reply:
-    """Feeds a form's option to the flow engine (stale or foreign ones get a polite answer)."""
+    """Feeds a form's option to the flow engine (a stale or foreign one raises StaleButton,
+    answered politely with the command that opened the form: bot.actions.turns)."""
     data = SEPARATOR.join(("f", nonce, step, value))
-    try:
-        outcome = turn.core.flows.answer_button(
-            session=turn.session,
-            key=turn.key,
-            person=turn.person,
-            t=turn.t,
-            now=turn.now,
-            data=data,
-        )
-    except StaleButton as exc:
-        return Reply(toast=stale_button(turn.t, exc.reason), alert=True)
+    outcome = turn.core.flows.answer_button(
+        session=turn.session,
+        key=turn.key,
+        person=turn.person,
+        t=turn.t,
+        now=turn.now,
+        data=data,
+    )
     return outcome_reply(outcome)
 
 
@@ -226,4 +224,5 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("lang", language_chosen, one_of("vi", "en"))
     actions.choice("f", form_choice, word, word, word)
     actions.choice(RESUME_CHOICE, back_to_form)
+    actions.again("ngonngu", "lang")
     actions.text_hook(join_code_typed)

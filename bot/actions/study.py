@@ -94,4 +94,5 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("sn", new_study)
     actions.choice("sw", write_reflection, int)
     actions.choice("sx", export_reflections, int)
+    actions.again("thongbao", "sn", "sx")
     actions.file_hook(file_received)

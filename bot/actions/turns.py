@@ -16,22 +16,35 @@ from bot import limits
 from bot.actions import typed
 from bot.actions.core import Core, Incoming, IncomingKind, Reply, Turn
 from bot.actions.forms import outcome_reply
+from bot.actions.refusals import (
+    TOAST_LIMIT,
+    choose,
+    committee_in_group,
+    error_reply,
+    has_form_buttons,
+    opened_form,
+)
 from bot.actions.registry import ActionRegistry
 from bot.channels import profile_of
 from bot.flood import Verdict
 from bot.flows.engine import FlowKey
 from bot.i18n import Translator, translator
 from bot.limits import text_units
-from bot.models import COMMITTEE_ROLES, Organisation, OutboxMessage, Person, Priority
-from bot.render import error_text, not_understood, stale_button
-from bot.services import members, orgs, outbox, people, updates
-from bot.services.errors import DomainError, NotAllowed, NotFound
+from bot.models import (
+    Organisation,
+    OutboxMessage,
+    Person,
+    Priority,
+    Reachability,
+)
+from bot.render import not_understood
+from bot.services import members, menus, orgs, outbox, people, updates
+from bot.services.errors import DomainError
 from bot.text import clean_input
 from bot.ui import Screen
 
 log = logging.getLogger(__name__)
 
-TOAST_LIMIT = 200  # Telegram's limit for a callback answer
 EDIT_ROOM = 10  # as bot.shaping keeps for a part's "(1/3)"
 # In a group (20 messages a minute), replies queued beyond this many wait behind the cell's
 # notices: a notice is never behind more than a few replies.
@@ -79,16 +92,22 @@ class Handled:
 
 
 def translator_for_turn(
-    session: Session, person: Person, group_org: Organisation | None, core: Core
+    session: Session,
+    person: Person,
+    group_org: Organisation | None,
+    core: Core,
+    *,
+    in_group: bool = False,
 ) -> Translator:
-    """Chooses the person's language and the cell's time zone."""
+    """Chooses the person's language and the cell's time zone (in a group, text that
+    addresses someone addresses the comrades)."""
     org = group_org
     if org is None:
         cells = members.memberships(session=session, person=person)
         org = cells[0][1] if cells else None
     locale = person.locale or (org.locale if org else core.settings.locale)
     zone = org.timezone if org else core.settings.timezone
-    return translator(locale, zone)
+    return translator(locale, zone, group=in_group)
 
 
 def cleaned(incoming: Incoming) -> Incoming:
@@ -110,7 +129,11 @@ def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
         now=core.clock.now(),
     )
     if not incoming.in_group:
+        first = account.reachability != Reachability.OK
         people.mark_started(session=session, account=account)
+        if first:
+            # Their own menu could not be set before they wrote (Telegram knows no chat yet).
+            menus.queue_own_menu(session=session, person=person, now=core.clock.now())
     group_org = (
         orgs.org_for_chat(session=session, channel=incoming.channel, chat_id=incoming.chat_id)
         if incoming.in_group
@@ -121,7 +144,7 @@ def _turn(session: Session, core: Core, incoming: Incoming) -> Turn:
         core=core,
         person=person,
         account=account,
-        t=translator_for_turn(session, person, group_org, core),
+        t=translator_for_turn(session, person, group_org, core, in_group=incoming.in_group),
         now=core.clock.now(),
         channel=profile_of(incoming.channel),
         chat_id=incoming.chat_id,
@@ -138,7 +161,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
         command = registry.commands.get(incoming.command)
         if command is not None:
             if command.committee and turn.in_group:
-                _committee_in_group(turn)
+                committee_in_group(turn)
             return command.action(turn)
         if turn.in_group:
             return Reply()
@@ -146,7 +169,7 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
             screens=[Screen(turn.t.gettext("I do not know that command. Send /trogiup."))]
         )
     if incoming.kind == IncomingKind.CHOICE:
-        return _choose(turn, registry, incoming.choice)
+        return choose(turn, registry, incoming.choice)
     if incoming.kind == IncomingKind.FILE and incoming.file is not None:
         if turn.in_group:
             return Reply()
@@ -168,19 +191,12 @@ def _route(turn: Turn, registry: ActionRegistry) -> Reply:
     return Reply(screens=[Screen(turn.t.gettext("I can only read text messages here."))])
 
 
-def _choose(turn: Turn, registry: ActionRegistry, data: str) -> Reply:
-    action = registry.resolve_choice(data)
-    if action is None:
-        return Reply(toast=stale_button(turn.t, "invalid"), alert=True)
-    return action(turn)
-
-
 def _text(turn: Turn, registry: ActionRegistry, text: str) -> Reply:
     if not turn.channel.buttons and not turn.in_group:
         # "2" means option 2 of the last screen that listed options here, even after a restart.
         picked = typed.pick(turn, text)
         if picked is not None:
-            return _choose(turn, registry, picked)
+            return choose(turn, registry, picked)
     outcome = turn.core.flows.answer_text(
         session=turn.session, key=turn.key, person=turn.person, t=turn.t, now=turn.now, text=text
     )
@@ -280,6 +296,8 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         here_prefix = _reply_prefix(turn)
     expires_at = turn.now + outbox.REPLY_LIFETIME
 
+    again = opened_form(turn, screens)
+
     def queue(key: str, screen: Screen, *, private: bool) -> None:
         # A private follow-up (e.g. a reason asked after a tap in the group) goes to the
         # person's own chat; everything else to this chat.
@@ -287,6 +305,7 @@ def _deliver(turn: Turn, reply: Reply) -> None:
         if here is None and not private:
             return
         outbox.enqueue_message(
+            extra=again if not private and has_form_buttons(screen) else None,
             session=turn.session,
             dedupe_key=f"{prefix if private else here_prefix}:{key}",
             chat_id=turn.chat_id if not private else incoming.user_id,
@@ -326,40 +345,6 @@ def _deliver(turn: Turn, reply: Reply) -> None:
             expires_at=expires_at,
             photos_by_url=turn.core.settings.photos_by_url,
         )
-
-
-def _committee_in_group(turn: Turn) -> None:
-    """A committee command typed in the cell's group: someone outside the cell is told how to
-    join, a plain member that it is the committee's (the committee is sent on to a private
-    chat by the command itself)."""
-    org = turn.group_org
-    if org is None or org.id is None:
-        return
-    member = members.membership_in(session=turn.session, person=turn.person, org_id=org.id)
-    if member is None:
-        raise NotAllowed("not_in_group_cell")
-    if member.role not in COMMITTEE_ROLES:
-        raise NotAllowed("committee_only")
-
-
-def _error_reply(turn: Turn, error: DomainError) -> Reply:
-    if (
-        isinstance(error, NotAllowed)
-        and error.code in {"committee_only", "secretary_only"}
-        and not turn.in_group
-        and not members.memberships(session=turn.session, person=turn.person)
-    ):
-        # Someone in no cell at all: how to join says more than "for the committee".
-        error = NotAllowed("not_in_cell")
-    text = error_text(turn.t, error)
-    if turn.incoming.kind == IncomingKind.CHOICE and turn.channel.buttons:
-        if isinstance(error, NotFound):
-            # A button naming what no longer exists (or never did: a forged id).
-            text = f"{stale_button(turn.t, 'invalid')} {text}"
-        # A tap gets its answer as an alert; longer explanations also arrive as a message.
-        longer = [Screen(text)] if len(text) > TOAST_LIMIT else []
-        return Reply(screens=longer, toast=text[:TOAST_LIMIT], alert=True)
-    return Reply(screens=[Screen(text)])
 
 
 def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
@@ -413,7 +398,7 @@ def handle(core: Core, registry: ActionRegistry, incoming: Incoming) -> Handled:
                 session=session, channel=incoming.channel, update_id=incoming.update_id, now=now
             )
             turn = _turn(session, core, incoming)
-            reply = _error_reply(turn, error)
+            reply = error_reply(turn, registry, error)
             _deliver(turn, reply)
         queued = _queued(session)
     if queued:

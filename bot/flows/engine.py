@@ -270,13 +270,9 @@ class FlowEngine:
         step = flow.steps[flow.index(state.step)]
         if len(text) > MAX_TEXT_ANSWER:
             # Refused before any reading: what was saved before stays as it was.
-            too_long = (
-                t.gettext("That is too long. Please shorten it.")
-                if step.limit is None
-                else t.gettext(
-                    "That is too long: at most {limit} characters. Please shorten it.",
-                    limit=step.limit,
-                )
+            too_long = t.gettext(
+                "That is too long: at most {limit} characters. Please shorten it.",
+                limit=t.number(step.limit or MAX_TEXT_ANSWER),
             )
             return self._reask(flow, state, ctx, too_long)
         options = self._options(step, ctx)
@@ -337,7 +333,7 @@ class FlowEngine:
         if step.kind == StepKind.CONFIRM:
             return [
                 Option("yes", ctx.t.gettext("✅ Confirm")),
-                Option("no", ctx.t.gettext("✖️ Cancel")),
+                Option("no", ctx.t.gettext("✖️ Exit")),
             ]
         return step.options(ctx) if step.options else []
 
@@ -452,7 +448,7 @@ class FlowEngine:
             keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
         if step.kind != StepKind.CONFIRM:
             keyboard.append(
-                [Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)]
+                [Button(ctx.t.gettext("✖️ Exit"), data=prefix + CANCEL_VALUE, word=word)]
             )
         # Kept so that a typed number means what this screen listed, whatever changes later.
         state.params = {

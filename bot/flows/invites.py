@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.flows.common import (
@@ -19,6 +20,7 @@ from bot.models import MemberStatus, Role
 from bot.render import error_text, role_label, status_label
 from bot.services import invites, members
 from bot.services.errors import InvalidInput
+from bot.services.typed_roster import TypedPerson, parse_people
 from bot.text import escape
 from bot.ui import Screen
 
@@ -39,9 +41,10 @@ def _action_options(ctx: FlowContext) -> list[Option]:
 
 def _parse_names(ctx: FlowContext, text: str) -> Any:
     try:
-        names = members.parse_names(text)
+        people = parse_people(text)
     except InvalidInput as exc:
         raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+    names = [person.name for person in people]
     # A name already on the roster (whatever its case or diacritics) is not added twice.
     known = members.on_roster(session=ctx.session, org_id=int(ctx.answers["org"]), names=names)
     if known:
@@ -54,7 +57,36 @@ def _parse_names(ctx: FlowContext, text: str) -> Any:
                 names=listed,
             )
         )
-    return names
+    return [person.to_json() for person in people]
+
+
+def _typed(ctx: FlowContext) -> list[TypedPerson]:
+    """Returns the people typed, with the role and status each line gave (None: asked)."""
+    return [TypedPerson.from_json(raw, i) for i, raw in enumerate(ctx.answers.get("names", []))]
+
+
+def _ask_role(ctx: FlowContext) -> bool:
+    """Asks the role when adding people and some line did not give one."""
+    return ctx.answers.get("action") == ADD and any(p.role is None for p in _typed(ctx))
+
+
+def _ask_status(ctx: FlowContext) -> bool:
+    """Asks the status when adding people and some line did not give one."""
+    return ctx.answers.get("action") == ADD and any(p.status is None for p in _typed(ctx))
+
+
+def _settled(ctx: FlowContext) -> list[TypedPerson]:
+    """Returns the people to add, each with a role and a status: as typed on the line, else
+    the answers to the role and status questions."""
+    role, status = ctx.answers.get("role"), ctx.answers.get("status")
+    return [
+        replace(
+            person,
+            role=person.role or Role(str(role)),
+            status=person.status or MemberStatus(str(status)),
+        )
+        for person in _typed(ctx)
+    ]
 
 
 def _zalo(ctx: FlowContext) -> bool:
@@ -64,6 +96,18 @@ def _zalo(ctx: FlowContext) -> bool:
 
 def _telegram(ctx: FlowContext) -> bool:
     return bool(ctx.params.get("bot_username"))
+
+
+def _role_prompt(ctx: FlowContext) -> str:
+    if all(p.role is None for p in _typed(ctx)):
+        return ctx.t.gettext("Their role in the cell:")
+    return ctx.t.gettext("The role in the cell of those whose line gives none:")
+
+
+def _status_prompt(ctx: FlowContext) -> str:
+    if all(p.status is None for p in _typed(ctx)):
+        return ctx.t.gettext("Their membership status:")
+    return ctx.t.gettext("The membership status of those whose line gives none:")
 
 
 def _unjoined_options(ctx: FlowContext) -> list[Option]:
@@ -99,14 +143,29 @@ def _unjoined_prompt(ctx: FlowContext) -> str:
 
 def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
-    names = ctx.answers["names"]
-    listing = "\n".join(f"• {escape(name)}" for name in names)
+    people = _settled(ctx)
+    kinds = {(p.role, p.status) for p in people}
+    if len(kinds) == 1:
+        role, status = kinds.pop()
+        assert role is not None
+        assert status is not None
+        return t.gettext(
+            "Add {count} to the roster of <b>{cell}</b> as {role}, {status}?\n{names}",
+            count=t.ngettext("{n} comrade", "{n} comrades", len(people)),
+            cell=escape(org_of(ctx).name),
+            role=role_label(t, role),
+            status=status_label(t, status),
+            names="\n".join(f"• {escape(p.name)}" for p in people),
+        )
+    listing = "\n".join(
+        f"• {escape(p.name)} — {role_label(t, p.role)}, {status_label(t, p.status)}"
+        for p in people
+        if p.role is not None and p.status is not None
+    )
     return t.gettext(
-        "Add {count} to the roster of <b>{cell}</b> as {role}, {status}?\n{names}",
-        count=t.ngettext("{n} comrade", "{n} comrades", len(names)),
+        "Add {count} to the roster of <b>{cell}</b>?\n{names}",
+        count=t.ngettext("{n} comrade", "{n} comrades", len(people)),
         cell=escape(org_of(ctx).name),
-        role=role_label(t, Role(ctx.answers["role"])),
-        status=status_label(t, MemberStatus(ctx.answers["status"])),
         names=listing,
     )
 
@@ -172,15 +231,19 @@ def _complete(ctx: FlowContext) -> Screen:
                 name=escape(member.full_name),
             )
         return Screen(text + "\n" + _link_line(ctx, member.full_name, issued))
-    added = members.add_members(
-        session=ctx.session,
-        org_id=org.id,
-        names=ctx.answers["names"],
-        role=Role(ctx.answers["role"]),
-        status=MemberStatus(ctx.answers["status"]),
-        actor=ctx.person,
-        now=ctx.now,
-    )
+    added = []
+    for person in _settled(ctx):
+        assert person.role is not None
+        assert person.status is not None
+        added += members.add_members(
+            session=ctx.session,
+            org_id=org.id,
+            names=[person.name],
+            role=person.role,
+            status=person.status,
+            actor=ctx.person,
+            now=ctx.now,
+        )
     lines = [
         t.gettext(
             "Added to the roster of <b>{cell}</b>. Send each comrade their own link "
@@ -228,7 +291,9 @@ INVITE_FLOW = Flow(
             "names",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext(
-                "Type the full names (họ và tên) of the people to add, one per line."
+                "Type the full names (họ và tên) of the people to add, one per line. After a "
+                "name you may add the role and the status, e.g. “Nguyễn Thị Hồng Nhung - phó "
+                "bí thư - dự bị”; I will ask for those a line leaves out."
             ),
             parse=_parse_names,
             when=answered("action", ADD),
@@ -236,16 +301,16 @@ INVITE_FLOW = Flow(
         Step(
             "role",
             StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Their role in the cell:"),
+            _role_prompt,
             options=role_options,
-            when=answered("action", ADD),
+            when=_ask_role,
         ),
         Step(
             "status",
             StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Their membership status:"),
+            _status_prompt,
             options=status_options,
-            when=answered("action", ADD),
+            when=_ask_status,
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=answered("action", ADD)),
         Step(

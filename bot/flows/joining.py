@@ -11,7 +11,7 @@ from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Step, StepKind
 from bot.i18n import N_
 from bot.models import Organisation, Person, Priority
 from bot.render import error_text, role_label, status_label
-from bot.services import invites, members, outbox, people
+from bot.services import invites, members, menus, outbox, people
 from bot.services.errors import InvalidInput
 from bot.text import InvalidName, escape, validate_name
 from bot.ui import Button, Screen
@@ -97,6 +97,10 @@ def _complete_personal(ctx: FlowContext) -> Screen:
         now=ctx.now,
         account=account,
     )
+    joined = ctx.session.get(Person, member.person_id) if member.person_id else None
+    if joined is not None:
+        # Their own menu, when it is not the members' (a committee member, a language chosen).
+        menus.queue_own_menu(session=ctx.session, person=joined, now=ctx.now)
     if links_account:
         return Screen(
             ctx.t.gettext(

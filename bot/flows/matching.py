@@ -19,8 +19,8 @@ from bot.i18n import Translator
 from bot.text import clean_line, escape, fold, without_honorific
 
 CANCEL_VALUE = "~c"  # the cancel button's value (its data ends in "|~c"); typed as 0 or "hủy"
-# Typed words that close the form, folded ("hủy", "huỷ", "Hủy bỏ", "cancel").
-CANCEL_WORDS = frozenset({"huy", "huy bo", "cancel"})
+# Typed words that close the form, folded ("hủy", "huỷ", "Hủy bỏ", "cancel", "thoát", "exit").
+CANCEL_WORDS = frozenset({"huy", "huy bo", "cancel", "thoat", "exit"})
 _NUMBER = re.compile(r"([0-9]{1,6})[.)]?")
 
 
@@ -134,7 +134,7 @@ def pick(
         raise Unclear(range_hint(t, len(options)))
     labels = [label for _, label in options]
     found = match_label(
-        text, labels, values, free_text=free_text, cancel_label=t.gettext("✖️ Cancel")
+        text, labels, values, free_text=free_text, cancel_label=t.gettext("✖️ Exit")
     )
     if found.cancel:
         return CANCEL_VALUE

@@ -53,7 +53,7 @@ def _action_options(ctx: FlowContext) -> list[Option]:
     return [
         Option(MOVE, ctx.t.gettext("Change the date or time")),
         Option(PLACE, ctx.t.gettext("Change the place")),
-        Option(CANCEL, ctx.t.gettext("Cancel the meeting")),
+        Option(CANCEL, ctx.t.gettext("Cancel meeting")),
     ]
 
 

@@ -1,17 +1,29 @@
-"""The roster edit form: change a member's role or status, or remove them, with confirmation."""
+"""The roster edit form: change a member's role, status or name, or remove them, with
+confirmation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.flows.common import role_options, status_options
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.flows.engine import (
+    Flow,
+    FlowContext,
+    InvalidAnswer,
+    Option,
+    Step,
+    StepKind,
+    answered,
+)
 from bot.i18n import N_
-from bot.models import Member, MemberStatus, Role
-from bot.render import role_label, status_label
-from bot.services import members
+from bot.models import Member, MemberStatus, Person, Role
+from bot.render import error_text, role_label, status_label
+from bot.services import members, menus
+from bot.services.errors import InvalidInput
 from bot.text import escape
 from bot.ui import Screen
 
-ROLE, STATUS, REMOVE = "role", "status", "remove"
+ROLE, STATUS, RENAME, REMOVE = "role", "status", "rename", "remove"
 
 
 def _member(ctx: FlowContext) -> Member:
@@ -44,7 +56,21 @@ def _action_options(ctx: FlowContext) -> list[Option]:
         Option(ROLE, ctx.t.gettext("Change role")),
         Option(STATUS, ctx.t.gettext("Change status")),
         Option(REMOVE, ctx.t.gettext("Remove from the roster")),
+        Option(RENAME, ctx.t.gettext("✏️ Rename")),
     ]
+
+
+def _parse_name(ctx: FlowContext, text: str) -> Any:
+    """Reads the new name as /moi reads names (NFC, capitals tidied, not someone else's)."""
+    try:
+        return members.checked_new_name(
+            session=ctx.session,
+            org_id=int(ctx.params["org_id"]),
+            member_id=int(ctx.params["member_id"]),
+            raw=text,
+        )
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
 
 
 def _confirm_prompt(ctx: FlowContext) -> str:
@@ -55,6 +81,10 @@ def _confirm_prompt(ctx: FlowContext) -> str:
     if action == REMOVE:
         return t.gettext(
             "Remove <b>{name}</b> from the roster? Their records are kept.", name=name
+        )
+    if action == RENAME:
+        return t.gettext(
+            "Rename <b>{name}</b> to <b>{new}</b>?", name=name, new=escape(ctx.answers["name"])
         )
     if action == ROLE:
         return t.gettext(
@@ -81,11 +111,18 @@ def _complete(ctx: FlowContext) -> Screen:
         now=ctx.now,
         role=Role(ctx.answers["role"]) if action == ROLE else None,
         status=MemberStatus(ctx.answers["status"]) if action == STATUS else None,
+        full_name=str(ctx.answers["name"]) if action == RENAME else None,
         remove=action == REMOVE,
     )
+    joined = ctx.session.get(Person, member.person_id) if member.person_id else None
+    if joined is not None and action in {ROLE, REMOVE}:
+        # Their menu follows: a new role shows (or hides) the committee's commands.
+        menus.queue_menu(session=ctx.session, person=joined, now=ctx.now)
     name = escape(member.full_name)
     if action == REMOVE:
         return Screen(ctx.t.gettext("<b>{name}</b> was removed from the roster.", name=name))
+    if action == RENAME:
+        return Screen(ctx.t.gettext("Saved: the roster now reads <b>{name}</b>.", name=name))
     return Screen(
         ctx.t.gettext(
             "Saved: <b>{name}</b> — {role}, {status}.",
@@ -115,6 +152,16 @@ EDIT_MEMBER_FLOW = Flow(
             lambda ctx: ctx.t.gettext("The new status:"),
             options=status_options,
             when=answered("action", STATUS),
+        ),
+        Step(
+            "name",
+            StepKind.TEXT,
+            lambda ctx: ctx.t.gettext(
+                "Type the new full name (họ và tên) of <b>{name}</b>:",
+                name=escape(_member(ctx).full_name),
+            ),
+            parse=_parse_name,
+            when=answered("action", RENAME),
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

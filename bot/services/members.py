@@ -345,6 +345,20 @@ def get_member(*, session: Session, org_id: int, member_id: int) -> Member:
     return member
 
 
+def checked_new_name(*, session: Session, org_id: int, member_id: int, raw: str) -> str:
+    """Returns a roster entry's new name as it is stored (see person_name); raises
+    InvalidInput when it is not a name or is another current entry's name (case and
+    diacritics aside)."""
+    try:
+        name = person_name(raw)
+    except InvalidName as exc:
+        raise InvalidInput(f"rename_{exc.reason}") from exc
+    taken = on_roster(session=session, org_id=org_id, names=[name]).get(name)
+    if taken is not None and taken.id != member_id:
+        raise InvalidInput("rename_taken", name=taken.full_name)
+    return name
+
+
 def update_member(
     *,
     session: Session,
@@ -355,10 +369,16 @@ def update_member(
     role: Role | None = None,
     status: MemberStatus | None = None,
     remove: bool = False,
+    full_name: str | None = None,
 ) -> Member:
-    """Changes a member's role or status, or removes them; secretary or deputy only; audited."""
+    """Changes a member's role, status or name (checked as /moi checks names: NFC, capitals
+    tidied, not another entry's), or removes them; secretary or deputy only; audited."""
     acting = require_secretary(session=session, person=actor, org_id=org_id)
     member = get_member(session=session, org_id=org_id, member_id=member_id)
+    if full_name is not None:
+        full_name = checked_new_name(
+            session=session, org_id=org_id, member_id=member_id, raw=full_name
+        )
     if member.id == acting.id and (remove or (role is not None and role != member.role)):
         raise Conflict("cannot_change_self")
     if member.role == Role.SECRETARY and acting.role != Role.SECRETARY:
@@ -370,10 +390,18 @@ def update_member(
         member.role = role
     if status is not None:
         member.status = status
+    if full_name is not None:
+        member.full_name = full_name
     if remove:
         member.removed_at = now
     session.add(member)
-    action = "member.remove" if remove else "member.update"
+    action = (
+        "member.remove"
+        if remove
+        else "member.rename"
+        if full_name is not None
+        else "member.update"
+    )
     audit.record_action(
         session=session,
         org_id=org_id,

@@ -179,7 +179,8 @@ def fan_out_rows(
             row["person_id"] = recipient.person_id
             rows.append(row)
     if include_group and org.group_chat_id:
-        screen = screen_for(org.locale)
+        # Built apart: in the group the text addresses the comrades, not one of them.
+        screen = build(translator(org.locale, org.timezone, group=True))
         rows.extend(
             outbox.message_rows(
                 dedupe_key=f"{key}:group",
@@ -300,7 +301,7 @@ def fan_out_documents(
             outbox.document_row(
                 dedupe_key=f"{key}:group",
                 chat_id=org.group_chat_id,
-                document=document_for(org.locale),
+                document=build(translator(org.locale, org.timezone, group=True)),
                 priority=Priority.NORMAL,
                 org_id=org.id,
                 is_group=True,

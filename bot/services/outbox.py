@@ -22,6 +22,7 @@ from bot.ui import FileOut, Keyboard
 
 # A reply to what a person did is useless after this long (an outage outlasted it).
 REPLY_LIFETIME = timedelta(hours=1)
+MENU_METHOD = "set_my_commands"  # a private chat's own command menu (Telegram only)
 
 
 def _remember_options(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -126,13 +127,15 @@ def message_rows(
     org_id: int | None = None,
     channel: str = "telegram",
     expires_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Returns the outbox rows for one message, shaped for its channel: split to the length
-    limit, with buttons, or with numbered options on a channel without buttons."""
+    limit, with buttons, or with numbered options on a channel without buttons (`extra`: more
+    payload keys the core reads back later, never sent)."""
     parts = shape(profile_of(channel), text, keyboard)
     rows = []
     for index, part in enumerate(parts):
-        payload: dict[str, Any] = {"text": part.text}
+        payload: dict[str, Any] = {**(extra or {}), "text": part.text}
         if part.parse_mode:
             payload["parse_mode"] = part.parse_mode
         if part.keyboard:
@@ -272,6 +275,34 @@ def enqueue_edit(
         now=now,
         priority=priority,
         is_group=is_group,
+        channel=channel,
+    )
+    return _insert_ignore(session, [row])
+
+
+def enqueue_menu(
+    *,
+    session: Session,
+    dedupe_key: str,
+    chat_id: str,
+    commands: list[tuple[str, str]],
+    now: datetime,
+    person_id: int | None = None,
+    channel: str = "telegram",
+) -> int:
+    """Queues the command menu of one private chat (set_my_commands for that chat alone)."""
+    payload: dict[str, Any] = {
+        "commands": [{"command": name, "description": text} for name, text in commands]
+    }
+    row = _row(
+        dedupe_key=dedupe_key,
+        chat_id=chat_id,
+        method=MENU_METHOD,
+        payload=payload,
+        now=now,
+        priority=Priority.NORMAL,
+        is_group=False,
+        person_id=person_id,
         channel=channel,
     )
     return _insert_ignore(session, [row])

@@ -12,12 +12,13 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TypeVar
 
 from openpyxl import load_workbook
 
 from bot.models import MemberStatus, Role
 from bot.services.errors import Conflict, DomainError, InvalidInput
+from bot.services.roster_words import match_role, match_status
+from bot.services.roster_words import words as _words
 from bot.text import InvalidName, clean_input, fold, person_name
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -38,26 +39,8 @@ _HEADERS = {
     "phone": ("số điện thoại", "điện thoại", "sđt", "sdt", "số đt", "phone", "phone number"),
 }
 REQUIRED_COLUMNS = ("name", "role", "status")
-# Whole words, in order: "phó bí thư" before "bí thư", "committee member" before "member".
-_ROLES = (
-    (("phó bí thư", "pbt", "deputy"), Role.DEPUTY),
-    (("chi ủy viên", "ủy viên", "cuv", "committee"), Role.COMMITTEE),
-    (("bí thư", "bt", "secretary"), Role.SECRETARY),
-    (("đảng viên", "đv", "member"), Role.MEMBER),
-)
-_STATUSES = (
-    (
-        ("sinh hoạt tạm thời nơi khác", "tạm thời nơi khác", "attached elsewhere", "attached"),
-        MemberStatus.ATTACHED_ELSEWHERE,
-    ),
-    (("miễn", "exempt"), MemberStatus.EXEMPT),
-    (("dự bị", "probationary"), MemberStatus.PROBATIONARY),
-    (("chính thức", "full"), MemberStatus.FULL),
-)
-_NON_WORD = re.compile(r"[\W_]+")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")
 _PHONE = re.compile(r"\+?[0-9]{8,15}")
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -96,10 +79,6 @@ class RosterFileError(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
-
-
-def _words(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
 _HEADER_KEYS = {_words(alias): key for key, aliases in _HEADERS.items() for alias in aliases}
@@ -246,14 +225,6 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
             book.close()
 
 
-def _match(raw: str, table: tuple[tuple[tuple[str, ...], _T], ...]) -> _T | None:
-    words = f" {_words(raw)} "
-    for keywords, value in table:
-        if any(f" {_words(keyword)} " in words for keyword in keywords):
-            return value
-    return None
-
-
 def _header(rows: list[tuple[int, list[str]]]) -> tuple[int, dict[str, int]]:
     """Returns (index of the header row, column index by key)."""
     found: list[dict[str, int]] = []
@@ -337,10 +308,10 @@ def _read_row(
         name = person_name(raw_name)
     except InvalidName as exc:
         problem(f"name_{exc.reason}", raw_name)
-    role = _match(raw_role, _ROLES) if raw_role else Role.MEMBER
+    role = match_role(raw_role) if raw_role else Role.MEMBER
     if role is None:
         problem("unknown_role", raw_role)
-    status = _match(raw_status, _STATUSES)
+    status = match_status(raw_status)
     if status is None:
         problem("unknown_status", raw_status)
     phone = _PHONE_SEPARATORS.sub("", raw_phone) or None

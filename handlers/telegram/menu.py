@@ -1,4 +1,8 @@
-"""The command menu, set per scope (private chats, groups, group admins) and per language."""
+"""The command menus, set per scope (private chats, groups, group admins) and per language.
+
+Every private chat starts with the members' menu; a committee member's or secretary's own
+chat gets theirs (BotCommandScopeChat, in their language) through the outbox when they join,
+change role or choose a language (bot.services.menus, sent by handlers.telegram.sender)."""
 
 from __future__ import annotations
 
@@ -15,36 +19,10 @@ from telegram import (
 )
 from telegram.ext import ExtBot
 
-from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, translator
+from bot.i18n import DEFAULT_LOCALE, LOCALES, translator
+from bot.menus import GROUP, GROUP_ADMINS, Level, private_entries
 
-PRIVATE = [
-    ("start", N_("Start / join a cell with an invite")),
-    ("trogiup", N_("What I can do for you")),
-    ("lichhop", N_("Upcoming meetings")),
-    ("camket", N_("My commitment: write, submit, view")),
-    ("tiendo", N_("Report progress on my commitment")),
-    ("duyet", N_("Review commitments (cell committee)")),
-    ("taohop", N_("Schedule a meeting (cell committee)")),
-    ("diemdanh", N_("Roll call (cell committee)")),
-    ("thongbao", N_("Announcements (cell committee)")),
-    ("dangvien", N_("Roster (cell committee)")),
-    ("tonghop", N_("The cell's digest now (cell committee)")),
-    ("baocao", N_("Report for a period (cell committee)")),
-    ("caidat", N_("Cell settings (secretary)")),
-    ("moi", N_("Invite members (secretary)")),
-    ("ngonngu", N_("Language: Tiếng Việt / English")),
-    ("huy", N_("Leave the current form")),
-]
-GROUP = [
-    ("trogiup", N_("What I can do in this group")),
-    ("camket", N_("How many have registered their commitments")),
-    ("tonghop", N_("Post the cell's digest (cell committee)")),
-    ("ngonngu", N_("Language: Tiếng Việt / English")),
-]
-GROUP_ADMINS = [
-    ("thietlap", N_("Link this group to its cell (with a setup code)")),
-    *GROUP,
-]
+PRIVATE = private_entries(Level.MEMBER)
 
 SCOPES: list[tuple[BotCommandScope, list[tuple[str, str]]]] = [
     (BotCommandScopeDefault(), PRIVATE),

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -27,6 +29,7 @@ from telegram.error import (
 
 from bot.models import OutboxMessage, Reachability
 from bot.services.delivery import Delivery
+from bot.services.outbox import MENU_METHOD
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -71,9 +74,30 @@ class TelegramSender:
         plain.pop("parse_mode", None)
         return await self(OutboxMessage.model_validate({**row.model_dump(), "payload": plain}))
 
+    async def _set_menu(self, row: OutboxMessage) -> Delivery:
+        """Sets one private chat's own command menu; a refusal changes no reachability (the
+        chat keeps the members' menu)."""
+        commands = [
+            BotCommand(str(c["command"]), str(c["description"]))
+            for c in row.payload.get("commands", [])
+        ]
+        try:
+            await self._bot.set_my_commands(
+                commands, scope=BotCommandScopeChat(chat_id=int(row.chat_id))
+            )
+        except RetryAfter as exc:
+            return Delivery(kind="retry", retry_after=_seconds(exc), error=str(exc))
+        except (TimedOut, NetworkError) as exc:
+            return Delivery(kind="retry", error=f"{type(exc).__name__}: {exc}")
+        except TelegramError as exc:
+            return Delivery(kind="failed", error=str(exc))
+        return Delivery(kind="sent")
+
     async def __call__(self, row: OutboxMessage) -> Delivery:
         """Performs the row's method and returns the delivery outcome."""
         payload = row.payload
+        if row.method == MENU_METHOD:
+            return await self._set_menu(row)
         markup = _markup(payload.get("keyboard"))
         try:
             if row.method == "edit_message_text":

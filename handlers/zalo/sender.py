@@ -7,6 +7,7 @@ import logging
 
 from bot.models import OutboxMessage, Reachability
 from bot.services.delivery import Delivery
+from bot.services.outbox import MENU_METHOD
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloNetworkError
 from handlers.zalo.publish import Publisher
 
@@ -26,6 +27,8 @@ class ZaloSender:
     async def __call__(self, row: OutboxMessage) -> Delivery:
         """Performs the row and returns the delivery outcome."""
         payload = row.payload
+        if row.method == MENU_METHOD:
+            return Delivery(kind="sent")  # Zalo has no command menus
         published: str | None = None
         if row.method == "send_photo":
             published = payload.get("file_id")  # its URL, from an earlier send

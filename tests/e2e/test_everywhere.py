@@ -106,7 +106,7 @@ async def test_cancel_and_free_text(chat: Chat) -> None:
     secretary = await chat.linked_cell()
 
     nothing = await chat.say(secretary, "/huy")
-    assert _body(nothing) == "Không có biểu mẫu nào đang mở để hủy."
+    assert _body(nothing) == "Không có biểu mẫu nào đang mở để thoát."
     chatter = await chat.say(secretary, "xin chào")
     assert chatter.text.startswith("Tôi chưa hiểu ý đồng chí.")
     unknown = await chat.say(secretary, "/khonglenh")
@@ -115,7 +115,7 @@ async def test_cancel_and_free_text(chat: Chat) -> None:
     menu = await chat.say(secretary, "/moi")
     await chat.choose(secretary, menu, "➕ Thêm người và tạo link mời riêng")
     cancelled = await chat.say(secretary, "/huy")
-    assert _body(cancelled) == "Đã hủy. Không có gì thay đổi."
+    assert _body(cancelled) == "Đã thoát. Không có gì thay đổi."
     after = await chat.say(secretary, "Trần Thị Lan")
     assert after.text.startswith("Tôi chưa hiểu ý đồng chí.")
 
@@ -148,9 +148,11 @@ async def test_command_menus_per_scope_and_language(bot: Bot) -> None:
     groups = {c["command"] for c in api.commands("all_group_chats", "")}
     admins = {c["command"] for c in api.commands("all_chat_administrators", "")}
 
-    assert private_vi["moi"] == "Mời đảng viên (bí thư)"
-    assert private_en["moi"] == "Invite members (secretary)"
-    assert {"start", "trogiup", "dangvien", "moi", "ngonngu", "huy"} <= set(private_vi)
+    assert private_vi["lichhop"] == "Lịch họp sắp tới"
+    assert private_en["lichhop"] == "Upcoming meetings"
+    assert {"start", "trogiup", "lichhop", "camket", "ngonngu", "huy"} <= set(private_vi)
+    # The committee's and the secretary's commands are in their own chats' menus only.
+    assert not {"dangvien", "moi", "taohop"} & set(private_vi)
     assert "thietlap" not in groups
     assert "thietlap" in admins
 

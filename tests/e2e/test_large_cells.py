@@ -199,7 +199,7 @@ async def test_a_hundred_invite_links_all_arrive_each_message_within_the_limit(
 
 
 def _picker_names(msg: Msg) -> list[str]:
-    return [o for o in msg.options if o not in {"Tiếp ▶", "◀ Trước", "✖️ Hủy"}]
+    return [o for o in msg.options if o not in {"Tiếp ▶", "◀ Trước", "✖️ Thoát"}]
 
 
 async def test_the_link_picker_pages_a_hundred_and_matches_a_typed_name(chat: Chat) -> None:

@@ -132,8 +132,8 @@ async def test_secretary_changes_role_status_and_removes_with_audit(chat: Chat) 
 
     actions = await _pick(chat, secretary, await roster_again(), "Phạm Văn Đức")
     confirm = await chat.choose(secretary, actions, "Xóa khỏi danh sách")
-    cancelled = await chat.choose(secretary, confirm, "✖️ Hủy")
-    assert cancelled.text == "Đã hủy. Không có gì thay đổi."
+    cancelled = await chat.choose(secretary, confirm, "✖️ Thoát")
+    assert cancelled.text == "Đã thoát. Không có gì thay đổi."
     assert _member(chat.bot, "Phạm Văn Đức").removed_at is None
 
     actions = await _pick(chat, secretary, await roster_again(), "Phạm Văn Đức")
@@ -224,7 +224,9 @@ async def test_stale_button_after_restart_and_form_resumes(chat: Chat) -> None:
             assert menu.raw is not None
             data = menu.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
             stale = await _tap_data(again, secretary, menu, data)
-            assert stale == "Nút này đã cũ. Đồng chí hãy bắt đầu lại từ lệnh."
+            assert stale == (
+                "Nút này đã cũ. Đồng chí trả lời câu hỏi mới nhất, hoặc gửi /moi để bắt đầu lại."
+            )
         role_prompt = await again.say(secretary, "Trần Thị Lan")
         # The question alone (Zalo lists the roles after it).
         assert role_prompt.text.split("\n\n")[0] == "Chức vụ trong chi bộ:"

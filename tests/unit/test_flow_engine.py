@@ -301,7 +301,7 @@ def test_confirm_no_button_cancels(db: Database, now: datetime, person) -> None:
         start(session, person, now, cell="1")
         text(session, person, now, "1")
         confirm = text(session, person, now, "3")
-        outcome = press(session, person, now, button(confirm, T.gettext("✖️ Cancel")))
+        outcome = press(session, person, now, button(confirm, T.gettext("✖️ Exit")))
     assert outcome.finished
     assert COMPLETED == []
     assert state(db) is None
@@ -466,7 +466,7 @@ def test_numbered_options_follow_the_buttons_row_by_row(db, now, person) -> None
         (2, "Vắng có lý do", False),
         (3, "Vắng không lý do", False),
         (4, "🕐 Đến muộn", False),
-        (0, EN.gettext("✖️ Cancel"), True),
+        (0, EN.gettext("✖️ Exit"), True),
     ]
     assert numbered[-1].data.endswith("|" + CANCEL_VALUE)
     assert [parse_callback(n.data)[2] for n in numbered[:4]] == [o.value for o in ANSWERS]
@@ -564,7 +564,7 @@ def test_unknown_words_on_a_choice_reask_with_the_range(db, now, person) -> None
 
 
 @pytest.mark.parametrize(
-    "typed", ["0", " 0 ", "hủy", "Huỷ", "HUY", "hủy bỏ", "cancel", "✖️ Cancel"]
+    "typed", ["0", " 0 ", "hủy", "Huỷ", "HUY", "hủy bỏ", "cancel", "✖️ Exit", "thoát"]
 )
 @pytest.mark.parametrize("step", ["answer", "topic", "day"])
 def test_zero_or_cancel_words_close_the_form(db, now, person, typed, step) -> None:
@@ -784,7 +784,7 @@ def test_a_too_long_typed_answer_is_refused_before_matching(db, now, person) -> 
     typed_to(db, person, now, "topic")
     with db.session() as session:
         outcome = say(session, person, now, "1" * (MAX_TEXT_ANSWER + 1))
-    assert outcome.error == "That is too long. Please shorten it."
+    assert outcome.error == "That is too long: at most 4,000 characters. Please shorten it."
     assert state(db).answers == {"answer": "attend"}
 
 
@@ -987,7 +987,7 @@ def test_on_a_number_question_typed_numbers_are_answers_not_choices(
         # Its buttons are picked by their words on a channel without buttons.
         assert [(n.label, n.word) for n in numbered_options(asked.screen)] == [
             ("Bỏ qua", True),
-            ("✖️ Hủy", True),
+            ("✖️ Thoát", True),
         ]
         done = flows.answer_text(session=session, key=KEY, person=person, t=T, now=now, text=typed)
     assert done is not None

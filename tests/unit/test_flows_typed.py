@@ -421,6 +421,10 @@ def check_removed(session: Session, world: World) -> None:
     assert member(session, world.ids["lan"]).removed_at is not None
 
 
+def check_renamed(session: Session, world: World) -> None:
+    assert member(session, world.ids["lan"]).full_name == "Trần Thị Lan Anh"
+
+
 def new_meeting(session: Session, world: World) -> Meeting:
     [created] = session.exec(select(Meeting).where(Meeting.org_id == world.ids["org"])).all()
     return created
@@ -897,6 +901,13 @@ SCRIPTS = [
         member_world,
         {"action": "3", "confirm": "1"},
         check_removed,
+    ),
+    Script(
+        "roster: rename",
+        "edit_member",
+        member_world,
+        {"action": "4", "name": "trần thị lan anh", "confirm": "1"},
+        check_renamed,
     ),
     Script(
         "new regular meeting",

@@ -62,7 +62,7 @@ def test_long_text_is_split_with_keyboard_on_last_part(db: Database, now: dateti
 def test_zalo_rows_are_plain_text_with_numbered_options(db: Database, now: datetime) -> None:
     keyboard = [
         [Button("✅ Tham dự", data="rsvp|4|a"), Button("🙏 Vắng có lý do", data="rsvp|4|x")],
-        [Button("✖️ Hủy", data="f|abc|2|~c")],
+        [Button("✖️ Thoát", data="f|abc|2|~c")],
     ]
     text = "<b>Họp chi bộ</b> &amp; " + "x" * 2500
     with db.session() as session:
@@ -73,7 +73,9 @@ def test_zalo_rows_are_plain_text_with_numbered_options(db: Database, now: datet
     assert all(r.channel == "zalo" and len(r.payload["text"]) <= 2000 for r in rows)
     assert all("parse_mode" not in r.payload and "keyboard" not in r.payload for r in rows)
     assert rows[0].payload["text"].startswith("Họp chi bộ & xxx")
-    assert rows[-1].payload["text"].endswith("1. ✅ Tham dự\n2. 🙏 Vắng có lý do\n0. ✖️ Hủy (2/2)")
+    assert (
+        rows[-1].payload["text"].endswith("1. ✅ Tham dự\n2. 🙏 Vắng có lý do\n0. ✖️ Thoát (2/2)")
+    )
     assert (pending.channel, pending.chat_id) == ("zalo", "1001")
     assert [(o["n"], o["data"]) for o in pending.options] == [
         (1, "rsvp|4|a"),
@@ -763,9 +765,9 @@ def test_word_only_choices_are_listed_without_numbers_on_zalo() -> None:
 
     keyboard = [
         [Button("Bỏ qua", data="f|n|2|~skip", word=True)],
-        [Button("✖️ Hủy", data="f|n|2|~c", word=True)],
+        [Button("✖️ Thoát", data="f|n|2|~c", word=True)],
     ]
     [part] = shape(ZALO, "Đã đạt bao nhiêu buổi?", keyboard)
-    assert part.text == "Đã đạt bao nhiêu buổi?\n\n• Bỏ qua\n• ✖️ Hủy"
+    assert part.text == "Đã đạt bao nhiêu buổi?\n\n• Bỏ qua\n• ✖️ Thoát"
     # Nothing is numbered: a typed "1" is the answer to the question, not a choice.
     assert not part.options
