@@ -145,6 +145,7 @@ ERROR_MESSAGES = {
     "task_bad_date": N_("Line {line}: I could not understand the due date (e.g. 15/12)."),
     "meeting_not_held": N_("The meeting has not taken place yet."),
     "already_concluded": N_("The conclusion of this meeting has already been recorded."),
+    "not_concluded": N_("This meeting has no conclusion yet: record it first."),
     "file_type": N_(
         "I can pass on PDF, Word, Excel, PowerPoint and ODT documents and JPG or PNG images. "
         "Please send the file in one of those formats."

@@ -24,7 +24,7 @@ from bot.render_meetings import (
     rsvp_keyboard,
     rsvp_label,
 )
-from bot.services import documents, meetings, members, outbox, rsvps
+from bot.services import documents, meetings, members, outbox, rsvps, series
 from bot.services.errors import NotAllowed
 from bot.text import escape
 from bot.ui import Button, FileOut, Keyboard, Screen, choice
@@ -113,7 +113,13 @@ def upcoming(turn: Turn) -> Reply:
             reply.files.append(
                 FileOut(
                     filename=f"hop-chi-bo-{meeting.starts_at.astimezone(turn.t.tz):%Y-%m-%d}.ics",
-                    content=meeting_ics(turn.t, meeting, org, turn.now),
+                    content=meeting_ics(
+                        turn.t,
+                        meeting,
+                        org,
+                        turn.now,
+                        series.series_of(session=turn.session, meeting=meeting),
+                    ),
                     caption=turn.t.gettext(
                         "Add to your phone calendar: {kind}, {when}.",
                         kind=kind_label(turn.t, meeting.kind),
