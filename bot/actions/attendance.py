@@ -262,5 +262,5 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("ro", reopen, int)
     actions.choice("ci", check_in, int)
     actions.choice("kl", conclude, int)
-    actions.choice("kc", correct_conclusion, int)
+    actions.choice("kf", correct_conclusion, int)
     actions.text_hook(typed_marks)

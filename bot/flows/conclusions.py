@@ -151,7 +151,7 @@ def _complete(ctx: FlowContext) -> Screen:
 def correct_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
     """The committee's way to correct a posted conclusion."""
     label = t.gettext("✏️ Correct the conclusion")
-    return [[Button(label, data=choice("kc", meeting.id or 0))]]
+    return [[Button(label, data=choice("kf", meeting.id or 0))]]
 
 
 def posted_screen(t: Translator, meeting: Meeting) -> Screen:
