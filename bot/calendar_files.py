@@ -41,7 +41,9 @@ def meeting_ics(
     event.add("dtstart", starts)
     event.add("dtend", starts + timedelta(minutes=meeting.duration_minutes))
     title = kind_label(t, meeting.kind)
-    if meeting.topic:
+    if series is not None and series.ended_at is None and meeting.kind == MeetingKind.THEMATIC:
+        pass  # every meeting of the series has its own theme: the repeating title has none
+    elif meeting.topic:
         title = f"{title}: {meeting.topic}"
     elif meeting.kind == MeetingKind.THEMATIC:
         title = f"{title}: {no_theme(t)}"

@@ -187,6 +187,15 @@ def edit(turn: Turn, meeting_id: int) -> Reply:
     return Reply(screens=[outcome.screen])
 
 
+def set_theme(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the form at the theme of one meeting (an occurrence made without one)."""
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    outcome = open_form(
+        turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version, action="theme"
+    )
+    return Reply(screens=[outcome.screen])
+
+
 def document_received(turn: Turn, incoming: documents.IncomingFile) -> Reply:
     """Takes a file sent privately by a committee member and asks which meeting it is for."""
     outcome = open_form(
@@ -214,5 +223,6 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["lichhop", "meetings"], upcoming)
     actions.choice("ma", answers, int)
     actions.choice("me", edit, int)
+    actions.choice("mt", set_theme, int)
     actions.choice("dr", document_read, int)
     actions.file(document_received)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
 from bot.models import Meeting, Organisation
 from bot.render import error_text
@@ -42,6 +43,16 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
 MOVE, PLACE, THEME, CANCEL = "move", "place", "theme", "cancel"
 # Cancelling an occurrence of a repeating meeting: this one only, or the rest of the series.
 ONE, SERIES = "one", "series"
+
+
+def _action(ctx: FlowContext) -> str:
+    """What is being changed: chosen in the form, or given by the button that opened it
+    (e.g. "set the theme" on an occurrence that has none)."""
+    return str(ctx.params.get("action") or ctx.answers.get("action", ""))
+
+
+def _chose(action: str) -> Callable[[FlowContext], bool]:
+    return lambda ctx: _action(ctx) == action
 
 
 def _check_editor(ctx: FlowContext) -> None:
@@ -142,7 +153,7 @@ def _scope_options(ctx: FlowContext) -> list[Option]:
 def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
     meeting = _meeting(ctx)
-    action = ctx.answers["action"]
+    action = _action(ctx)
     if action == CANCEL and ctx.answers.get("scope") == SERIES:
         return t.gettext(
             "Cancel the {kind} at {when} and every later meeting of the series, and stop "
@@ -177,7 +188,7 @@ def _confirm_prompt(ctx: FlowContext) -> str:
 
 
 def _complete_change(ctx: FlowContext) -> Screen:
-    action = ctx.answers["action"]
+    action = _action(ctx)
     version = int(ctx.params["version"])
     meeting_id = int(ctx.params["meeting_id"])
     if action == CANCEL and ctx.answers.get("scope") == SERIES:
@@ -262,7 +273,13 @@ EDIT_MEETING_FLOW = Flow(
     title=N_("Changing a meeting"),
     check=_check_editor,
     steps=(
-        Step("action", StepKind.CHOICE, _action_prompt, options=_action_options),
+        Step(
+            "action",
+            StepKind.CHOICE,
+            _action_prompt,
+            options=_action_options,
+            when=lambda ctx: "action" not in ctx.params,
+        ),
         Step(
             "when",
             StepKind.TEXT,
@@ -270,28 +287,28 @@ EDIT_MEETING_FLOW = Flow(
                 "The new day and/or time (e.g. 27/11 19:30, thứ 6 tuần sau, 20h):"
             ),
             parse=_parse_new_when,
-            when=answered("action", MOVE),
+            when=_chose(MOVE),
         ),
         Step(
             "place",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext("The new place or link:"),
             parse=_parse_place,
-            when=answered("action", PLACE),
+            when=_chose(PLACE),
         ),
         Step(
             "theme",
             StepKind.TEXT,
             _theme_prompt,
             parse=_parse_theme,
-            when=answered("action", THEME),
+            when=_chose(THEME),
         ),
         Step(
             "scope",
             StepKind.CHOICE,
             _scope_prompt,
             options=_scope_options,
-            when=lambda ctx: ctx.answers.get("action") == CANCEL and _in_series(ctx),
+            when=lambda ctx: _action(ctx) == CANCEL and _in_series(ctx),
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

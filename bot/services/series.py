@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import Translator
 from bot.models import (
     Meeting,
+    MeetingKind,
     MeetingSeries,
     MeetingStatus,
     Organisation,
@@ -18,9 +19,9 @@ from bot.models import (
     Recurrence,
 )
 from bot.render_meetings import notice_text, rsvp_keyboard
-from bot.services import audit, meetings, members, notices
+from bot.services import audit, meetings, members, notices, outbox
 from bot.services.errors import Conflict, NotFound
-from bot.ui import Screen
+from bot.ui import Button, Screen, choice
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -62,9 +63,40 @@ def announce_occurrences(*, session: Session, now: datetime) -> list[Meeting]:
             # An RSVP request: answers close when the meeting starts.
             expires_at=meeting.starts_at,
         )
+        if meeting.kind == MeetingKind.THEMATIC and not meeting.topic:
+            _ask_theme(session=session, meeting=meeting, org=org, now=now)
         meeting.announced_at = now
         session.add(meeting)
     return list(due)
+
+
+def _theme_request(t: Translator, *, meeting: Meeting) -> Screen:
+    text = t.gettext(
+        "The thematic meeting (sinh hoạt chuyên đề) at {when} has no theme yet. Would you "
+        "set its theme, comrade?",
+        when=t.when_text(meeting.starts_at),
+    )
+    return Screen(
+        text, [[Button(t.gettext("✏️ Set the theme"), data=choice("mt", meeting.id or 0))]]
+    )
+
+
+def _ask_theme(*, session: Session, meeting: Meeting, org: Organisation, now: datetime) -> None:
+    """Asks the committee, privately, for the theme of an occurrence made without one."""
+    assert org.id is not None
+    committee = [
+        r for r in notices.recipients(session=session, org_ids=[org.id])[org.id] if r.committee
+    ]
+    rows = notices.fan_out_rows(
+        org=org,
+        people=committee,
+        build=partial(_theme_request, meeting=meeting),
+        key=f"theme-ask:{meeting.id}",
+        now=now,
+        include_group=False,
+        expires_at=meeting.starts_at,
+    )
+    outbox.enqueue_many(session=session, rows=rows)
 
 
 def series_of(*, session: Session, meeting: Meeting) -> MeetingSeries | None:
