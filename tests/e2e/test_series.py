@@ -164,6 +164,7 @@ async def _cancel_screen(chat: Chat, secretary: Someone) -> Msg:
 
 async def test_cancelling_the_whole_series_stops_it_with_one_notice(chat: Chat) -> None:
     secretary, lan = await _cell(chat)
+    await _english(chat, lan)
     set_clock(chat.bot, HANOI_SUNDAY_10AM)
     _make_series(chat.bot)
     await _next_occurrence(chat)
@@ -181,10 +182,19 @@ async def test_cancelling_the_whole_series_stops_it_with_one_notice(chat: Chat) 
     assert any("Đã hủy chuỗi cuộc họp từ buổi này trở đi" in text for text in done), done
     await chat.bot.settle()
 
-    [told] = _got(chat, lan, "Hủy chuỗi cuộc họp định kỳ")
+    # The secretary's copy in Vietnamese, Lan's in English: one notice naming the series.
+    [told] = _got(chat, secretary, "Hủy chuỗi cuộc họp định kỳ")
     assert "hằng tháng vào ngày 15, lúc 19:30" in told.text
     assert "15/01/2027" in told.text
-    assert _got(chat, lan, "<b>Hủy cuộc họp</b>") == _got(chat, lan, "❌ Hủy cuộc họp") == []
+    [told_en] = _got(chat, lan, "Repeating meeting cancelled")
+    assert "held monthly on day 15 at 19:30" in told_en.text, told_en.text
+    assert "15 Jan 2027" in told_en.text
+    assert _got(chat, lan, "Meeting cancelled") == []
+    assert (
+        _got(chat, secretary, "Hủy cuộc họp</b>")
+        == _got(chat, secretary, "❌ Hủy cuộc họp:")
+        == []
+    )
     assert _series(chat.bot).ended_at is not None
     assert [m.status for m in _meetings(chat.bot)] == [
         MeetingStatus.SCHEDULED,
@@ -196,7 +206,7 @@ async def test_cancelling_the_whole_series_stops_it_with_one_notice(chat: Chat) 
     await chat.bot.tick()
     await chat.bot.tick()
     assert len(_meetings(chat.bot)) == 2
-    assert _got(chat, lan, "15/02/2027") == []
+    assert _got(chat, lan, "15 Feb 2027") == []
 
 
 async def test_cancelling_only_this_occurrence_keeps_the_series(chat: Chat) -> None:
