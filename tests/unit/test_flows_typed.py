@@ -482,6 +482,10 @@ def check_new_place(session: Session, world: World) -> None:
     assert meeting(session, world).place == "Phòng họp tầng 3, trụ sở UBND phường"
 
 
+def check_new_theme(session: Session, world: World) -> None:
+    assert meeting(session, world).topic == "Học tập và làm theo Bác năm 2027"
+
+
 def check_meeting_cancelled(session: Session, world: World) -> None:
     assert meeting(session, world).status == MeetingStatus.CANCELLED
 
@@ -978,8 +982,15 @@ SCRIPTS = [
         "cancel a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "3", "confirm": "1"},
+        {"action": "4", "confirm": "1"},
         check_meeting_cancelled,
+    ),
+    Script(
+        "change a meeting's theme",
+        "edit_meeting",
+        meeting_world,
+        {"action": "3", "theme": "Học tập và làm theo Bác năm 2027", "confirm": "1"},
+        check_new_theme,
     ),
     Script(
         "conclusion with a task",
