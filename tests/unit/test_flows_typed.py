@@ -69,6 +69,7 @@ from bot.services import (
     announcements,
     campaigns,
     commitments,
+    conclusions,
     invites,
     meetings,
     members,
@@ -190,6 +191,20 @@ def held_meeting_world(session: Session, now: datetime) -> World:
     world = meeting_world(session, now, at(local_today(now), 14))
     world.now = at(local_today(now), 17, 30)
     world.params = {"meeting_id": world.ids["meeting"]}
+    return world
+
+
+def concluded_meeting_world(session: Session, now: datetime) -> World:
+    """A meeting held this afternoon whose conclusion was posted; it is corrected."""
+    world = held_meeting_world(session, now)
+    conclusions.record(
+        session=session,
+        meeting_id=world.ids["meeting"],
+        conclusion="Chi bộ thống nhất thu đảng phí quý IV.",
+        tasks=[],
+        actor=world.person,
+        now=world.now,
+    )
     return world
 
 
@@ -502,6 +517,10 @@ def check_conclusion(session: Session, world: World) -> None:
         "chuẩn bị báo cáo quý IV",
         date(2026, 12, 15),
     )
+
+
+def check_conclusion_corrected(session: Session, world: World) -> None:
+    assert meeting(session, world).conclusion == CONCLUSION
 
 
 def check_conclusion_without_tasks(session: Session, world: World) -> None:
@@ -991,6 +1010,13 @@ SCRIPTS = [
         meeting_world,
         {"action": "3", "theme": "Học tập và làm theo Bác năm 2027", "confirm": "1"},
         check_new_theme,
+    ),
+    Script(
+        "conclusion corrected",
+        "correct_conclusion",
+        concluded_meeting_world,
+        {"conclusion": CONCLUSION, "confirm": "1"},
+        check_conclusion_corrected,
     ),
     Script(
         "conclusion with a task",
