@@ -5,18 +5,42 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.datepatterns import (
+    _BARE_DAY,
+    _BARE_HOUR,
+    _EN_DM,
+    _EN_MD,
+    _EN_WEEKDAYS,
+    _FILLERS,
+    _ISO,
+    _MONTH_END,
+    _MONTHS,
+    _NUMERIC,
+    _PERIOD_HOURS,
+    _RELATIVE,
+    _TIME,
+    _VN_DM,
+    _VN_MD,
+    _VN_REL_MONTH,
+    _VN_WEEKDAYS,
+    _WEEKDAY,
+    _WORD_TIME,
+)
 from bot.text import clean_line, fold
 
 # Reading rules (the text is first NFC-cleaned, then folded: lower case, no accents, đ → d):
 # - Dates are day-first (Vietnamese convention): 11/12 is 11 December. ISO YYYY-MM-DD is the
 #   only month-first numeric form; English "Nov 26" names its month, so it is not ambiguous.
 # - A two-digit year means 20xx. A day/month without a year is its next occurrence today or
-#   later; a lone day of month ("26", "ngày 26") is this month's if not past, else the next month
-#   that has that day. In parse_when a lone number is always a day, never an hour.
+#   later; when that moved it to next year and this year's day passed within RECENTLY_PASSED,
+#   the result says which day that was (`ParsedDate.passed`), for the form to ask. "cuối
+#   tháng" (end of the month) is the last day of this month, "cuối tháng sau" of the next. A
+#   lone day of month ("26", "ngày 26") is this month's if not past, else the next month that
+#   has that day. In parse_when a lone number is always a day, never an hour.
 # - A bare weekday is its next occurrence strictly after today (a meeting is set ahead, so
 #   "thứ 2" typed on a Monday is next Monday). "tuần sau"/"tuần tới"/"next week" and "next
 #   <weekday>" pick that weekday in the next Monday-based week; "tuần này"/"this week" in this
@@ -34,6 +58,8 @@ from bot.text import clean_line, fold
 
 MAX_INPUT_LENGTH = 100
 MAX_YEARS_AHEAD = 2
+# A day/month that passed this year at most this long ago is asked about (ParsedDate.passed).
+RECENTLY_PASSED = timedelta(days=183)
 
 
 @dataclass(frozen=True)
@@ -43,10 +69,14 @@ class ParsedDate:
     Attributes:
         day: The day, in the cell's zone.
         explicit_year: True when the person typed the year.
+        passed: For a day and month typed without a year that had already passed this year
+            ("26/11" on 02/12/2026): that day this year; `day` is then next year's. Else None.
+            How the text was read, not what it means: not part of equality.
     """
 
     day: date
     explicit_year: bool
+    passed: date | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -89,66 +119,6 @@ SUGGESTED_TIMES: list[ParsedTime] = [
     ParsedTime(h, m) for h, m in ((7, 30), (8, 0), (14, 0), (17, 0), (19, 0), (19, 30), (20, 0))
 ]
 
-# --- patterns (on folded text) ----------------------------------------------------------------
-
-_PERIOD = r"sang|trua|chieu|toi|dem|khuya"
-_TIME = re.compile(
-    rf"(?<![\w:./-])(?:(?P<pre>{_PERIOD})\s*)?(?P<h>\d{{1,2}})"
-    r"(?:\s*(?:gio|h|g)(?:\s*(?P<m1>\d{1,2})(?:\s*(?:phut|p))?|\s*(?P<half1>ruoi))?"
-    r"|\s*:\s*(?P<m2>\d{2})|\.(?P<m3>\d{2})|\s*(?P<half2>ruoi)"
-    rf"|(?=\s*(?:[ap]\.?m|{_PERIOD})(?!\w)))"
-    rf"(?:\s*(?P<ap>[ap])\.?m\.?|\s*(?P<post>{_PERIOD}))?(?![\w:])"
-)
-_WORD_TIME = re.compile(r"(?<!\w)(?:(?P<noon>(?:12\s*)?noon|midday)|midnight|nua dem)(?!\w)")
-_BARE_DAY = re.compile(r"(?:ngay\s*)?(?P<d>\d{1,2})(?:st|nd|rd|th)?")
-_BARE_HOUR = re.compile(r"\d{1,2}")
-_FILLERS = re.compile(r"(?<!\w)(?:vao|luc|hoi|ngay|buoi|at|on|the)(?!\w)|[,;]")
-
-_ISO = re.compile(r"(?<![\w/.:-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\w/.:-])")
-_NUMERIC = re.compile(
-    r"(?<![\w/.:-])(?:ngay\s*)?(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})"
-    r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/.:-])"
-)
-_VN_YEAR = r"(?:\s*,?\s*(?:nam\s*(?P<y>\d{4}|\d{2})|(?P<y4>\d{4})))?(?![\w:])"
-_VN_DM = re.compile(rf"(?<!\w)(?:ngay\s*)?(?P<d>\d{{1,2}})\s*thang\s*(?P<m>\d{{1,2}}){_VN_YEAR}")
-_VN_MD = re.compile(rf"(?<!\w)thang\s*(?P<m>\d{{1,2}})\s*,?\s*ngay\s*(?P<d>\d{{1,2}}){_VN_YEAR}")
-_VN_REL_MONTH = re.compile(
-    r"(?<!\w)(?:ngay\s*)?(?P<d>\d{1,2})\s*thang\s*(?P<rel>nay|sau|toi)(?!\w)"
-)
-_MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_EN_YEAR = r"(?:,?\s*(?P<y>\d{4}))?(?![\w:])"
-_EN_DM = re.compile(rf"(?<!\w)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH}{_EN_YEAR}")
-_EN_MD = re.compile(rf"(?<!\w){_MONTH}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_EN_YEAR}")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_WEEKDAY = re.compile(
-    r"(?<!\w)(?:(?P<next>next)\s+)?"
-    r"(?:thu\s*(?P<vn>[2-7]|hai|ba|tu|nam|sau|bay)|t(?P<short>[2-7])|(?P<cn>chu\s*nhat|cn)"
-    r"|(?P<en>monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu"
-    r"|friday|fri|saturday|sat|sunday|sun))(?!\w)"
-    r"(?:\s+(?P<week>tuan\s+(?:sau|toi|nay)|next\s+week|this\s+week))?(?!\w)"
-)
-_VN_WEEKDAYS = {"hai": 0, "ba": 1, "tu": 2, "nam": 3, "sau": 4, "bay": 5}
-_EN_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RELATIVE = re.compile(
-    r"(?<!\w)(?:(?P<d0>hom\s+nay|bua\s+nay|today|nay)|(?P<d1>ngay\s+mai|tomorrow|tmr|mai)"
-    r"|(?P<d2>ngay\s+mot|ngay\s+kia|(?:the\s+)?day\s+after\s+tomorrow|mot))(?!\w)"
-)
-
-# Hours accepted with each period of the day, and what they become on the 24-hour clock.
-_PERIOD_HOURS: dict[str, dict[int, int]] = {
-    "": {h: h for h in range(24)},
-    "a": {**{h: h for h in range(1, 12)}, 12: 0},
-    "p": {**{h: h + 12 for h in range(1, 12)}, 12: 12},
-    "sang": {h: h for h in range(12)},
-    "trua": {11: 11, 12: 12, 1: 13, 2: 14, 13: 13, 14: 14},
-    "chieu": {**{h: h + 12 for h in range(1, 7)}, 12: 12, **{h: h for h in range(13, 19)}},
-    "toi": {**{h: h + 12 for h in range(6, 12)}, **{h: h for h in range(18, 24)}},
-    "dem": {0: 0, 12: 0, **{h: h for h in (1, 2, 3, 4, 5, 21, 22, 23)}, 9: 21, 10: 22, 11: 23},
-}
-_PERIOD_HOURS["khuya"] = _PERIOD_HOURS["dem"]
 
 Resolved = tuple[date, bool]
 
@@ -206,6 +176,13 @@ def _relative_month(match: re.Match[str], today: date) -> Resolved:
         raise DateTextError("no_such_day") from None
 
 
+def _month_end(match: re.Match[str], today: date) -> Resolved:
+    later = (match["vn"] or match["en"] or "") in {"sau", "toi", "next"}
+    months = today.year * 12 + today.month - 1 + (1 if later else 0)
+    year, month = months // 12, months % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1]), False
+
+
 def _weekday_index(match: re.Match[str]) -> int:
     if match["vn"]:
         return int(match["vn"]) - 2 if match["vn"].isdigit() else _VN_WEEKDAYS[match["vn"]]
@@ -233,6 +210,7 @@ def _relative(match: re.Match[str], today: date) -> Resolved:
 # Tried in this order; each match in turn until one reading of the whole text works.
 _DATE_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Resolved | None]]] = [
     (_ISO, _numbers),
+    (_MONTH_END, _month_end),
     (_NUMERIC, _slashed),
     (_VN_DM, _numbers),
     (_VN_MD, _numbers),
@@ -243,6 +221,23 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Resolve
     (_WEEKDAY, _weekday),
     (_RELATIVE, _relative),
 ]
+
+
+# The readings of a day and month, whose year may be left out.
+_DAY_MONTH = frozenset({_numbers, _slashed, _dotted, _named_month})
+
+
+def _passed_this_year(day: date, today: date) -> date | None:
+    """This year's `day` if a day/month without a year was moved past it to a later year and
+    it passed recently (within RECENTLY_PASSED): "26/11" on 02/12 may be a slip, while "10/1"
+    on 31/12 plainly means next January."""
+    if day.year == today.year:
+        return None
+    try:
+        this_year = day.replace(year=today.year)
+    except ValueError:  # 29/02, waiting for a leap year: nothing this year to offer
+        return None
+    return this_year if today - RECENTLY_PASSED <= this_year < today else None
 
 
 def _time_from(match: re.Match[str]) -> ParsedTime:
@@ -288,7 +283,9 @@ def _bare_hour(text: str) -> ParsedTime:
     return ParsedTime(int(text), 0)
 
 
-def _checked(day: date, explicit_year: bool, today: date) -> ParsedDate:
+def _checked(
+    day: date, explicit_year: bool, today: date, passed: date | None = None
+) -> ParsedDate:
     if day < today:
         raise DateTextError("past", day=day)
     try:
@@ -297,7 +294,7 @@ def _checked(day: date, explicit_year: bool, today: date) -> ParsedDate:
         limit = date(today.year + MAX_YEARS_AHEAD, 2, 28)
     if day > limit:
         raise DateTextError("too_far", day=day)
-    return ParsedDate(day, explicit_year)
+    return ParsedDate(day, explicit_year, passed)
 
 
 def _cut(text: str, match: re.Match[str]) -> str:
@@ -337,7 +334,10 @@ def _read_day_first(
                 if rest and not want_time:
                     raise DateTextError("unknown")
                 time = _exact_time(rest) if rest else None
-                return _checked(*found, today), time
+                day, explicit = found
+                typed_day_month = resolve in _DAY_MONTH and not explicit
+                passed = _passed_this_year(day, today) if typed_day_month else None
+                return _checked(day, explicit, today, passed), time
             except DateTextError as error:
                 errors.append(error)
     return None

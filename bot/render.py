@@ -177,19 +177,17 @@ ERROR_MESSAGES = {
     "reason_unknown": N_("That reason is not on the list: choose one, or type the reason."),
     "reason_too_long": N_("The reason is too long: at most {limit} characters."),
     "bad_offsets": N_(
-        "I could not read that. Type for example “3 ngày, 1 ngày, 2 giờ” (up to 30 days before)."
+        "I could not read that. Type for example “3 days, 1 day, 2 hours” (up to 30 days before)."
     ),
     "too_many_offsets": N_("At most {limit} reminders, please."),
-    "date_empty": N_("Please type a day, for example 26/11."),
-    "date_unknown": N_(
-        "I could not understand that day. Type for example 26/11, 26/11/2026, mai or "
-        "thứ 5 tuần sau."
-    ),
+    # The forms add examples computed from today (bot.date_examples.date_error_text).
+    "date_empty": N_("Please type a day."),
+    "date_unknown": N_("I could not understand that day."),
     "date_no_such_day": N_("That day does not exist in the calendar."),
-    "date_bad_time": N_("That time does not exist. Type for example 19:30, 19h30 or 7h tối."),
+    "date_bad_time": N_("That time does not exist. Type for example 19:30 or 7:30 pm."),
     "date_past": N_("That day has already passed. Please choose a later one."),
     "date_too_far": N_("That is more than two years away. Please choose an earlier date."),
-    "date_too_long": N_("That is too long for a date. Type for example 26/11 19:30."),
+    "date_too_long": N_("That is too long for a date."),
     "date_weekday_mismatch": N_(
         "That weekday does not match the date. Check the calendar and type it again."
     ),

@@ -86,6 +86,16 @@ def fold(text: str) -> str:
     return clean_line(stripped).casefold()
 
 
+# How a comrade is named before the name, folded: "đồng chí Hùng", "đ/c Hùng", "Đc. Hùng" (and
+# "d c hung", as punctuation-free matching writes "đ/c").
+_HONORIFIC = re.compile(r"^(?:dong\s+chi|d\s*[/.]?\s*c)\.?\s+(?=\S)")
+
+
+def without_honorific(folded: str) -> str:
+    """Drops "đồng chí" / "đ/c" / "đc" before a folded name ("d/c hung" → "hung")."""
+    return _HONORIFIC.sub("", folded, count=1)
+
+
 def escape(text: str) -> str:
     """Escapes user-supplied text for Telegram's HTML parse mode."""
     return html.escape(text, quote=False)

@@ -205,6 +205,7 @@ def document_received(turn: Turn, incoming: documents.IncomingFile) -> Reply:
         file_name=incoming.file_name,
         mime_type=incoming.mime_type,
         size=incoming.size,
+        caption=incoming.caption,
     )
     return outcome_reply(outcome)
 

@@ -50,6 +50,12 @@ def _edit_when(ctx: FlowContext, text: str) -> Any:
     return parse_when_answer(ctx, text)
 
 
+def _edit_when_prompt(ctx: FlowContext) -> str:
+    # The examples are computed from today in the announcement's cell.
+    ctx.answers.setdefault("org", str(_announcement(ctx).org_id))
+    return when_prompt(ctx)
+
+
 def _edit_complete(ctx: FlowContext) -> Screen:
     found = _announcement(ctx)
     due = due_of(ctx, "new_time")
@@ -93,7 +99,7 @@ EDIT_ANNOUNCEMENT_FLOW = Flow(
         Step(
             "new_time",
             StepKind.TEXT,
-            when_prompt,
+            _edit_when_prompt,
             options=when_options,
             parse=_edit_when,
             when=answered("what", TIME),

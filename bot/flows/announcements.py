@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
+from bot.date_examples import date_error_text, example_day, passed_refusal, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import officer_steps
 from bot.flows.announcement_screens import announcement_screen
@@ -273,9 +274,13 @@ def _ack_options(ctx: FlowContext) -> list[Option]:
 
 def when_prompt(ctx: FlowContext) -> str:
     """Asks when the announcement goes out."""
-    return ctx.t.gettext(
+    t = ctx.t
+    today = ctx.now.astimezone(ZoneInfo(_org(ctx).timezone)).date()
+    return t.gettext(
         "When should it go out? Choose “Send now”, or type a day and time (for example: "
-        "“mai 7h30”, “20/12 8h”)."
+        "“{tomorrow}”, “{day}”).",
+        tomorrow=t.gettext("tomorrow 7:30 am"),
+        day=t.gettext("{day} 8 am", day=short_day(t, example_day(today))),
     )
 
 
@@ -285,9 +290,15 @@ def parse_when_answer(ctx: FlowContext, text: str) -> Any:
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise _invalid(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     if at is None:
-        raise InvalidAnswer(ctx.t.gettext("Please give the time as well, for example “mai 7h30”."))
+        raise InvalidAnswer(
+            ctx.t.gettext("Please give the time as well, for example “tomorrow 7:30 am”.")
+        )
+    refusal = passed_refusal(ctx.t, day)
+    if refusal is not None:
+        raise InvalidAnswer(refusal)
     local = ctx.now.astimezone(tz)
     due = combine(day.day if day is not None else local.date(), ParsedTime(at.hour, at.minute), tz)
     try:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import date_error_text, example_within, full_day, short_day
 from bot.datetext import DateTextError, parse_day
 from bot.flows.commitment_screens import (
     commitment_id_of,
@@ -20,7 +21,7 @@ from bot.flows.common_people import (
     committee_cell_step,
     require_some_committee,
 )
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind, answered
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
 from bot.i18n import N_
 from bot.models import Member, Organisation, Person
 from bot.models.commitments import (
@@ -179,9 +180,14 @@ def _check_year(ctx: FlowContext, value: Any) -> None:
 
 
 def _deadline_prompt_open(ctx: FlowContext) -> str:
-    year = str(ctx.answers["year"])
-    return ctx.t.gettext(
-        "The registration deadline: type a date such as “15/12” or “15/1/{year}”.", year=year
+    t = ctx.t
+    year = int(ctx.answers["year"])
+    today = ctx.now.astimezone(ZoneInfo(chosen_org(ctx).timezone)).date()
+    sample = example_within(today, date(year, 1, 1), date(year, 12, 31))
+    return t.gettext(
+        "The registration deadline: type a date such as “{day}” or “{full}”.",
+        day=short_day(t, sample),
+        full=full_day(t, sample),
     )
 
 
@@ -190,7 +196,8 @@ def _parse_open_deadline(ctx: FlowContext, text: str) -> Any:
     try:
         day = parse_day(text, now=ctx.now, tz=ZoneInfo(org.timezone)).day
     except DateTextError as exc:
-        raise invalid_answer(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(ZoneInfo(org.timezone)).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     end = date(int(ctx.answers["year"]), 12, 31)
     if day > end:
         raise invalid_answer(

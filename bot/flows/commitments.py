@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import date_error_text, example_within, full_day, short_day
 from bot.datetext import DateTextError, parse_day
 from bot.flows.commitment_screens import (
     NO_TITLE,
@@ -24,7 +25,7 @@ from bot.flows.commitment_screens import (
     saved_note,
     stopped_note,
 )
-from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
 from bot.models.commitments import (
     Campaign,
@@ -242,12 +243,16 @@ def _save_target(ctx: FlowContext, value: Any) -> None:
 
 def _deadline_prompt(ctx: FlowContext) -> str:
     campaign = _campaign(ctx)
-    return ctx.t.gettext(
-        "The deadline, between {start} and {end}: type a date such as “30/6” or “30/6/{year}” "
+    t = ctx.t
+    today = ctx.now.astimezone(_tz(ctx, campaign)).date()
+    sample = example_within(today, campaign.starts_on, campaign.ends_on)
+    return t.gettext(
+        "The deadline, between {start} and {end}: type a date such as “{day}” or “{full}” "
         "(or tap Skip):",
-        start=ctx.t.date_text(campaign.starts_on),
-        end=ctx.t.date_text(campaign.ends_on),
-        year=str(campaign.year),
+        start=t.date_text(campaign.starts_on),
+        end=t.date_text(campaign.ends_on),
+        day=short_day(t, sample),
+        full=full_day(t, sample),
     )
 
 
@@ -259,7 +264,8 @@ def _read_day(ctx: FlowContext, campaign: Campaign, text: str) -> date:
     try:
         return parse_day(text, now=ctx.now, tz=_tz(ctx, campaign)).day
     except DateTextError as exc:
-        raise invalid_answer(ctx, InvalidInput(f"date_{exc.reason}")) from exc
+        today = ctx.now.astimezone(_tz(ctx, campaign)).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
 
 
 # A day and month without a year ("31/12"): that day within the campaign's period.

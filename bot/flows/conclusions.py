@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import example_day, noon_of, short_day
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_, Translator
 from bot.models import Meeting, Organisation
@@ -67,6 +68,56 @@ def _parse_tasks(ctx: FlowContext, text: str) -> Any:
 def _drafts(ctx: FlowContext) -> list[TaskDraft]:
     typed = str(ctx.answers.get("tasks", SKIP))
     return [] if typed == SKIP else _tasks(ctx, typed)
+
+
+def _passed(ctx: FlowContext) -> list[TaskDraft]:
+    return [d for d in _drafts(ctx) if d.passed is not None]
+
+
+def _tasks_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    today = ctx.now.astimezone(ZoneInfo(_org(ctx).timezone)).date()
+    example = t.gettext(
+        "Trần Thị Lan: prepare the fourth-quarter report — {day}",
+        day=short_day(t, example_day(today)),
+    )
+    return t.gettext(
+        "Tasks assigned, one per line as “Name: task — due date”, e.g. “{example}” (or tap Skip):",
+        example=example,
+    )
+
+
+def _tasks_echo(ctx: FlowContext, typed: bool) -> str | None:
+    drafts = _drafts(ctx)
+    if not typed or not drafts or _passed(ctx):
+        return None
+    t = ctx.t
+    days = "; ".join(
+        f"{escape(d.owner_name)} — {t.weekday_date_text(noon_of(t, d.due_on))}" for d in drafts
+    )
+    return t.gettext("Due dates understood: {days}.", days=days)
+
+
+def _check_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    lines = [
+        f"{escape(d.owner_name)}: "
+        + t.gettext(
+            "{passed} has already passed — did you mean {meant}?",
+            passed=t.date_text(d.passed),
+            meant=t.date_text(d.due_on),
+        )
+        for d in _passed(ctx)
+        if d.passed is not None
+    ]
+    return "\n".join(lines)
+
+
+def _check_options(ctx: FlowContext) -> list[Option]:
+    return [
+        Option("yes", ctx.t.gettext("Yes, next year")),
+        Option("no", ctx.t.gettext("No, I will type the tasks again")),
+    ]
 
 
 def conclusion_text(
@@ -175,12 +226,18 @@ CONCLUSION_FLOW = Flow(
         Step(
             "tasks",
             StepKind.TEXT,
-            lambda ctx: ctx.t.gettext(
-                "Tasks assigned, one per line as “Name: task — due date”, e.g. "
-                "“Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12” (or tap Skip):"
-            ),
+            _tasks_prompt,
             options=lambda ctx: [Option(SKIP, ctx.t.gettext("Skip"))],
             parse=_parse_tasks,
+            echo=_tasks_echo,
+        ),
+        Step(
+            "tasks_check",
+            StepKind.CHOICE,
+            _check_prompt,
+            options=_check_options,
+            when=lambda ctx: bool(_passed(ctx)),
+            back_to=lambda _ctx, value: "tasks" if value == "no" else None,
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

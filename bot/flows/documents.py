@@ -37,15 +37,28 @@ def _check(ctx: FlowContext) -> None:
         raise Conflict("no_meeting_for_document")
 
 
-def document_caption(t: Translator, meeting: Meeting, document: MeetingDocument) -> str:
-    """Returns the caption members see under a meeting document."""
-    return t.gettext(
+# Room left in Telegram's 1,024-character caption for what the sender wrote.
+MAX_NOTE = 600
+
+
+def document_caption(
+    t: Translator, meeting: Meeting, document: MeetingDocument, note: str = ""
+) -> str:
+    """Returns the caption members see under a meeting document, with what the committee
+    member wrote under the file (escaped, cut to MAX_NOTE characters)."""
+    text = t.gettext(
         "📎 Document for the {kind} at {when}: <b>{name}</b>. Please read it before the "
         "meeting and tap “I have read it”.",
         kind=kind_label(t, meeting.kind),
         when=t.when_text(meeting.starts_at),
         name=escape(document.file_name),
     )
+    note = " ".join(note.split())
+    if note:
+        if len(note) > MAX_NOTE:
+            note = note[: MAX_NOTE - 1].rstrip() + "…"
+        text += "\n" + t.gettext("💬 {note}", note=escape(note))
+    return text
 
 
 def _complete(ctx: FlowContext) -> Screen:
@@ -71,7 +84,7 @@ def _complete(ctx: FlowContext) -> Screen:
         build=lambda t: FileOut(
             filename=document.file_name,
             file_id=document.file_id,
-            caption=document_caption(t, meeting, document),
+            caption=document_caption(t, meeting, document, str(ctx.params.get("caption") or "")),
             keyboard=[
                 [Button(t.gettext("📖 I have read it"), data=choice("dr", document.id or 0))]
             ],

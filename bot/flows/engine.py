@@ -16,6 +16,7 @@ can expect.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -298,7 +299,7 @@ class FlowEngine:
             value = step.parse(ctx, text)
         except InvalidAnswer as exc:
             return self._reask(flow, state, ctx, exc.message)
-        return self._record(flow, state, ctx, step, value)
+        return self._record(flow, state, ctx, step, value, typed=True)
 
     def answer_button(
         self,
@@ -365,7 +366,14 @@ class FlowEngine:
         return [o.value for o in options]
 
     def _record(
-        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: Any
+        self,
+        flow: Flow,
+        state: FlowState,
+        ctx: FlowContext,
+        step: Step,
+        value: Any,
+        *,
+        typed: bool = False,
     ) -> Outcome:
         ctx.answers[step.name] = value
         if step.save is not None:
@@ -373,7 +381,17 @@ class FlowEngine:
                 step.save(ctx, value)
             except InvalidAnswer as exc:
                 return self._reask(flow, state, ctx, exc.message)
-        return self._advance(flow, state, ctx, flow.index(step.name) + 1)
+        target = step.back_to(ctx, value) if step.back_to is not None else None
+        if target is not None:
+            position = flow.index(target)
+            for later in flow.steps[position:]:
+                ctx.answers.pop(later.name, None)
+            return self._advance(flow, state, ctx, position)
+        outcome = self._advance(flow, state, ctx, flow.index(step.name) + 1)
+        echo = step.echo(ctx, typed) if step.echo is not None and not outcome.finished else None
+        if echo:
+            outcome.screen = replace(outcome.screen, text=f"{echo}\n\n{outcome.screen.text}")
+        return outcome
 
     def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:
         while position < len(flow.steps):

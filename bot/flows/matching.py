@@ -4,7 +4,8 @@ A screen's options are numbered 1..N in the order its buttons are shown (row by 
 cancel. Besides a number, a person may type an option's label, folded: case, diacritics, emoji
 and punctuation do not matter ("✅ Tham dự" = "tham dự" = "tham du"). On a choice or confirm
 step (never on a free-text step) a label may also be given by its first words ("vắng" for "Vắng
-có lý do") or by a run of its words ("lan" for "Nguyễn Thị Lan"), as long as only one fits.
+có lý do") or by a run of its words ("lan" for "Nguyễn Thị Lan"), as long as only one fits. A
+person may be named as members name each other: "đ/c Lan", "đồng chí Lan".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.i18n import Translator
-from bot.text import clean_line, escape, fold
+from bot.text import clean_line, escape, fold, without_honorific
 
 CANCEL_VALUE = "~c"  # the cancel button's value (its data ends in "|~c"); typed as 0 or "hủy"
 # Typed words that close the form, folded ("hủy", "huỷ", "Hủy bỏ", "cancel").
@@ -68,6 +69,13 @@ def match_label(
     exact = tuple(i for i, key in enumerate(keys) if key == typed)
     if exact:
         return LabelMatch(hits=exact)
+    # "đ/c Hùng", "đồng chí Hùng": a person named as members name each other.
+    bare = without_honorific(typed)
+    if bare != typed:
+        typed = bare
+        exact = tuple(i for i, key in enumerate(keys) if key == typed)
+        if exact:
+            return LabelMatch(hits=exact)
     if typed in CANCEL_WORDS or (cancel_label and typed == match_key(cancel_label)):
         return LabelMatch(cancel=True)
     if free_text:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.date_examples import date_error_text, example_day, short_day, understood_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
@@ -82,20 +83,76 @@ def _tz(ctx: FlowContext) -> ZoneInfo:
     return ZoneInfo(_org(ctx, _meeting(ctx)).timezone)
 
 
+PASSED = "when_passed"  # this year's day/month, already past, when the day typed is next year's
+
+
 def _parse_new_when(ctx: FlowContext, text: str) -> Any:
     meeting = _meeting(ctx)
     tz = _tz(ctx)
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise InvalidAnswer(error_text(ctx.t, InvalidInput(f"date_{exc.reason}"))) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
     local = meeting.starts_at.astimezone(tz)
     new_day = day.day if day is not None else local.date()
     new_time = at if at is not None else ParsedTime(local.hour, local.minute)
     starts = combine(new_day, new_time, tz)
     if starts <= ctx.now:
         raise InvalidAnswer(error_text(ctx.t, InvalidInput("meeting_in_past")))
+    ctx.answers.pop(PASSED, None)
+    if day is not None and day.passed is not None:
+        ctx.answers[PASSED] = day.passed.isoformat()
     return starts.isoformat()
+
+
+def _when_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    sample = example_day(ctx.now.astimezone(_tz(ctx)).date())
+    examples = t.gettext(
+        "{day} 19:30, {weekday}, {time}",
+        day=short_day(t, sample),
+        weekday=t.gettext("next Friday"),
+        time=t.gettext("8 pm"),
+    )
+    return t.gettext("The new day and/or time (e.g. {examples}):", examples=examples)
+
+
+def _when_echo(ctx: FlowContext, typed: bool) -> str | None:
+    if not typed or PASSED in ctx.answers:
+        return None
+    new = datetime.fromisoformat(ctx.answers["when"])
+    return understood_text(ctx.t, new.astimezone(_tz(ctx)).date(), _local_time(ctx, new))
+
+
+def _local_time(ctx: FlowContext, instant: datetime) -> ParsedTime:
+    local = instant.astimezone(_tz(ctx))
+    return ParsedTime(local.hour, local.minute)
+
+
+def _passed_prompt(ctx: FlowContext) -> str:
+    t = ctx.t
+    new = datetime.fromisoformat(ctx.answers["when"])
+    return t.gettext(
+        "{passed} has already passed — did you mean {meant}?",
+        passed=t.date_text(date.fromisoformat(ctx.answers[PASSED])),
+        meant=t.date_text(new),
+    )
+
+
+def _passed_options(ctx: FlowContext) -> list[Option]:
+    new = datetime.fromisoformat(ctx.answers["when"])
+    return [
+        Option("yes", ctx.t.gettext("Yes, {day}", day=ctx.t.when_text(new))),
+        Option("no", ctx.t.gettext("No, I will type the day again")),
+    ]
+
+
+def _passed_back(ctx: FlowContext, value: Any) -> str | None:
+    if value != "no":
+        return None
+    ctx.answers.pop(PASSED, None)
+    return "when"
 
 
 def _parse_place(ctx: FlowContext, text: str) -> Any:
@@ -283,11 +340,18 @@ EDIT_MEETING_FLOW = Flow(
         Step(
             "when",
             StepKind.TEXT,
-            lambda ctx: ctx.t.gettext(
-                "The new day and/or time (e.g. 27/11 19:30, thứ 6 tuần sau, 20h):"
-            ),
+            _when_prompt,
             parse=_parse_new_when,
             when=_chose(MOVE),
+            echo=_when_echo,
+        ),
+        Step(
+            "when_check",
+            StepKind.CHOICE,
+            _passed_prompt,
+            options=_passed_options,
+            when=lambda ctx: _action(ctx) == MOVE and PASSED in ctx.answers,
+            back_to=_passed_back,
         ),
         Step(
             "place",

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.datetext import (
-    SUGGESTED_TIMES,
-    DateTextError,
-    ParsedTime,
-    combine,
-    parse_time,
-    parse_when,
-    suggested_days,
-)
+from bot.durations import parse_duration
 from bot.flows.common_people import (
     NOBODY,
     chosen_org,
@@ -24,9 +15,9 @@ from bot.flows.common_people import (
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.flows.meeting_when import cell_tz, invalid, starts_at, when_steps
 from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingKind, Recurrence
-from bot.render import error_text
 from bot.render_meetings import (
     kind_label,
     meeting_card,
@@ -35,7 +26,7 @@ from bot.render_meetings import (
     rsvp_keyboard,
 )
 from bot.services import cell_settings, meetings, members, notices
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import InvalidInput
 from bot.ui import Screen
 
 SKIP = "~skip"
@@ -43,20 +34,8 @@ PRESETS = [[4320, 1440, 120], [1440, 120], [120], []]
 THEMED = {MeetingKind.THEMATIC, MeetingKind.COMBINED}
 
 
-def _tz(ctx: FlowContext) -> ZoneInfo:
-    return ZoneInfo(chosen_org(ctx).timezone)
-
-
 def _kind(ctx: FlowContext) -> MeetingKind:
     return MeetingKind(ctx.answers["kind"])
-
-
-def _invalid(ctx: FlowContext, error: DomainError) -> InvalidAnswer:
-    return InvalidAnswer(error_text(ctx.t, error))
-
-
-def _date_error(ctx: FlowContext, exc: DateTextError) -> InvalidAnswer:
-    return _invalid(ctx, InvalidInput(f"date_{exc.reason}"))
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -85,80 +64,10 @@ def _parse_topic(ctx: FlowContext, text: str) -> Any:
     try:
         topic = meetings.validate_topic(text)
     except InvalidInput as exc:
-        raise _invalid(ctx, exc) from exc
+        raise invalid(ctx, exc) from exc
     if not topic:
-        raise _invalid(ctx, InvalidInput("topic_empty"))
+        raise invalid(ctx, InvalidInput("topic_empty"))
     return topic
-
-
-def _day_prompt(ctx: FlowContext) -> str:
-    return ctx.t.gettext(
-        "Which day? Tap one, or type it: 26/11, 26/11/2026, mai, thứ 5 tuần sau. "
-        "You may add the time too (19h30)."
-    )
-
-
-def _day_options(ctx: FlowContext) -> list[Option]:
-    days = suggested_days(now=ctx.now, tz=_tz(ctx), count=6)
-    return [Option(day.isoformat(), _day_label(ctx, day)) for day in days]
-
-
-def _day_label(ctx: FlowContext, day: date) -> str:
-    noon = datetime(day.year, day.month, day.day, 12, tzinfo=_tz(ctx))
-    return ctx.t.weekday_date_text(noon)
-
-
-def _parse_day(ctx: FlowContext, text: str) -> Any:
-    try:
-        day, at = parse_when(text, now=ctx.now, tz=_tz(ctx))
-    except DateTextError as exc:
-        raise _date_error(ctx, exc) from exc
-    if day is None:
-        raise _invalid(ctx, InvalidInput("date_unknown"))
-    if at is not None:
-        ctx.answers["typed_time"] = f"{at.hour:02d}:{at.minute:02d}"
-    return day.day.isoformat()
-
-
-def _time_prompt(ctx: FlowContext) -> str:
-    return ctx.t.gettext("What time? Tap one, or type it: 19:30, 19h30, 7h tối.")
-
-
-def _time_options(ctx: FlowContext) -> list[Option]:  # noqa: ARG001 - the steps' shape
-    return [
-        Option(f"{p.hour:02d}:{p.minute:02d}", f"{p.hour:02d}:{p.minute:02d}")
-        for p in SUGGESTED_TIMES
-    ]
-
-
-def _starts_at(ctx: FlowContext, hhmm: str) -> datetime:
-    hour, minute = (int(x) for x in hhmm.split(":"))
-    day = date.fromisoformat(ctx.answers["day"])
-    return combine(day, ParsedTime(hour, minute), _tz(ctx))
-
-
-def _check_time(ctx: FlowContext, hhmm: str) -> str:
-    if _starts_at(ctx, hhmm) <= ctx.now:
-        raise _invalid(ctx, InvalidInput("meeting_in_past"))
-    return hhmm
-
-
-def _parse_time(ctx: FlowContext, text: str) -> Any:
-    try:
-        at = parse_time(text)
-    except DateTextError as exc:
-        raise _date_error(ctx, exc) from exc
-    return _check_time(ctx, f"{at.hour:02d}:{at.minute:02d}")
-
-
-def _typed_time(ctx: FlowContext) -> Any:
-    typed = ctx.answers.get("typed_time")
-    if typed is None:
-        return None
-    try:
-        return _check_time(ctx, str(typed))
-    except InvalidAnswer:
-        return None
 
 
 def _duration_options(ctx: FlowContext) -> list[Option]:
@@ -172,11 +81,46 @@ def _duration_options(ctx: FlowContext) -> list[Option]:
     return options
 
 
+# The lengths a typed duration may have (the buttons offer 1 to 3 hours).
+SHORTEST, LONGEST = 15, 8 * 60
+
+
+def _duration_echo(ctx: FlowContext, typed: bool) -> str | None:
+    if not typed:
+        return None
+    minutes = ctx.t.number(int(ctx.answers["duration"]))
+    return ctx.t.gettext("Length understood: {minutes} minutes.", minutes=minutes)
+
+
+def _duration_prompt(ctx: FlowContext) -> str:
+    return ctx.t.gettext(
+        "How long? Tap one, or type it: {examples}.", examples=ctx.t.gettext(DURATION_EXAMPLES)
+    )
+
+
+DURATION_EXAMPLES = N_("2 hours, 90 minutes, 1.5 hours")
+
+
+def _parse_duration(ctx: FlowContext, text: str) -> Any:
+    minutes = parse_duration(text)
+    if minutes is None or not SHORTEST <= minutes <= LONGEST:
+        raise InvalidAnswer(
+            ctx.t.gettext(
+                "I could not read that length. Type for example {examples} (from {least} "
+                "minutes to {most} hours).",
+                examples=ctx.t.gettext(DURATION_EXAMPLES),
+                least=SHORTEST,
+                most=LONGEST // 60,
+            )
+        )
+    return str(minutes)
+
+
 def _parse_place(ctx: FlowContext, text: str) -> Any:
     try:
         return meetings.validate_place(text)
     except InvalidInput as exc:
-        raise _invalid(ctx, exc) from exc
+        raise invalid(ctx, exc) from exc
 
 
 def _chair_options(ctx: FlowContext) -> list[Option]:
@@ -195,13 +139,13 @@ def _parse_agenda(ctx: FlowContext, text: str) -> Any:
     try:
         return meetings.parse_agenda(text)
     except InvalidInput as exc:
-        raise _invalid(ctx, exc) from exc
+        raise invalid(ctx, exc) from exc
 
 
 def _recurrence_options(ctx: FlowContext) -> list[Option]:
     day = date.fromisoformat(ctx.answers["day"])
     _, nth = meetings.nth_weekday_of(day)
-    noon = datetime(day.year, day.month, day.day, 12, tzinfo=_tz(ctx))
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=cell_tz(ctx))
     weekday_name = ctx.t.weekday_date_text(noon).split(",")[0]
     if nth == -1:
         nth_label = ctx.t.gettext("Monthly on the last {weekday}", weekday=weekday_name)
@@ -228,7 +172,7 @@ def _parse_reminders(ctx: FlowContext, text: str) -> Any:
     try:
         offsets = meetings.parse_offsets(text)
     except InvalidInput as exc:
-        raise _invalid(ctx, exc) from exc
+        raise invalid(ctx, exc) from exc
     return ",".join(str(m) for m in offsets) or "none"
 
 
@@ -241,7 +185,7 @@ def _draft(ctx: FlowContext) -> meetings.MeetingDraft:
     offsets = [] if a["reminders"] == "none" else [int(x) for x in a["reminders"].split(",")]
     return meetings.MeetingDraft(
         kind=_kind(ctx),
-        starts_at=_starts_at(ctx, a["time"]),
+        starts_at=starts_at(ctx, a["time"]),
         topic="" if topic == SKIP else topic,
         duration_minutes=int(a["duration"]),
         place=a["place"],
@@ -382,22 +326,15 @@ NEW_MEETING_FLOW = Flow(
             options=_kind_options,
         ),
         Step("topic", StepKind.TEXT, _topic_prompt, options=_topic_options, parse=_parse_topic),
-        Step("day", StepKind.TEXT, _day_prompt, options=_day_options, parse=_parse_day, columns=2),
-        Step(
-            "time",
-            StepKind.TEXT,
-            _time_prompt,
-            options=_time_options,
-            parse=_parse_time,
-            auto=_typed_time,
-            columns=4,
-        ),
+        *when_steps(),
         Step(
             "duration",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("How long?"),
+            StepKind.TEXT,
+            _duration_prompt,
             options=_duration_options,
+            parse=_parse_duration,
             columns=3,
+            echo=_duration_echo,
         ),
         Step(
             "place",
@@ -436,7 +373,7 @@ NEW_MEETING_FLOW = Flow(
             "reminders",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext(
-                "When should I remind members? Tap one, or type e.g. “2 ngày, 3 giờ”."
+                "When should I remind members? Tap one, or type e.g. “2 days, 3 hours”."
             ),
             options=_reminder_options,
             parse=_parse_reminders,

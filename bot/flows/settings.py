@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.date_examples import time_error_text
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
 from bot.models import Organisation
@@ -143,7 +144,7 @@ REMINDERS_FLOW = Flow(
             "offsets",
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext(
-                "When should new meetings remind members? Tap one, or type e.g. “2 ngày, 3 giờ”."
+                "When should new meetings remind members? Tap one, or type e.g. “2 days, 3 hours”."
             ),
             options=_offset_options,
             parse=_parse_offsets,
@@ -166,6 +167,8 @@ def _parse_time(ctx: FlowContext, text: str) -> Any:
     try:
         return cell_settings.check_digest_time(text)
     except InvalidInput as exc:
+        if exc.code.startswith("date_"):
+            raise InvalidAnswer(time_error_text(ctx.t, exc.code.removeprefix("date_"))) from exc
         raise _invalid(ctx, exc) from exc
 
 

@@ -91,6 +91,14 @@ class Step:
     limit: int | None = None
     # Shows the options this many at a time, with ◀ ▶; a typed label matches them all.
     page_size: int | None = None
+    # Says how the answer was understood ("Day understood: Thursday, 10/12/2026 at 19:30"),
+    # shown above the next question; called once the steps filled in without asking are done,
+    # with True when the step's parser read a typed answer (False: an option was chosen).
+    # None: nothing to say.
+    echo: Callable[[FlowContext, bool], str | None] | None = None
+    # Given the answer, names an earlier step to ask again (its answer and every later one are
+    # dropped) instead of going on, e.g. "no, that is not the day I meant"; None: go on.
+    back_to: Callable[[FlowContext, Any], str | None] | None = None
 
 
 @dataclass(frozen=True)

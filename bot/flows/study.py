@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels import profile_of
+from bot.date_examples import date_error_text, example_day, passed_refusal, short_day
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows import announcements as notice
 from bot.flows import officer_steps
@@ -75,9 +76,11 @@ def _documents(ctx: FlowContext) -> list[dict[str, str]]:
 
 
 def _deadline_prompt(ctx: FlowContext) -> str:
+    today = ctx.now.astimezone(ZoneInfo(chosen_org(ctx).timezone)).date()
     return ctx.t.gettext(
         "⏳ By which day should comrades study it (and submit the reflection)? Type a day, for "
-        "example “20/12” (until the end of that day), or a day and a time."
+        "example “{day}” (until the end of that day), or a day and a time.",
+        day=short_day(ctx.t, example_day(today)),
     )
 
 
@@ -86,7 +89,11 @@ def _parse_deadline(ctx: FlowContext, text: str) -> Any:
     try:
         day, at = parse_when(text, now=ctx.now, tz=tz)
     except DateTextError as exc:
-        raise InvalidAnswer(error_text(ctx.t, InvalidInput(f"date_{exc.reason}"))) from exc
+        today = ctx.now.astimezone(tz).date()
+        raise InvalidAnswer(date_error_text(ctx.t, exc.reason, today)) from exc
+    refusal = passed_refusal(ctx.t, day)
+    if refusal is not None:
+        raise InvalidAnswer(refusal)
     local = ctx.now.astimezone(tz).date()
     when = combine(
         day.day if day is not None else local,

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.datetext import DateTextError, parse_day
+from bot.datetext import DateTextError, ParsedDate, parse_day
 from bot.models import Meeting, MeetingStatus, MeetingTask, Member, Person
 from bot.services import audit, meetings, members
 from bot.services.errors import Conflict, InvalidInput
-from bot.text import clean_line, fold
+from bot.text import clean_line, fold, without_honorific
 
 MAX_CONCLUSION = 4000
 MAX_TASKS = 30
@@ -30,6 +30,9 @@ class TaskDraft:
     owner_name: str
     description: str
     due_on: date
+    # A due day and month typed without a year that had passed this year: that day this year
+    # (`due_on` is next year's, for the form to ask about). Else None.
+    passed: date | None = None
 
 
 def validate_conclusion(text: str) -> str:
@@ -44,7 +47,8 @@ def validate_conclusion(text: str) -> str:
 
 
 def _owner(roster: list[Member], typed: str) -> Member | None:
-    wanted = fold(typed)
+    # "đ/c Lan" and "đồng chí Lan" name Lan.
+    wanted = without_honorific(fold(typed))
     exact = [m for m in roster if fold(m.full_name) == wanted]
     if len(exact) == 1:
         return exact[0]
@@ -53,7 +57,7 @@ def _owner(roster: list[Member], typed: str) -> Member | None:
     return given[0] if len(given) == 1 else None
 
 
-def _split_due(rest: str, line: int, now: datetime, tz: ZoneInfo) -> tuple[str, date]:
+def _split_due(rest: str, line: int, now: datetime, tz: ZoneInfo) -> tuple[str, ParsedDate]:
     """Splits "task — due" at the rightmost marker whose tail reads as a date, so words like
     "hạn chế" or a date written 15-01-2027 stay where they belong."""
     markers = list(_MARKER.finditer(rest))
@@ -62,7 +66,7 @@ def _split_due(rest: str, line: int, now: datetime, tz: ZoneInfo) -> tuple[str, 
     for marker in reversed(markers):
         tail = rest[marker.end() :].strip()
         try:
-            due = parse_day(tail, now=now, tz=tz).day
+            due = parse_day(tail, now=now, tz=tz)
         except DateTextError:
             continue
         return rest[: marker.start()].strip(), due
@@ -87,7 +91,7 @@ def parse_tasks(
         description, due = _split_due(match["rest"], number, now, tz)
         if not description or len(description) > 500:
             raise InvalidInput("task_unreadable", line=number)
-        drafts.append(TaskDraft(owner.id, owner.full_name, description, due))
+        drafts.append(TaskDraft(owner.id, owner.full_name, description, due.day, due.passed))
     return drafts
 
 

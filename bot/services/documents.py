@@ -38,6 +38,8 @@ class IncomingFile:
     file_name: str
     mime_type: str | None
     size: int
+    # What the sender wrote under the file (Telegram's caption), cleaned when shown.
+    caption: str = ""
 
 
 def check_file(incoming: IncomingFile) -> IncomingFile:

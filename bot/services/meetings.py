@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.db import rowcount
+from bot.durations import duration_parts
 from bot.models import (
     Meeting,
     MeetingKind,
@@ -363,42 +363,19 @@ def upcoming(
     return [m for m in rows if m.starts_at + timedelta(minutes=m.duration_minutes) > now]
 
 
-_OFFSET_UNITS = {
-    "ngay": 24 * 60,
-    "day": 24 * 60,
-    "days": 24 * 60,
-    "d": 24 * 60,
-    "gio": 60,
-    "tieng": 60,
-    "hour": 60,
-    "hours": 60,
-    "h": 60,
-    "g": 60,
-    "phut": 1,
-    "minute": 1,
-    "minutes": 1,
-    "min": 1,
-    "m": 1,
-    "p": 1,
-}
 MAX_OFFSETS = 5
 
 
 def parse_offsets(text: str) -> list[int]:
-    """Reads reminder offsets such as "3 ngày, 1 ngày, 2 giờ" or "3d 1d 2h" (minutes, longest
-    first); "không" means no reminders."""
-    folded = fold(text)
-    if folded in {"khong", "none", "no", "0"}:
+    """Reads reminder offsets such as "3 ngày, 1 ngày, 2 giờ", "1 tuần, 1 tiếng rưỡi" or
+    "3d 1d 2h" (minutes, longest first; see bot.durations); "không" means no reminders."""
+    if fold(clean_line(text)) in {"khong", "none", "no", "0"}:
         return []
-    pairs = re.findall(r"(\d+)\s*([a-z]+)", folded)
-    leftover = re.sub(r"(\d+)\s*([a-z]+)|[,;.\s]|\b(va|and|truoc|before)\b", "", folded)
-    if not pairs or leftover:
+    parts = duration_parts(text)
+    if parts is None:
         raise InvalidInput("bad_offsets")
     offsets = set()
-    for amount, unit in pairs:
-        if unit not in _OFFSET_UNITS:
-            raise InvalidInput("bad_offsets")
-        minutes = int(amount) * _OFFSET_UNITS[unit]
+    for minutes in parts:
         if not 0 < minutes <= 30 * 24 * 60:
             raise InvalidInput("bad_offsets")
         offsets.add(minutes)

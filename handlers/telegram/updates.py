@@ -70,11 +70,21 @@ def incoming_of(
     if message.document is not None:
         doc = message.document
         found = IncomingFile(
-            doc.file_id, doc.file_name or "tai-lieu", doc.mime_type, doc.file_size or 0
+            doc.file_id,
+            doc.file_name or "tai-lieu",
+            doc.mime_type,
+            doc.file_size or 0,
+            caption=message.caption or "",
         )
         return replace(base, kind=IncomingKind.FILE, file=found)
     if message.photo:
         photo = message.photo[-1]
-        found = IncomingFile(photo.file_id, "anh.jpg", "image/jpeg", photo.file_size or 0)
+        found = IncomingFile(
+            photo.file_id,
+            "anh.jpg",
+            "image/jpeg",
+            photo.file_size or 0,
+            caption=message.caption or "",
+        )
         return replace(base, kind=IncomingKind.FILE, file=found)
     return None

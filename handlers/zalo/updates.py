@@ -57,6 +57,9 @@ def incoming_of(event: dict[str, Any]) -> Incoming | None:
     photo = message.get("photo_url")
     if event.get("event_name") == "message.image.received" and isinstance(photo, str) and photo:
         # Zalo gives a photo's address, not its size: the core keeps the address as its id.
-        found = IncomingFile(photo, PHOTO_NAME, "image/jpeg", 0)
+        caption = message.get("caption")
+        found = IncomingFile(
+            photo, PHOTO_NAME, "image/jpeg", 0, caption=caption if isinstance(caption, str) else ""
+        )
         return replace(base, kind=IncomingKind.FILE, file=found)
     return replace(base, kind=IncomingKind.OTHER)

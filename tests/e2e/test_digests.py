@@ -156,7 +156,7 @@ async def test_settings_are_changed_checked_and_audited(chat: Chat) -> None:
     )
 
     reminders = await pick(chat, secretary, done, "✏️ Nhắc họp")
-    typo = await ask(chat, secretary, "hai ngày")
+    typo = await ask(chat, secretary, "2 ngày rồi")
     assert typo.text.startswith("⚠️")
     fewer = await ask(chat, secretary, "2 ngày, 3 giờ")
     assert "⏰ Nhắc các buổi sinh hoạt mới: 2 ngày, 3 giờ" in lines_of(fewer)

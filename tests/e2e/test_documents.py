@@ -138,3 +138,38 @@ async def test_short_notice_warns_and_bad_files_are_refused(bot: Bot) -> None:
     assert any("Hướng dẫn 42-HD/BTCTW ngày 28/10/2025" in t for t in sent), sent
     with bot.db.session() as session:
         assert [d.file_name for d in session.exec(select(MeetingDocument))] == ["bien-ban.pdf"]
+
+
+async def test_the_caption_written_under_a_document_reaches_members(chat: Chat) -> None:
+    office, secretary, lan = await _cell_with_meeting(chat)
+    assert secretary.tg is not None
+    secretary_id = secretary.tg.id
+    await office.api.user_sends_document(
+        secretary.tg,
+        "de-cuong.pdf",
+        PDF,
+        mime_type="application/pdf",
+        caption="Các đồng chí đọc kỹ phần <II> trước buổi họp",
+    )
+    pick = await office.api.next_call(
+        "sendMessage",
+        where=lambda c: (
+            c.params["chat_id"] == secretary_id and "dùng cho cuộc họp nào" in c.params["text"]
+        ),
+    )
+    assert pick.result is not None
+    pick_msg = on_telegram(pick.result)
+    confirm = await office.choose(secretary, pick_msg, pick_msg.options[0])
+    await choose_all(office, secretary, confirm, "✅ Xác nhận")
+    await chat.bot.settle()
+    if lan.tg is not None:
+        lan_id = lan.tg.id
+        received = await chat.api.next_call(
+            "sendDocument", where=lambda c: c.params["chat_id"] == lan_id
+        )
+        assert received.result is not None
+        caption = received.result["caption"]
+    else:
+        [caption] = [t for t in chat.received(lan) if t.startswith("📎 de-cuong.pdf")]
+    # Shown as written (escaped on Telegram, plain on Zalo), under the bot's own lines.
+    assert "💬 Các đồng chí đọc kỹ phần <II> trước buổi họp" in caption

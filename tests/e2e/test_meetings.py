@@ -95,7 +95,11 @@ async def schedule_meeting(
     )
     assert day_prompt.text.startswith("Ngày nào?")
     duration = await chat.say(secretary, when)
-    assert shown(duration) == "Thời lượng?"
+    # The day and time typed are said back before the next question.
+    echo, question = shown(duration).split("\n\n")
+    assert echo.startswith("Ngày đã hiểu: ")
+    assert " lúc " in echo
+    assert question.startswith("Thời lượng?")
     place_prompt = await chat.choose(secretary, duration, duration.options[0])
     assert place_prompt.text.startswith("Ở đâu?")
     chair = await chat.say(secretary, "Hội trường tầng 2")

@@ -49,6 +49,17 @@ def refusal(session: Session, c: factories.Cell, text: str, now: datetime) -> In
 # --- parse_tasks -------------------------------------------------------------------------------
 
 
+def test_parse_tasks_names_owners_as_comrades(db: Database, now: datetime) -> None:
+    text = "đ/c Hùng: thu đảng phí quý IV — 30/11\nĐồng chí Phạm Minh Đức: rà soát hồ sơ — 1/12"
+    with db.session() as session:
+        c, m = roster(session, now)
+        drafts = parse(session, c, text, now)
+    assert [(d.owner_member_id, d.description) for d in drafts] == [
+        (m["Lê Văn Hùng"].id, "thu đảng phí quý IV"),
+        (m["Phạm Minh Đức"].id, "rà soát hồ sơ"),
+    ]
+
+
 def test_parse_tasks_reads_owner_task_and_due_day(db: Database, now: datetime) -> None:
     text = (
         "Trần Thị Lan: chuẩn bị báo cáo quý IV — 15/12\n"
@@ -70,7 +81,7 @@ def test_parse_tasks_reads_owner_task_and_due_day(db: Database, now: datetime) -
             "Phạm Minh Đức",
             "rà soát hồ sơ đảng viên - dự bị",
             date(2027, 1, 5),
-        ),  # 5/1 has passed this year: next January
+        ),  # 5/1 has passed this year: next January (long past: nothing to ask)
         TaskDraft(
             m["Nguyễn Thị Lan"].id, "Nguyễn Thị Lan", "gửi biên bản lên Đảng ủy", date(2026, 12, 1)
         ),

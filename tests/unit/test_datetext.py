@@ -384,3 +384,68 @@ def test_suggested_times() -> None:
 def test_parsed_time_rejects_impossible_values() -> None:
     with pytest.raises(ValueError, match="not a time"):
         ParsedTime(24, 0)
+
+
+# --- a day and month already past this year; the end of the month --------------------------
+
+# Wednesday 02/12/2026, 10:00 in Hà Nội.
+DEC_2 = datetime(2026, 12, 2, 10, 0, tzinfo=HCM)
+
+
+@pytest.mark.parametrize("text", ["26/11", "26.11", "26 tháng 11", "Nov 26", "26th of November"])
+def test_a_day_month_past_this_year_says_so(text: str) -> None:
+    found = parse_day(text, now=DEC_2, tz=HCM)
+    assert (found.day, found.explicit_year, found.passed) == (d(26, 11, 2027), False, d(26, 11))
+
+
+def test_a_time_with_a_past_day_month_is_kept() -> None:
+    day, at = parse_when("26/11 19h30", now=DEC_2, tz=HCM)
+    assert day is not None
+    assert (day.day, day.passed, at) == (d(26, 11, 2027), d(26, 11), ParsedTime(19, 30))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5/12",  # still ahead this year
+        "2/12",  # today
+        "26/11/2027",  # the year was typed
+        "mai",
+        "thứ 2",
+        "1",  # a lone day of month moves to next month, not to next year's same day
+        "5/1",  # passed 11 months ago: plainly next January, nothing to ask
+        "29/02",  # 2028 is the next 29 February: nothing this year to offer instead
+    ],
+)
+def test_nothing_passed_when_the_day_was_not_moved_to_next_year(text: str) -> None:
+    assert parse_day(text, now=DEC_2, tz=HCM).passed is None
+
+
+def test_a_typed_year_in_the_past_is_still_refused() -> None:
+    with pytest.raises(DateTextError) as info:
+        parse_day("26/11/2026", now=DEC_2, tz=HCM)
+    assert (info.value.reason, info.value.day) == ("past", d(26, 11))
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "day"),
+    [
+        ("cuối tháng", DEC_2, d(31, 12)),
+        ("Cuối Tháng Này", DEC_2, d(31, 12)),
+        ("cuoi thang sau", DEC_2, d(31, 1, 2027)),
+        ("ngày cuối tháng tới", NOW, d(31, 12)),
+        ("cuối tháng", NOW, d(30, 11)),  # November has 30 days
+        ("end of the month", NOW, d(30, 11)),
+        ("end of next month", datetime(2027, 1, 10, 9, tzinfo=HCM), d(28, 2, 2027)),
+        ("cuối tháng", datetime(2026, 11, 30, 22, tzinfo=HCM), d(30, 11)),  # today is the end
+    ],
+)
+def test_the_end_of_the_month(text: str, now: datetime, day: date) -> None:
+    assert parse_day(text, now=now, tz=HCM) == ParsedDate(day, False)
+
+
+def test_the_end_of_the_month_with_a_time() -> None:
+    assert parse_when("cuối tháng lúc 19h30", now=DEC_2, tz=HCM) == (
+        ParsedDate(d(31, 12), False),
+        ParsedTime(19, 30),
+    )

@@ -1002,3 +1002,84 @@ def test_on_a_number_question_the_cancel_is_a_word(db: Database, now: datetime, 
     assert done is not None
     assert done.finished
     assert state(db) is None
+
+
+# --- echo and back_to -------------------------------------------------------------------------
+
+ECHOED = Flow(
+    name="echoed",
+    steps=(
+        Step(
+            "number",
+            StepKind.TEXT,
+            lambda ctx: "Số nào?",
+            options=lambda ctx: [Option("7", "Bảy")],
+            parse=parse_count,
+            echo=lambda ctx, typed: f"Đã hiểu: {ctx.answers['number']}" if typed else None,
+        ),
+        Step(
+            "sure",
+            StepKind.CHOICE,
+            lambda ctx: f"Chắc là {ctx.answers['number']}?",
+            options=lambda ctx: [Option("yes", "Đúng"), Option("no", "Không")],
+            when=lambda ctx: int(ctx.answers["number"]) > 100,
+            echo=lambda ctx, _: "Giữ số lớn.",
+            back_to=lambda _ctx, value: "number" if value == "no" else None,
+        ),
+        Step("note", StepKind.TEXT, lambda ctx: "Ghi chú?", parse=lambda ctx, text: text),
+    ),
+    complete=lambda ctx: Screen("Xong"),
+)
+
+
+def _echoed(session: Session, person: Person, now: datetime) -> tuple[FlowEngine, Outcome]:
+    flows = FlowEngine([ECHOED])
+    first = flows.start(session=session, name="echoed", key=KEY, person=person, t=T, now=now)
+    return flows, first
+
+
+def test_a_typed_answer_is_said_back_above_the_next_question(
+    db: Database, now: datetime, person
+) -> None:
+    with db.session() as session:
+        flows, _ = _echoed(session, person, now)
+        outcome = flows.answer_text(
+            session=session, key=KEY, person=person, t=T, now=now, text="42"
+        )
+    assert outcome.screen.text == "Đã hiểu: 42\n\nGhi chú?"
+
+
+def test_a_chosen_answer_is_not_said_back_unless_the_step_wants_it(
+    db: Database, now: datetime, person
+) -> None:
+    with db.session() as session:
+        flows, first = _echoed(session, person, now)
+        outcome = flows.answer_button(
+            session=session, key=KEY, person=person, t=T, now=now, data=button(first, "Bảy")
+        )
+    assert outcome.screen.text == "Ghi chú?"
+
+
+def test_back_to_asks_an_earlier_step_again_and_drops_its_answer(
+    db: Database, now: datetime, person
+) -> None:
+    with db.session() as session:
+        flows, _ = _echoed(session, person, now)
+        asked = flows.answer_text(
+            session=session, key=KEY, person=person, t=T, now=now, text="500"
+        )
+        assert asked.screen.text == "Đã hiểu: 500\n\nChắc là 500?"
+        again = flows.answer_button(
+            session=session, key=KEY, person=person, t=T, now=now, data=button(asked, "Không")
+        )
+        assert again.screen.text == "Số nào?"
+        kept = FlowEngine.state(session, KEY)
+        assert kept is not None
+        assert (kept.step, kept.answers) == ("number", {})
+        asked = flows.answer_text(
+            session=session, key=KEY, person=person, t=T, now=now, text="900"
+        )
+        sure = flows.answer_button(
+            session=session, key=KEY, person=person, t=T, now=now, data=button(asked, "Đúng")
+        )
+    assert sure.screen.text == "Giữ số lớn.\n\nGhi chú?"

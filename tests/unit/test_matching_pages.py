@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flows.matching import Unclear, pick
+from bot.flows.matching import Unclear, match_label, pick
 from bot.i18n import translator
 
 OPTIONS = [(str(n), name) for n, name in enumerate(
@@ -41,3 +41,26 @@ def test_a_typed_name_fitting_some_on_another_page_asks_for_more_of_it(
 
 def test_a_whole_name_on_another_page_is_picked() -> None:
     assert pick(translator("vi"), "tran thi hoa", OPTIONS, ["12"], free_text=False) == "11"
+
+
+@pytest.mark.parametrize(
+    ("typed", "hit"),
+    [
+        ("đ/c Hùng", 0),
+        ("Đ/C hùng", 0),
+        ("đồng chí Lan", 1),
+        ("dong chi Tran Thi Lan", 1),
+        ("Đc. Hùng", 0),
+        ("dc lan", 1),
+    ],
+)
+def test_a_person_named_as_a_comrade(typed: str, hit: int) -> None:
+    labels = ["Nguyễn Văn Hùng", "Trần Thị Lan", "Chưa quyết định"]
+    found = match_label(typed, labels, ["1", "2", "~n"], free_text=False)
+    assert found.hits == (hit,)
+
+
+@pytest.mark.parametrize("typed", ["đ/c", "đồng chí", "đ/c Bình"])
+def test_a_comrade_word_alone_or_an_unknown_name_matches_nobody(typed: str) -> None:
+    labels = ["Nguyễn Văn Hùng", "Trần Thị Lan"]
+    assert match_label(typed, labels, ["1", "2"], free_text=False).hits == ()

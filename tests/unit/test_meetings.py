@@ -250,13 +250,23 @@ def test_answer_rsvp_until_start_for_cell_members_only(db: Database, now: dateti
         ("30 ngày", [30 * DAY]),
         ("Không", []),
         ("khong", []),
+        # lengths as people say them
+        ("1 tuần, 1 ngày, 2 tiếng", [7 * DAY, DAY, 120]),
+        ("3 tuần", [21 * DAY]),  # once refused: weeks were not read
+        ("hai ngày", [2 * DAY]),  # once refused: counts in words were not read
+        ("nửa tiếng", [30]),
+        ("1 tiếng rưỡi và 90 phút", [90]),
+        ("1h30", [90]),
+        ("a week, 2 hours and half an hour before", [7 * DAY, 120, 30]),
     ],
 )
 def test_parse_offsets(text: str, expected: list[int]) -> None:
     assert meetings.parse_offsets(text) == expected
 
 
-@pytest.mark.parametrize("text", ["3 tuần", "hai ngày", "1 ngày rồi", "0 phút", "31 ngày", ""])
+@pytest.mark.parametrize(
+    "text", ["5 tuần", "hai mươi ngày", "1 ngày rồi", "0 phút", "31 ngày", "", "2 phút 30"]
+)
 def test_parse_offsets_refusals(text: str) -> None:
     with pytest.raises(InvalidInput) as info:
         meetings.parse_offsets(text)
