@@ -1,4 +1,5 @@
-"""The form that moves a meeting, changes its place or cancels it."""
+"""The form that moves a meeting, changes its place or theme, or cancels it (one meeting of a
+repeating series, or the rest of the series)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
     return org
 
 
-# --- moving, changing the place, cancelling ------------------------------------------------
+# --- moving, changing the place or the theme, cancelling ------------------------------------
 
 MOVE, PLACE, THEME, CANCEL = "move", "place", "theme", "cancel"
 # Cancelling an occurrence of a repeating meeting: this one only, or the rest of the series.
