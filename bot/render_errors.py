@@ -265,6 +265,7 @@ ERROR_MESSAGES = {
         "A roll call can be reopened until the end of the day after the meeting; that time "
         "has passed. Record the correction in the minutes."
     ),
+    "not_concluded": N_("This meeting has no conclusion yet: record it first."),
 }
 
 

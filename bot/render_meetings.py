@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.i18n import N_, Translator
 from bot.models import (
     Meeting,
     MeetingKind,
+    MeetingSeries,
     Member,
     Organisation,
     OutboxStatus,
+    Recurrence,
     Rsvp,
     RsvpAnswer,
 )
@@ -75,6 +79,8 @@ def meeting_card(
     if meeting.topic:
         topic = "<b>" + escape(meeting.topic) + "</b>"
         lines.append(t.gettext("Topic: {topic}", topic=topic))
+    elif meeting.kind == MeetingKind.THEMATIC:
+        lines.append(t.gettext("Topic: {topic}", topic="<i>" + no_theme(t) + "</i>"))
     lines.append(
         t.gettext(
             "🕖 {when} ({minutes} minutes)",
@@ -200,6 +206,14 @@ def change_text(
                 new=escape(meeting.place or "—"),
             )
         )
+    if before is not None and before.topic != meeting.topic:
+        lines.append(
+            t.gettext(
+                "Topic: {old} → <b>{new}</b>",
+                old=escape(before.topic) if before.topic else no_theme(t),
+                new=escape(meeting.topic) if meeting.topic else no_theme(t),
+            )
+        )
     lines.append(meeting_card(t, meeting, org, names))
     if before is not None and before.starts_at != meeting.starts_at:
         lines.append(
@@ -213,6 +227,39 @@ def change_text(
             )
         )
     return "\n".join(lines)
+
+
+def no_theme(t: Translator) -> str:
+    """What an occurrence of a repeating sinh hoạt chuyên đề shows until its theme is set."""
+    return t.gettext("no theme yet")
+
+
+def series_rule_text(t: Translator, series: MeetingSeries) -> str:
+    """Says how a series repeats: "monthly on day 15", "monthly on the last Friday"."""
+    if series.recurrence == Recurrence.MONTHLY_DAY:
+        return t.gettext("monthly on day {day}", day=series.day_of_month or 1)
+    # 2 January 2023 was a Monday: its weekday's name in the reader's language.
+    weekday = t.weekday_date_text(datetime(2023, 1, 2 + (series.weekday or 0), 12, tzinfo=t.tz))
+    weekday = weekday.split(",")[0]
+    if series.nth == -1:
+        return t.gettext("monthly on the last {weekday}", weekday=weekday)
+    return t.gettext("monthly on {weekday} of week {n}", weekday=weekday, n=series.nth or 1)
+
+
+def series_cancel_text(
+    t: Translator, meeting: Meeting, series: MeetingSeries, org: Organisation
+) -> str:
+    """Returns the one notice that a repeating meeting stops: from which occurrence on."""
+    return t.gettext(
+        "❌ <b>Repeating meeting cancelled</b>: the {kind} of {cell} held {rule} at {time} "
+        "will not take place from {when} on, and no further meetings of this series will be "
+        "scheduled.",
+        kind=kind_label(t, meeting.kind).lower(),
+        cell=escape(org.name),
+        rule=series_rule_text(t, series),
+        time=series.local_time,
+        when=t.when_text(meeting.starts_at),
+    )
 
 
 def cancel_text(t: Translator, meeting: Meeting, org: Organisation) -> str:

@@ -10,6 +10,7 @@ from bot.actions.forms import open_form
 from bot.actions.registry import ActionRegistry
 from bot.actions.roster import private_only
 from bot.flows.common import translator_for
+from bot.flows.conclusions import posted_screen
 from bot.flows.matching import match_key
 from bot.models import AttendanceStatus, Organisation, Priority, Role
 from bot.render_attendance import (
@@ -20,7 +21,7 @@ from bot.render_attendance import (
     roll_call_screen,
 )
 from bot.render_meetings import kind_label
-from bot.services import attendance, members, notices, outbox, people
+from bot.services import attendance, meetings, members, notices, outbox, people
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.ui import Button, Screen, choice, split_choice
 
@@ -185,9 +186,20 @@ def check_in(turn: Turn, meeting_id: int) -> Reply:
 
 
 def conclude(turn: Turn, meeting_id: int) -> Reply:
-    """Opens the form for the conclusion and the tasks of a held meeting."""
+    """Opens the form for the conclusion and the tasks of a held meeting; once it is posted,
+    shows it to the committee with the way to correct it."""
     private_only(turn)
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    if meeting.concluded_at is not None:
+        members.require_committee(session=turn.session, person=turn.person, org_id=meeting.org_id)
+        return Reply(screens=[posted_screen(turn.t, meeting)])
     return Reply(screens=[open_form(turn, "conclusion", meeting_id=meeting_id).screen])
+
+
+def correct_conclusion(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the form that corrects a posted conclusion (committee)."""
+    private_only(turn)
+    return Reply(screens=[open_form(turn, "correct_conclusion", meeting_id=meeting_id).screen])
 
 
 # Who may reopen a closed roll call.
@@ -250,4 +262,5 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("ro", reopen, int)
     actions.choice("ci", check_in, int)
     actions.choice("kl", conclude, int)
+    actions.choice("kf", correct_conclusion, int)
     actions.text_hook(typed_marks)

@@ -25,7 +25,7 @@ from bot.render_meetings import (
     rsvp_keyboard,
     rsvp_label,
 )
-from bot.services import documents, meetings, members, outbox, rsvps
+from bot.services import documents, meetings, members, outbox, rsvps, series
 from bot.services.errors import NotAllowed
 from bot.text import escape
 from bot.ui import Button, FileOut, Keyboard, Screen, choice
@@ -129,7 +129,13 @@ def upcoming(turn: Turn) -> Reply:
             reply.files.append(
                 FileOut(
                     filename=f"hop-chi-bo-{meeting.starts_at.astimezone(turn.t.tz):%Y-%m-%d}.ics",
-                    content=meeting_ics(turn.t, meeting, org, turn.now),
+                    content=meeting_ics(
+                        turn.t,
+                        meeting,
+                        org,
+                        turn.now,
+                        series.series_of(session=turn.session, meeting=meeting),
+                    ),
                     caption=turn.t.gettext(
                         "Add to your phone calendar: {kind}, {when}.",
                         kind=kind_label(turn.t, meeting.kind),
@@ -197,6 +203,15 @@ def edit(turn: Turn, meeting_id: int) -> Reply:
     return Reply(screens=[outcome.screen])
 
 
+def set_theme(turn: Turn, meeting_id: int) -> Reply:
+    """Opens the form at the theme of one meeting (an occurrence made without one)."""
+    meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
+    outcome = open_form(
+        turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version, action="theme"
+    )
+    return Reply(screens=[outcome.screen])
+
+
 def document_received(turn: Turn, incoming: documents.IncomingFile) -> Reply:
     """Takes a file sent privately by a committee member and asks which meeting it is for."""
     outcome = open_form(
@@ -225,6 +240,7 @@ def register(actions: ActionRegistry) -> None:
     actions.command(["lichhop", "meetings"], upcoming)
     actions.choice("ma", answers, int)
     actions.choice("me", edit, int)
+    actions.choice("mt", set_theme, int)
     actions.choice("dr", document_read, int)
     actions.file(document_received)
     actions.again("lichhop", "rsvp", "rv", "ma", "me", "dr")

@@ -18,7 +18,7 @@ from bot.services.conclusions import TaskDraft
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.tasks import notify_owners
 from bot.text import escape
-from bot.ui import Screen
+from bot.ui import Button, Keyboard, Screen, choice
 
 SKIP = "~skip"
 
@@ -121,17 +121,26 @@ def _check_options(ctx: FlowContext) -> list[Option]:
 
 
 def conclusion_text(
-    t: Translator, meeting: Meeting, conclusion: str, tasks: list[tuple[str, str, date]]
+    t: Translator,
+    meeting: Meeting,
+    conclusion: str,
+    tasks: list[tuple[str, str, date]],
+    corrected: bool = False,
 ) -> str:
-    """Returns the conclusion as the group sees it."""
-    lines = [
-        t.gettext(
+    """Returns the conclusion as the group sees it (`corrected`: a new version of one posted)."""
+    if corrected:
+        head = t.gettext(
+            "📝 <b>Conclusion (corrected)</b> — {kind}, {when}",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        )
+    else:
+        head = t.gettext(
             "📝 <b>Conclusion</b> — {kind}, {when}",
             kind=kind_label(t, meeting.kind),
             when=t.when_text(meeting.starts_at),
-        ),
-        escape(conclusion),
-    ]
+        )
+    lines = [head, escape(conclusion)]
     if tasks:
         lines.append(t.gettext("<b>Tasks assigned:</b>"))
         lines.extend(
@@ -184,9 +193,23 @@ def _complete(ctx: FlowContext) -> Screen:
         build=lambda t, task: task_screen(t, meeting, task),
         now=ctx.now,
     )
+    keyboard = correct_keyboard(ctx.t, meeting)
     if org.group_chat_id:
-        return Screen(ctx.t.gettext("Posted to the group and kept with the meeting."))
-    return Screen(ctx.t.gettext("Sent to the cell's members and kept with the meeting."))
+        return Screen(ctx.t.gettext("Posted to the group and kept with the meeting."), keyboard)
+    return Screen(ctx.t.gettext("Sent to the cell's members and kept with the meeting."), keyboard)
+
+
+def correct_keyboard(t: Translator, meeting: Meeting) -> Keyboard:
+    """The committee's way to correct a posted conclusion."""
+    label = t.gettext("✏️ Correct the conclusion")
+    return [[Button(label, data=choice("kf", meeting.id or 0))]]
+
+
+def posted_screen(t: Translator, meeting: Meeting) -> Screen:
+    """A posted conclusion as the committee finds it again, with the way to correct it."""
+    text = t.gettext("The conclusion of this meeting was posted:") + "\n\n"
+    text += escape(meeting.conclusion or "")
+    return Screen(text, correct_keyboard(t, meeting))
 
 
 CONCLUSION_FLOW = Flow(
@@ -219,4 +242,70 @@ CONCLUSION_FLOW = Flow(
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),
     complete=_complete,
+)
+
+
+# --- correcting a posted conclusion ----------------------------------------------------------
+
+
+def _check_correction(ctx: FlowContext) -> None:
+    meeting = _meeting(ctx)
+    members.require_committee(session=ctx.session, person=ctx.person, org_id=meeting.org_id)
+    conclusions.require_concluded(meeting)
+
+
+def _correction_prompt(ctx: FlowContext) -> str:
+    posted = escape(_meeting(ctx).conclusion or "")
+    return (
+        ctx.t.gettext("The conclusion as posted:")
+        + "\n"
+        + posted
+        + "\n\n"
+        + ctx.t.gettext(
+            "Type the whole corrected conclusion (it replaces the text above; the tasks stay):"
+        )
+    )
+
+
+def _correction_confirm(ctx: FlowContext) -> str:
+    body = conclusion_text(
+        ctx.t, _meeting(ctx), str(ctx.answers["conclusion"]), [], corrected=True
+    )
+    return ctx.t.gettext("Post this correction to the same people?") + "\n\n" + body
+
+
+def _complete_correction(ctx: FlowContext) -> Screen:
+    meeting, _ = conclusions.correct(
+        session=ctx.session,
+        meeting_id=int(ctx.params["meeting_id"]),
+        conclusion=str(ctx.answers["conclusion"]),
+        actor=ctx.person,
+        now=ctx.now,
+    )
+    org = _org(ctx)
+    text = meeting.conclusion or ""
+    notices.announce_meeting(
+        session=ctx.session,
+        org=org,
+        kind=meeting.kind,
+        build=lambda t: Screen(conclusion_text(t, meeting, text, [], corrected=True)),
+        # Each correction is a message of its own.
+        key=f"conclusion-fix:{meeting.id}:{ctx.now:%Y%m%d%H%M%S}",
+        now=ctx.now,
+    )
+    return Screen(
+        ctx.t.gettext("The corrected conclusion was posted and kept with the meeting."),
+        correct_keyboard(ctx.t, meeting),
+    )
+
+
+CORRECTION_FLOW = Flow(
+    name="correct_conclusion",
+    title=N_("Correcting a conclusion"),
+    check=_check_correction,
+    steps=(
+        Step("conclusion", StepKind.TEXT, _correction_prompt, parse=_parse_conclusion),
+        Step("confirm", StepKind.CONFIRM, _correction_confirm),
+    ),
+    complete=_complete_correction,
 )

@@ -1,19 +1,29 @@
-"""The form that moves a meeting, changes its place or cancels it."""
+"""The form that moves a meeting, changes its place or theme, or cancels it (one meeting of a
+repeating series, or the rest of the series)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.date_examples import date_error_text, example_day, short_day, understood_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
 from bot.i18n import N_
 from bot.models import Meeting, Organisation
 from bot.render import error_text
-from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
-from bot.services import meetings, members, notices
+from bot.render_meetings import (
+    cancel_text,
+    change_text,
+    kind_label,
+    no_theme,
+    rsvp_keyboard,
+    series_cancel_text,
+    series_rule_text,
+)
+from bot.services import meetings, members, notices, series
 from bot.services.errors import InvalidInput, NotFound
 from bot.text import escape
 from bot.ui import Screen
@@ -30,9 +40,21 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
     return org
 
 
-# --- moving, changing the place, cancelling ------------------------------------------------
+# --- moving, changing the place or the theme, cancelling ------------------------------------
 
-MOVE, PLACE, CANCEL = "move", "place", "cancel"
+MOVE, PLACE, THEME, CANCEL = "move", "place", "theme", "cancel"
+# Cancelling an occurrence of a repeating meeting: this one only, or the rest of the series.
+ONE, SERIES = "one", "series"
+
+
+def _action(ctx: FlowContext) -> str:
+    """What is being changed: chosen in the form, or given by the button that opened it
+    (e.g. "set the theme" on an occurrence that has none)."""
+    return str(ctx.params.get("action") or ctx.answers.get("action", ""))
+
+
+def _chose(action: str) -> Callable[[FlowContext], bool]:
+    return lambda ctx: _action(ctx) == action
 
 
 def _check_editor(ctx: FlowContext) -> None:
@@ -53,6 +75,7 @@ def _action_options(ctx: FlowContext) -> list[Option]:
     return [
         Option(MOVE, ctx.t.gettext("Change the date or time")),
         Option(PLACE, ctx.t.gettext("Change the place")),
+        Option(THEME, ctx.t.gettext("Change the theme")),
         Option(CANCEL, ctx.t.gettext("Cancel meeting")),
     ]
 
@@ -140,10 +163,68 @@ def _parse_place(ctx: FlowContext, text: str) -> Any:
         raise InvalidAnswer(error_text(ctx.t, exc)) from exc
 
 
+def _parse_theme(ctx: FlowContext, text: str) -> Any:
+    try:
+        topic = meetings.validate_topic(text)
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+    if not topic:
+        raise InvalidAnswer(ctx.t.gettext("Please type the theme."))
+    return topic
+
+
+def _theme_prompt(ctx: FlowContext) -> str:
+    meeting = _meeting(ctx)
+    current = escape(meeting.topic) if meeting.topic else no_theme(ctx.t)
+    text = ctx.t.gettext("Theme now: {topic}. Type the new theme:", topic=current)
+    if meeting.series_id is not None:
+        text += "\n" + ctx.t.gettext(
+            "(For this meeting only: each meeting of the series has its own theme.)"
+        )
+    return text
+
+
+def _in_series(ctx: FlowContext) -> bool:
+    """Whether the meeting being cancelled repeats (its series still makes meetings)."""
+    found = series.series_of(session=ctx.session, meeting=_meeting(ctx))
+    return found is not None and found.ended_at is None
+
+
+def _scope_prompt(ctx: FlowContext) -> str:
+    meeting = _meeting(ctx)
+    found = series.series_of(session=ctx.session, meeting=meeting)
+    assert found is not None
+    return ctx.t.gettext(
+        "This meeting repeats ({rule}). Cancel only the meeting at {when}, or the whole series?",
+        rule=series_rule_text(ctx.t, found),
+        when=ctx.t.when_text(meeting.starts_at),
+    )
+
+
+def _scope_options(ctx: FlowContext) -> list[Option]:
+    return [
+        Option(ONE, ctx.t.gettext("Only this meeting")),
+        Option(SERIES, ctx.t.gettext("The whole series (this meeting and every later one)")),
+    ]
+
+
 def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
     meeting = _meeting(ctx)
-    action = ctx.answers["action"]
+    action = _action(ctx)
+    if action == CANCEL and ctx.answers.get("scope") == SERIES:
+        return t.gettext(
+            "Cancel the {kind} at {when} and every later meeting of the series, and stop "
+            "scheduling it? Everyone will be told.",
+            kind=kind_label(t, meeting.kind),
+            when=t.when_text(meeting.starts_at),
+        )
+    if action == THEME:
+        return t.gettext(
+            "Change the theme of the meeting at {when} to “{topic}”? Everyone will be told.",
+            when=t.when_text(meeting.starts_at),
+            topic=escape(str(ctx.answers["theme"])),
+        )
     if action == CANCEL:
         return t.gettext(
             "Cancel the {kind} at {when}? Everyone will be told.",
@@ -165,9 +246,29 @@ def _confirm_prompt(ctx: FlowContext) -> str:
 
 
 def _complete_change(ctx: FlowContext) -> Screen:
-    action = ctx.answers["action"]
+    action = _action(ctx)
     version = int(ctx.params["version"])
     meeting_id = int(ctx.params["meeting_id"])
+    if action == CANCEL and ctx.answers.get("scope") == SERIES:
+        first, ended = series.cancel_series(
+            session=ctx.session,
+            meeting_id=meeting_id,
+            version=version,
+            actor=ctx.person,
+            now=ctx.now,
+        )
+        org = _org(ctx, first)
+        notices.announce_meeting(
+            session=ctx.session,
+            org=org,
+            kind=first.kind,
+            build=lambda t: Screen(series_cancel_text(t, first, ended, org)),
+            key=f"series-end:{ended.id}",
+            now=ctx.now,
+        )
+        return Screen(
+            ctx.t.gettext("The series was cancelled from this meeting on, and everyone was told.")
+        )
     if action == CANCEL:
         meeting = meetings.cancel_meeting(
             session=ctx.session,
@@ -188,7 +289,12 @@ def _complete_change(ctx: FlowContext) -> Screen:
         return Screen(ctx.t.gettext("Cancelled, and everyone was told."))
     current = meetings.get_meeting(session=ctx.session, meeting_id=meeting_id)
     # What it was, for the notice's "old → new" (a copy: the row itself is about to change).
-    before = Meeting(starts_at=current.starts_at, place=current.place, org_id=current.org_id)
+    before = Meeting(
+        starts_at=current.starts_at,
+        place=current.place,
+        topic=current.topic,
+        org_id=current.org_id,
+    )
     meeting = meetings.reschedule(
         session=ctx.session,
         meeting_id=meeting_id,
@@ -197,6 +303,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
         now=ctx.now,
         starts_at=datetime.fromisoformat(ctx.answers["when"]) if action == MOVE else None,
         place=ctx.answers["place"] if action == PLACE else None,
+        topic=ctx.answers["theme"] if action == THEME else None,
     )
     org = _org(ctx, meeting)
     names = members.names_by_id(
@@ -224,13 +331,19 @@ EDIT_MEETING_FLOW = Flow(
     title=N_("Changing a meeting"),
     check=_check_editor,
     steps=(
-        Step("action", StepKind.CHOICE, _action_prompt, options=_action_options),
+        Step(
+            "action",
+            StepKind.CHOICE,
+            _action_prompt,
+            options=_action_options,
+            when=lambda ctx: "action" not in ctx.params,
+        ),
         Step(
             "when",
             StepKind.TEXT,
             _when_prompt,
             parse=_parse_new_when,
-            when=answered("action", MOVE),
+            when=_chose(MOVE),
             echo=_when_echo,
         ),
         Step(
@@ -238,7 +351,7 @@ EDIT_MEETING_FLOW = Flow(
             StepKind.CHOICE,
             _passed_prompt,
             options=_passed_options,
-            when=lambda ctx: ctx.answers.get("action") == MOVE and PASSED in ctx.answers,
+            when=lambda ctx: _action(ctx) == MOVE and PASSED in ctx.answers,
             back_to=_passed_back,
         ),
         Step(
@@ -246,7 +359,21 @@ EDIT_MEETING_FLOW = Flow(
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext("The new place or link:"),
             parse=_parse_place,
-            when=answered("action", PLACE),
+            when=_chose(PLACE),
+        ),
+        Step(
+            "theme",
+            StepKind.TEXT,
+            _theme_prompt,
+            parse=_parse_theme,
+            when=_chose(THEME),
+        ),
+        Step(
+            "scope",
+            StepKind.CHOICE,
+            _scope_prompt,
+            options=_scope_options,
+            when=lambda ctx: _action(ctx) == CANCEL and _in_series(ctx),
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),

@@ -7,7 +7,7 @@ from bot.flows.announcements import ANNOUNCE_FLOW
 from bot.flows.campaign_forms import CAMPAIGN_FLOWS
 from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.commitments import COMMITMENT_FLOWS
-from bot.flows.conclusions import CONCLUSION_FLOW
+from bot.flows.conclusions import CONCLUSION_FLOW, CORRECTION_FLOW
 from bot.flows.documents import ATTACH_DOCUMENT_FLOW
 from bot.flows.engine import FlowEngine
 from bot.flows.invites import INVITE_FLOW
@@ -33,6 +33,7 @@ def build_engine() -> FlowEngine:
             RSVP_REASON_FLOW,
             EDIT_MEETING_FLOW,
             CONCLUSION_FLOW,
+            CORRECTION_FLOW,
             ATTACH_DOCUMENT_FLOW,
             *COMMITMENT_FLOWS,
             *CAMPAIGN_FLOWS,

@@ -83,6 +83,9 @@ class Meeting(SQLModel, table=True):
     roll_call_closed_at: datetime | None = _utc(nullable=True)
     conclusion: str | None = Field(default=None, max_length=4000)
     concluded_at: datetime | None = _utc(nullable=True)
+    # When its notice (with the RSVP buttons) was queued; None: an occurrence of a series the
+    # tick made and has not announced yet.
+    announced_at: datetime | None = _utc(nullable=True)
 
 
 class MeetingReminder(SQLModel, table=True):

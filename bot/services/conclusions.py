@@ -146,6 +146,39 @@ def record(
     return meeting
 
 
+def require_concluded(meeting: Meeting) -> None:
+    """Raises unless the meeting's conclusion was posted (so that it can be corrected)."""
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict("meeting_cancelled")
+    if meeting.concluded_at is None or meeting.conclusion is None:
+        raise Conflict("not_concluded")
+
+
+def correct(
+    *, session: Session, meeting_id: int, conclusion: str, actor: Person, now: datetime
+) -> tuple[Meeting, str]:
+    """Replaces a posted conclusion with its corrected text (the tasks stay); committee only.
+    The audit log keeps the text it replaced. Returns the meeting and the old text."""
+    meeting = meetings.get_meeting(session=session, meeting_id=meeting_id)
+    acting = members.require_committee(session=session, person=actor, org_id=meeting.org_id)
+    require_concluded(meeting)
+    old = meeting.conclusion or ""
+    meeting.conclusion = validate_conclusion(conclusion)
+    session.add(meeting)
+    audit.record_action(
+        session=session,
+        org_id=meeting.org_id,
+        actor_person_id=actor.id,
+        actor_label=acting.full_name,
+        action="meeting.conclusion_corrected",
+        target=f"#{meeting.id}",
+        before={"conclusion": old},
+        after={"conclusion": meeting.conclusion},
+        now=now,
+    )
+    return meeting, old
+
+
 def tasks_of(*, session: Session, meeting_id: int) -> list[MeetingTask]:
     """Returns the tasks assigned at a meeting, in the order they were given."""
     # Without ORDER BY, PostgreSQL returns rows in storage order, which an update changes.

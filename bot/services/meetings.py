@@ -199,6 +199,8 @@ def create_meeting(
         created_by=actor.id,
         created_at=now,
         updated_at=now,
+        # The form queues its notice in the same transaction.
+        announced_at=now,
     )
     session.add(meeting)
     session.flush()
@@ -299,10 +301,16 @@ def reschedule(
     now: datetime,
     starts_at: datetime | None = None,
     place: str | None = None,
+    topic: str | None = None,
 ) -> Meeting:
-    """Moves a meeting or changes its place; refuses an edit made on an outdated version."""
+    """Moves a meeting, changes its place or its theme (an occurrence's own: the series'
+    other meetings keep theirs); refuses an edit made on an outdated version."""
     meeting, acting = _editable(session, meeting_id, version, actor, now)
-    before: dict[str, Any] = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    before: dict[str, Any] = {
+        "starts_at": meeting.starts_at.isoformat(),
+        "place": meeting.place,
+        "topic": meeting.topic,
+    }
     if starts_at is not None and starts_at != meeting.starts_at:
         _check_start(starts_at, now)
         meeting.starts_at = starts_at
@@ -312,7 +320,13 @@ def reschedule(
         before["answers_cleared"] = rowcount(cleared)
     if place is not None:
         meeting.place = validate_place(place)
-    after = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+    if topic is not None:
+        meeting.topic = validate_topic(topic)
+    after = {
+        "starts_at": meeting.starts_at.isoformat(),
+        "place": meeting.place,
+        "topic": meeting.topic,
+    }
     return _changed(session, meeting, acting, "meeting.update", before, after, now)
 
 

@@ -59,7 +59,11 @@ def extend_series(*, session: Session, now: datetime) -> list[Meeting]:
                 org_id=series.org_id,
                 series_id=series.id,
                 kind=MeetingKind(template.get("kind", "regular")),
-                topic=template.get("topic", ""),
+                # Each sinh hoạt chuyên đề has its own theme, set by the committee for each
+                # occurrence ("no theme yet" until then); other kinds keep the template's.
+                topic=""
+                if template.get("kind") == MeetingKind.THEMATIC.value
+                else template.get("topic", ""),
                 starts_at=starts,
                 duration_minutes=int(template.get("duration_minutes", 90)),
                 place=template.get("place", ""),

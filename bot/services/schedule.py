@@ -18,6 +18,7 @@ from bot.services import (
     digest_schedule,
     reminders,
     rollover,
+    series,
     updates,
 )
 
@@ -77,6 +78,8 @@ def run_due(
         delete(ParkedFlow).where(col(ParkedFlow.updated_at) < now - FLOW_IDLE_LIMIT)
     )
     occurrences = rollover.extend_series(session=session, now=now)
+    # Each occurrence is announced before its reminders (sent just below) can go.
+    series.announce_occurrences(session=session, now=now)
     due = reminders.send_due(session=session, now=now)
     campaign_chores = campaign_tick.run_due(session=session, now=now)
     announced = announcement_ledger.run_due(session=session, now=now)

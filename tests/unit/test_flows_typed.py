@@ -69,6 +69,7 @@ from bot.services import (
     announcements,
     campaigns,
     commitments,
+    conclusions,
     invites,
     meetings,
     members,
@@ -190,6 +191,20 @@ def held_meeting_world(session: Session, now: datetime) -> World:
     world = meeting_world(session, now, at(local_today(now), 14))
     world.now = at(local_today(now), 17, 30)
     world.params = {"meeting_id": world.ids["meeting"]}
+    return world
+
+
+def concluded_meeting_world(session: Session, now: datetime) -> World:
+    """A meeting held this afternoon whose conclusion was posted; it is corrected."""
+    world = held_meeting_world(session, now)
+    conclusions.record(
+        session=session,
+        meeting_id=world.ids["meeting"],
+        conclusion="Chi bộ thống nhất thu đảng phí quý IV.",
+        tasks=[],
+        actor=world.person,
+        now=world.now,
+    )
     return world
 
 
@@ -486,6 +501,10 @@ def check_new_place(session: Session, world: World) -> None:
     assert meeting(session, world).place == "Phòng họp tầng 3, trụ sở UBND phường"
 
 
+def check_new_theme(session: Session, world: World) -> None:
+    assert meeting(session, world).topic == "Học tập và làm theo Bác năm 2027"
+
+
 def check_meeting_cancelled(session: Session, world: World) -> None:
     assert meeting(session, world).status == MeetingStatus.CANCELLED
 
@@ -502,6 +521,10 @@ def check_conclusion(session: Session, world: World) -> None:
         "chuẩn bị báo cáo quý IV",
         date(2026, 12, 15),
     )
+
+
+def check_conclusion_corrected(session: Session, world: World) -> None:
+    assert meeting(session, world).conclusion == CONCLUSION
 
 
 def check_conclusion_without_tasks(session: Session, world: World) -> None:
@@ -989,8 +1012,22 @@ SCRIPTS = [
         "cancel a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "3", "confirm": "1"},
+        {"action": "4", "confirm": "1"},
         check_meeting_cancelled,
+    ),
+    Script(
+        "change a meeting's theme",
+        "edit_meeting",
+        meeting_world,
+        {"action": "3", "theme": "Học tập và làm theo Bác năm 2027", "confirm": "1"},
+        check_new_theme,
+    ),
+    Script(
+        "conclusion corrected",
+        "correct_conclusion",
+        concluded_meeting_world,
+        {"conclusion": CONCLUSION, "confirm": "1"},
+        check_conclusion_corrected,
     ),
     Script(
         "conclusion with a task",
