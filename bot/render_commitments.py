@@ -126,6 +126,8 @@ def campaign_title(t: Translator, campaign: Campaign) -> str:
         return t.gettext("Registration to study and follow Uncle Hồ for {year}", year=year)
     if campaign.kind == CampaignKind.EMULATION:
         return t.gettext("Emulation registration: {theme}", theme=escape(campaign.title))
+    if campaign.title:
+        return escape(campaign.title)  # the pact's own title, as the cell signed it
     return t.gettext("Emulation pact for {year}", year=year)
 
 
@@ -138,6 +140,8 @@ def campaign_short(t: Translator, campaign: Campaign) -> str:
         return t.gettext("the registration to follow Uncle Hồ for {year}", year=year)
     if campaign.kind == CampaignKind.EMULATION:
         return t.gettext("the emulation movement “{theme}”", theme=escape(campaign.title))
+    if campaign.title:
+        return t.gettext("the emulation pact “{title}”", title=escape(campaign.title))
     return t.gettext("the emulation pact for {year}", year=year)
 
 
