@@ -120,8 +120,8 @@ def pact_keyboard(t: Translator, figures: PactFigures, *, committee: bool) -> Ke
     keyboard: Keyboard = []
     row: list[Button] = []
     for number, target in enumerate(figures.targets, start=1):
-        row.append(Button(t.gettext("✏️ {n}", n=number), data=choice("ge", target.id or 0)))
-        if len(row) == 4:
+        row.append(Button(t.gettext("✏️ Target {n}", n=number), data=choice("ge", target.id or 0)))
+        if len(row) == 3:
             keyboard.append(row)
             row = []
     if row:

@@ -132,7 +132,8 @@ def _preview(ctx: FlowContext, org: Organisation) -> Campaign:
 def _members_told(ctx: FlowContext, org: Organisation) -> list[notices.Recipient]:
     assert org.id is not None
     found = notices.recipients(session=ctx.session, org_ids=[org.id])[org.id]
-    return [r for r in found if r.expected]
+    # The comrade opening it has the card in front of them.
+    return [r for r in found if r.expected and r.person_id != ctx.person.id]
 
 
 def confirm_prompt(ctx: FlowContext) -> str:

@@ -231,7 +231,7 @@ def test_the_committee_records_progress_audited_and_the_card_shows_it(
         )
         assert "Thời gian: 01/01/2027 – 31/12/2027" in screen.text
         labels = [b.text for row in screen.keyboard for b in row]
-        assert labels == ["✏️ 1", "✏️ 2", "🏁 Kết thúc giao ước"]
+        assert labels == ["✏️ Chỉ tiêu 1", "✏️ Chỉ tiêu 2", "🏁 Kết thúc giao ước"]
         # A member reads the same card without the committee's buttons.
         assert pact_screen(VI, figures, org, committee=False).keyboard == []
 
