@@ -10,7 +10,8 @@ from bot.actions.roster import private_only
 from bot.flows.commitment_screens import org_of, review_screen, tell, waiting_line
 from bot.models import Member, Person
 from bot.models.commitments import Commitment
-from bot.render_commitments import approved_notice, committee_buttons
+from bot.render_commitment_notices import approved_notice
+from bot.render_commitments import committee_buttons
 from bot.services import campaigns, members, reviews
 from bot.services.errors import NotAllowed
 from bot.text import escape

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
-from bot.actions.pacts import group_lines, pact_rows
+from bot.actions.pacts import group_lines, pact_rows, show_pact
 from bot.actions.registry import ActionRegistry, word
 from bot.actions.roster import private_only
 from bot.flows.commitment_screens import (
@@ -27,6 +27,7 @@ from bot.models.commitments import (
     SectionKind,
 )
 from bot.render_checkins import group_round_line
+from bot.render_commitment_notices import submitted_notice
 from bot.render_commitments import (
     aggregate_text,
     button_label,
@@ -36,7 +37,6 @@ from bot.render_commitments import (
     numbered_label,
     plain_label,
     progress_text,
-    submitted_notice,
 )
 from bot.render_reviews import period_label, review_counts_lines
 from bot.services import (
@@ -315,6 +315,8 @@ def progress(turn: Turn, campaign_id: int) -> Reply:
     """Shows the committee, privately, who has registered and who has not."""
     private_only(turn)
     campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    if campaign.kind == CampaignKind.PACT:
+        return show_pact(turn, campaign_id)  # nobody registers for the cell's pact
     members.require_committee(session=turn.session, person=turn.person, org_id=campaign.org_id)
     org = org_of(turn.session, campaign)
     figures = campaigns.progress(session=turn.session, campaign=campaign)

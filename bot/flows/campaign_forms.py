@@ -38,14 +38,12 @@ from bot.models.commitments import (
     CampaignKind,
     Commitment,
 )
+from bot.render_commitment_notices import opened_notice, returned_notice, write_button
 from bot.render_commitments import (
     cadence_label,
     campaign_title,
     kind_label,
-    opened_notice,
-    returned_notice,
     section_label,
-    write_button,
 )
 from bot.services import campaigns, commitments, notices, outbox, reviews
 from bot.services.errors import Conflict, DomainError, InvalidInput
