@@ -16,7 +16,8 @@ from bot.models.commitments import (
     ItemStatus,
     LeaveReason,
 )
-from bot.render_commitments import campaign_short, target_text, write_button
+from bot.render_commitment_notices import write_button
+from bot.render_commitments import campaign_short, target_text
 from bot.services.checkins import BAR_PERCENT, MemberRound, RoundFigures
 from bot.services.evidence import RoundEvidence
 from bot.text import escape

@@ -126,6 +126,8 @@ def campaign_title(t: Translator, campaign: Campaign) -> str:
         return t.gettext("Registration to study and follow Uncle Hồ for {year}", year=year)
     if campaign.kind == CampaignKind.EMULATION:
         return t.gettext("Emulation registration: {theme}", theme=escape(campaign.title))
+    if campaign.title:
+        return escape(campaign.title)  # the pact's own title, as the cell signed it
     return t.gettext("Emulation pact for {year}", year=year)
 
 
@@ -138,6 +140,8 @@ def campaign_short(t: Translator, campaign: Campaign) -> str:
         return t.gettext("the registration to follow Uncle Hồ for {year}", year=year)
     if campaign.kind == CampaignKind.EMULATION:
         return t.gettext("the emulation movement “{theme}”", theme=escape(campaign.title))
+    if campaign.title:
+        return t.gettext("the emulation pact “{title}”", title=escape(campaign.title))
     return t.gettext("the emulation pact for {year}", year=year)
 
 
@@ -286,7 +290,9 @@ def card_keyboard(
 
 
 def committee_buttons(t: Translator, campaigns: list[Campaign], *, can_open: bool) -> Keyboard:
-    """Returns the committee's buttons: progress of each open campaign, and open a new one."""
+    """Returns the committee's buttons: progress of each open campaign (a pact has its own
+    card, bot.render_pacts), and open a new one."""
+    campaigns = [c for c in campaigns if c.kind != CampaignKind.PACT]
     keyboard: Keyboard = []
     for campaign in campaigns:
         label = (
@@ -398,60 +404,4 @@ def aggregate_text(t: Translator, campaign: Campaign, progress: Progress) -> str
         n=t.number(progress.registered),
         total=t.number(len(progress.expected)),
         what=campaign_short(t, campaign),
-    )
-
-
-# --- notices -------------------------------------------------------------------------------------
-
-
-def opened_notice(t: Translator, campaign: Campaign, org: Organisation) -> str:
-    """Returns what each expected member receives when a campaign opens."""
-    return t.gettext(
-        "📝 <b>{cell}</b> has opened the registration: <b>{title}</b>. Deadline: {day}.\n"
-        "Write it right here, one section at a time; every answer is saved at once, so you "
-        "can stop and carry on whenever you like.",
-        cell=escape(org.name),
-        title=campaign_title(t, campaign),
-        day=t.date_text(campaign.deadline),
-    )
-
-
-def write_button(t: Translator, campaign: Campaign) -> Button:
-    """Returns the button of the opening notice and of a returned commitment."""
-    if campaign.kind == CampaignKind.PLEDGE:
-        label = t.gettext("📝 Write my commitment")
-    else:
-        label = t.gettext("📝 Register")
-    return Button(label, data=choice("kc", campaign.id or 0))
-
-
-def submitted_notice(
-    t: Translator, campaign: Campaign, member: Member, commitment: Commitment
-) -> str:
-    """Returns what the committee receives when a member submits."""
-    text = t.gettext(
-        "📨 Comrade {name} has submitted {what}",
-        name=escape(member.full_name),
-        what=campaign_short(t, campaign),
-    )
-    if commitment.late:
-        text += " " + t.gettext("(submitted late)")
-    return text + " " + t.gettext("— send /duyet to review it.")
-
-
-def approved_notice(t: Translator, campaign: Campaign) -> str:
-    """Returns what the member receives when their commitment is approved."""
-    return t.gettext(
-        "✅ The committee has approved {what}. Send /camket to see it.",
-        what=campaign_short(t, campaign),
-    )
-
-
-def returned_notice(t: Translator, campaign: Campaign, comment: str) -> str:
-    """Returns what the member receives when their commitment is returned."""
-    return t.gettext(
-        "↩️ The committee has returned {what} for changes.\nComment: {comment}\n"
-        "Send /camket to edit it and submit it again.",
-        what=campaign_short(t, campaign),
-        comment=escape(comment),
     )

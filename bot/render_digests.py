@@ -10,6 +10,7 @@ from bot.render_announcements import excerpt
 from bot.render_checkins import item_status_label
 from bot.render_commitments import campaign_short
 from bot.render_meetings import kind_label
+from bot.render_pacts import summary_lines
 from bot.services.attendance import QUALITY_BAR
 from bot.services.digests import DigestFigures, Exceptions, Upcoming
 from bot.text import escape
@@ -122,6 +123,7 @@ def _figure_lines(t: Translator, figures: DigestFigures) -> list[str]:
                     reason=escape(commendation.reason),
                 )
             )
+    lines.extend(summary_lines(t, figures.pacts))
     for studied in figures.studies:
         line = t.gettext(
             "📚 Study “{what}”: {n}/{total} comrades done ({rate}%)",

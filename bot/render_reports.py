@@ -9,6 +9,7 @@ from bot.models import MemberStatus
 from bot.render_announcements import excerpt
 from bot.render_commitments import campaign_short, plain_label
 from bot.render_digests import capitalised, percent
+from bot.render_pacts import report_lines
 from bot.services.period_reports import (
     REGULAR,
     THEMATIC,
@@ -130,6 +131,11 @@ def report_sections(t: Translator, report: PeriodReport) -> list[tuple[str, list
         t.gettext("• comrade {name}: {reason}", name=member.full_name, reason=commendation.reason)
         for commendation, member in report.commended
     ]
+    if report.pacts:
+        follow.append(
+            t.gettext("Emulation pacts of the cell: {n}.", n=t.number(len(report.pacts)))
+        )
+        follow += report_lines(t, report.pacts)
     studies = [
         t.gettext("Study campaigns (học tập, quán triệt): {n}.", n=t.number(len(report.studies)))
     ]

@@ -1,10 +1,12 @@
 """Commitments: /camket (my card, writing section by section, submitting; the figures in the
-group), /duyet (the committee reviews), progress, and opening a registration."""
+group), the committee's progress, export and opening a registration (/duyet is in
+bot.actions.commitment_reviews, the cell's pact in bot.actions.pacts)."""
 
 from __future__ import annotations
 
 from bot.actions.core import Reply, Turn
 from bot.actions.forms import open_form, outcome_reply
+from bot.actions.pacts import group_lines, pact_rows, show_pact
 from bot.actions.registry import ActionRegistry, word
 from bot.actions.roster import private_only
 from bot.flows.commitment_screens import (
@@ -12,13 +14,12 @@ from bot.flows.commitment_screens import (
     checkin_lines,
     items_screen,
     org_of,
-    review_screen,
     tell,
-    waiting_line,
 )
-from bot.models import COMMITTEE_ROLES, Member, Organisation, Person
+from bot.models import COMMITTEE_ROLES, Member, Organisation
 from bot.models.commitments import (
     Campaign,
+    CampaignKind,
     CampaignStatus,
     Commitment,
     CommitmentItem,
@@ -26,9 +27,9 @@ from bot.models.commitments import (
     SectionKind,
 )
 from bot.render_checkins import group_round_line
+from bot.render_commitment_notices import submitted_notice
 from bot.render_commitments import (
     aggregate_text,
-    approved_notice,
     button_label,
     campaign_short,
     campaign_title,
@@ -36,7 +37,6 @@ from bot.render_commitments import (
     numbered_label,
     plain_label,
     progress_text,
-    submitted_notice,
 )
 from bot.render_reviews import period_label, review_counts_lines
 from bot.services import (
@@ -45,7 +45,6 @@ from bot.services import (
     commitments,
     members,
     registers,
-    reviews,
     self_reviews,
 )
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -67,6 +66,7 @@ def my_commitments(turn: Turn) -> Reply:
         (campaign, member, org)
         for member, org in cells
         for campaign in campaigns.open_campaigns(session=turn.session, org_id=org.id or 0)
+        if campaign.kind != CampaignKind.PACT  # the cell's pact: nobody registers for it
     ]
     committee = any(member.role in COMMITTEE_ROLES for member, _ in cells)
     watched = [c for c, member, _ in found if member.role in COMMITTEE_ROLES] + [
@@ -74,8 +74,12 @@ def my_commitments(turn: Turn) -> Reply:
         for member, org in cells
         if member.role in COMMITTEE_ROLES
         for c in campaigns.recently_closed(session=turn.session, org_id=org.id or 0, now=turn.now)
+        if c.kind != CampaignKind.PACT
     ]
-    extra = committee_buttons(turn.t, watched, can_open=True) if committee else []
+    pact_keyboard = pact_rows(turn, cells)
+    extra = pact_keyboard + (
+        committee_buttons(turn.t, watched, can_open=True) if committee else []
+    )
     mine = [(c, m, o) for c, m, o in found if campaigns.expected(m)]
     drafts = self_reviews.drafts_of(session=turn.session, person=turn.person)
     waiting: Keyboard = []
@@ -101,7 +105,7 @@ def my_commitments(turn: Turn) -> Reply:
     extra = waiting + extra
     if len(mine) == 1:
         card = card_screen(turn.session, turn.t, mine[0][0], turn.person)
-        return Reply(screens=[Screen(card.text, waiting + card.keyboard)])
+        return Reply(screens=[Screen(card.text, waiting + card.keyboard + pact_keyboard)])
     if mine:
         several_cells = len({o.id for _, _, o in mine}) > 1
         keyboard: Keyboard = []
@@ -120,6 +124,8 @@ def my_commitments(turn: Turn) -> Reply:
         )
     else:
         text = turn.t.gettext("No registration is open in your cell right now.")
+        if pact_keyboard:
+            text += " " + turn.t.gettext("Tap 🤝 to follow the cell's emulation pact.")
         if committee:
             text += " " + turn.t.gettext("Tap “➕ Open a registration” to open one.")
     return Reply(screens=[Screen(text, extra)])
@@ -130,10 +136,14 @@ def _group_figures(turn: Turn) -> Reply:
     org = turn.group_org
     if org is None or org.id is None:
         return Reply()
-    found = campaigns.open_campaigns(session=turn.session, org_id=org.id)
-    if not found:
+    found = [
+        c
+        for c in campaigns.open_campaigns(session=turn.session, org_id=org.id)
+        if c.kind != CampaignKind.PACT
+    ]
+    lines = group_lines(turn, org)
+    if not found and not lines:
         return Reply(screens=[Screen(turn.t.gettext("No registration is open in the cell."))])
-    lines = []
     for c in found:
         lines.append(
             "📊 " + aggregate_text(turn.t, c, campaigns.progress(session=turn.session, campaign=c))
@@ -142,9 +152,12 @@ def _group_figures(turn: Turn) -> Reply:
         if last is not None:
             figures = checkins.round_figures(session=turn.session, round_=last)
             lines.append(group_round_line(turn.t, c, figures))
-    lines.append(
-        turn.t.gettext("Each comrade writes and submits privately: send /camket to me directly.")
-    )
+    if found:
+        lines.append(
+            turn.t.gettext(
+                "Each comrade writes and submits privately: send /camket to me directly."
+            )
+        )
     return Reply(screens=[Screen("\n".join(lines))])
 
 
@@ -302,6 +315,8 @@ def progress(turn: Turn, campaign_id: int) -> Reply:
     """Shows the committee, privately, who has registered and who has not."""
     private_only(turn)
     campaign = campaigns.get_campaign(session=turn.session, campaign_id=campaign_id)
+    if campaign.kind == CampaignKind.PACT:
+        return show_pact(turn, campaign_id)  # nobody registers for the cell's pact
     members.require_committee(session=turn.session, person=turn.person, org_id=campaign.org_id)
     org = org_of(turn.session, campaign)
     figures = campaigns.progress(session=turn.session, campaign=campaign)
@@ -357,90 +372,9 @@ def export_register(turn: Turn, campaign_id: int) -> Reply:
     return Reply(files=files)
 
 
-def _waiting(turn: Turn) -> list[Commitment]:
-    cells = members.committee_cells(session=turn.session, person=turn.person)
-    if not cells:
-        raise NotAllowed("committee_only")
-    found = [
-        c
-        for _, org in cells
-        for c in reviews.awaiting_review(session=turn.session, org_id=org.id or 0)
-    ]
-    return sorted(found, key=lambda c: (c.submitted_at or turn.now, c.id or 0))
-
-
-def review(turn: Turn) -> Reply:
-    """Shows the committee the oldest submitted commitment, with approve / return / another."""
-    private_only(turn)
-    waiting = _waiting(turn)
-    if waiting:
-        return Reply(
-            screens=[review_screen(turn.session, turn.t, waiting[0], waiting=len(waiting))]
-        )
-    cells = members.committee_cells(session=turn.session, person=turn.person)
-    watched = [
-        c
-        for _, org in cells
-        for c in campaigns.open_campaigns(session=turn.session, org_id=org.id or 0)
-    ]
-    text = turn.t.gettext("No commitment is waiting for review.")
-    return Reply(screens=[Screen(text, committee_buttons(turn.t, watched, can_open=False))])
-
-
-def review_next(turn: Turn, commitment_id: int) -> Reply:
-    """Shows another submitted commitment than this one."""
-    private_only(turn)
-    waiting = _waiting(turn)
-    ids = [c.id for c in waiting]
-    if commitment_id in ids and len(waiting) > 1:
-        following = waiting[(ids.index(commitment_id) + 1) % len(waiting)]
-    elif commitment_id not in ids and waiting:
-        following = waiting[0]
-    else:
-        return Reply(toast=turn.t.gettext("No other commitment is waiting for review."))
-    return Reply(edit=review_screen(turn.session, turn.t, following, waiting=len(waiting)))
-
-
-def approve(turn: Turn, commitment_id: int) -> Reply:
-    """Approves a submitted commitment and tells its member."""
-    private_only(turn)
-    commitment, campaign = reviews.approve(
-        session=turn.session, commitment_id=commitment_id, actor=turn.person, now=turn.now
-    )
-    org = org_of(turn.session, campaign)
-    member = turn.session.get(Member, commitment.member_id)
-    assert member is not None
-    owner = turn.session.get(Person, member.person_id) if member.person_id else None
-    if owner is not None:
-        tell(
-            turn.session,
-            person=owner,
-            org=org,
-            build=lambda t: Screen(approved_notice(t, campaign)),
-            key=f"commitment:{commitment.id}:approved",
-            now=turn.now,
-        )
-    text = turn.t.gettext(
-        "✅ Approved: the commitment of comrade {name}; they have been told.",
-        name=escape(member.full_name),
-    )
-    left = [c for c in _waiting(turn) if c.id != commitment_id]
-    keyboard: Keyboard = []
-    if left:
-        keyboard = [[Button(turn.t.gettext("▶️ Next one"), data=choice("kn", commitment_id))]]
-    return Reply(edit=Screen(f"{text}\n{waiting_line(turn.session, turn.t, org)}", keyboard))
-
-
-def return_for_changes(turn: Turn, commitment_id: int) -> Reply:
-    """Opens the one-question form asking the comment of a returned commitment."""
-    private_only(turn)
-    return outcome_reply(open_form(turn, "commitment_return", commitment_id=commitment_id))
-
-
 def register(actions: ActionRegistry) -> None:
     """Adds this module's commands and choices."""
     actions.command(["camket", "commitments", "pledge"], my_commitments)
-    actions.command(["duyet", "review"], review, committee=True)
     actions.choice("kc", show_card, int)
     actions.choice("ks", write_section, int, word)
     actions.choice("ka", add_item, int, word)
@@ -451,6 +385,3 @@ def register(actions: ActionRegistry) -> None:
     actions.choice("ko", open_registration)
     actions.choice("kp", progress, int)
     actions.choice("kq", export_register, int)
-    actions.choice("kv", approve, int)
-    actions.choice("kr", return_for_changes, int)
-    actions.choice("kn", review_next, int)

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from bot.actions.core import Turn
 from bot.flows.matching import match_label, typed_number
+from bot.flows.steps import StepKind
 from bot.models import PendingChoice
 from bot.services.errors import InvalidInput
 
@@ -24,6 +25,16 @@ def listed_options(turn: Turn) -> list[dict[str, Any]]:
     return list(pending.options) if pending is not None else []
 
 
+def number_asked(turn: Turn) -> bool:
+    """Tells whether this person's open form waits for a typed number: "1" is then its answer,
+    not option 1 of an earlier screen that listed choices (a card whose ✏️ opened the form)."""
+    state = turn.core.flows.state(turn.session, turn.key)
+    flow = turn.core.flows.flows.get(state.flow) if state is not None else None
+    if flow is None or state is None:
+        return False
+    return flow.steps[flow.index(state.step)].kind == StepKind.NUMBER
+
+
 def pick(turn: Turn, text: str) -> str | None:
     """Returns the choice data a typed number or label names; None if it names none.
 
@@ -32,6 +43,8 @@ def pick(turn: Turn, text: str) -> str | None:
     """
     options = listed_options(turn)
     if not options or any(str(o["data"]).startswith(FLOW_PREFIX) for o in options):
+        return None
+    if number_asked(turn):
         return None
     number = typed_number(text)
     if number is not None:

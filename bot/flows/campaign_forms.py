@@ -22,6 +22,15 @@ from bot.flows.common_people import (
     require_some_committee,
 )
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.flows.pact_forms import (
+    PACT_PROGRESS_FLOW,
+    complete_open,
+    confirm_prompt,
+    is_pact,
+    not_pact,
+    pact_period_steps,
+    pact_steps,
+)
 from bot.i18n import N_
 from bot.models import Member, Organisation, Person
 from bot.models.commitments import (
@@ -30,14 +39,12 @@ from bot.models.commitments import (
     CampaignKind,
     Commitment,
 )
+from bot.render_commitment_notices import opened_notice, returned_notice, write_button
 from bot.render_commitments import (
     cadence_label,
     campaign_title,
     kind_label,
-    opened_notice,
-    returned_notice,
     section_label,
-    write_button,
 )
 from bot.services import campaigns, commitments, notices, outbox, reviews
 from bot.services.errors import Conflict, DomainError, InvalidInput
@@ -235,6 +242,8 @@ def _expected_recipients(ctx: FlowContext, org: Organisation) -> list[notices.Re
 
 
 def _confirm_prompt(ctx: FlowContext) -> str:
+    if is_pact(ctx):
+        return confirm_prompt(ctx)
     draft = _draft(ctx)
     org = chosen_org(ctx)
     t = ctx.t
@@ -270,6 +279,8 @@ def _confirm_prompt(ctx: FlowContext) -> str:
 
 
 def _complete_open(ctx: FlowContext) -> Screen:
+    if is_pact(ctx):
+        return complete_open(ctx)
     org = chosen_org(ctx)
     assert org.id is not None
     campaign = campaigns.open_campaign(
@@ -318,6 +329,7 @@ OPEN_CAMPAIGN_FLOW = Flow(
             when=answered("kind", CampaignKind.EMULATION.value),
             limit=campaigns.MAX_TITLE,
         ),
+        *pact_steps(),
         Step(
             "year",
             StepKind.CHOICE,
@@ -325,21 +337,24 @@ OPEN_CAMPAIGN_FLOW = Flow(
             options=_year_options,
             save=_check_year,
         ),
+        *pact_period_steps(),
         Step(
             "deadline",
             StepKind.TEXT,
             _deadline_prompt_open,
             parse=_parse_open_deadline,
+            when=not_pact,
         ),
         Step(
             "cadence",
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("How often should members report progress on their items?"),
             options=_cadence_options,
+            when=not_pact,
         ),
         Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),
     complete=_complete_open,
 )
 
-CAMPAIGN_FLOWS = (COMMITMENT_RETURN_FLOW, OPEN_CAMPAIGN_FLOW)
+CAMPAIGN_FLOWS = (COMMITMENT_RETURN_FLOW, OPEN_CAMPAIGN_FLOW, PACT_PROGRESS_FLOW)

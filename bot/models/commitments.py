@@ -281,3 +281,21 @@ class Commendation(SQLModel, table=True):
     reason: str = Field(max_length=300)
     by: int | None = Field(default=None, foreign_key="person.id")
     at: datetime = _utc()
+
+
+class PactTarget(SQLModel, table=True):
+    """One collective target of a cell's giao ước thi đua (a campaign of kind PACT): what is
+    aimed for, its unit and plan value, and what the committee last recorded as achieved."""
+
+    __table_args__ = (Index("ix_pacttarget_campaign", "campaign_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    position: int = 0
+    text: str = Field(max_length=300)
+    unit: str = Field(default="", max_length=50)
+    plan: float
+    achieved: float | None = None
+    note: str = Field(default="", max_length=1000)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime | None = _utc(nullable=True)

@@ -302,6 +302,8 @@ def reminder_due(*, campaign: Campaign, org: Organisation, now: datetime) -> boo
     """Tells whether the registration reminder may go out now: before the deadline, not at
     night in the cell's zone, and at most one every two days (the opening notice counts as
     the first)."""
+    if campaign.kind == CampaignKind.PACT:
+        return False  # a pact is the cell's: nobody registers for it
     local = now.astimezone(ZoneInfo(org.timezone))
     if local.date() > campaign.deadline or campaign.status != CampaignStatus.OPEN:
         return False

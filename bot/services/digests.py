@@ -25,9 +25,17 @@ from bot.models import (
     Organisation,
     Reachability,
 )
-from bot.models.commitments import Campaign, CheckIn, Commendation, CommitmentStatus, ItemStatus
-from bot.services import attendance, campaigns, checkins, members, self_reviews, study
+from bot.models.commitments import (
+    Campaign,
+    CampaignKind,
+    CheckIn,
+    Commendation,
+    CommitmentStatus,
+    ItemStatus,
+)
+from bot.services import attendance, campaigns, checkins, members, pacts, self_reviews, study
 from bot.services.attendance import CELL_MEETINGS
+from bot.services.pacts import PactFigures
 
 # Commemorations the digest announces (domain.md §4.2): day, month, what.
 COMMEMORATIONS = (
@@ -92,6 +100,8 @@ class DigestFigures:
     upcoming: list[Upcoming]
     awaiting: list[AwaitingAck] = field(default_factory=list)
     studies: list[study.Participation] = field(default_factory=list)
+    # The cell's open emulation pacts, with each target's figures (collective, no names).
+    pacts: list[PactFigures] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -102,6 +112,7 @@ class DigestFigures:
             and not self.campaigns
             and not self.awaiting
             and not self.studies
+            and not self.pacts
         )
 
 
@@ -306,6 +317,7 @@ def digest_figures(*, session: Session, org: Organisation, now: datetime) -> Dig
     found = [
         _campaign_figures(session, c)
         for c in campaigns.open_campaigns(session=session, org_id=org_id)
+        if c.kind != CampaignKind.PACT  # nobody registers for the cell's pact
     ]
     return DigestFigures(
         org=org,
@@ -318,6 +330,7 @@ def digest_figures(*, session: Session, org: Organisation, now: datetime) -> Dig
         upcoming=_upcoming(session, org, today),
         awaiting=_awaiting(session, org_id, now),
         studies=_studies(session, org_id, now),
+        pacts=pacts.open_pacts(session=session, org_id=org_id),
     )
 
 

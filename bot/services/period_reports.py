@@ -26,10 +26,11 @@ from bot.models import (
     MemberStatus,
     Organisation,
 )
-from bot.models.commitments import Campaign, Commendation, CommitmentStatus
-from bot.services import campaigns, study
+from bot.models.commitments import Campaign, CampaignKind, Commendation, CommitmentStatus
+from bot.services import campaigns, pacts, study
 from bot.services.attendance import CELL_MEETINGS
 from bot.services.errors import Conflict, InvalidInput
+from bot.services.pacts import PactFigures
 
 _CODE = re.compile(r"^(\d{4})(?:-(?:(0?[1-9]|1[0-2])|q([1-4])|h([12])))?$")
 REGULAR = (MeetingKind.REGULAR, MeetingKind.COMBINED)
@@ -145,6 +146,8 @@ class PeriodReport:
     commended: list[tuple[Commendation, Member]]
     # Study campaigns sent in the period, with who read (and submitted what was asked).
     studies: list[study.Participation] = field(default_factory=list)
+    # The cell's emulation pacts whose period overlaps this one: plan against achieved.
+    pacts: list[PactFigures] = field(default_factory=list)
 
     def held(self, kinds: tuple[MeetingKind, ...]) -> int:
         """How many meetings of these kinds were held."""
@@ -257,6 +260,9 @@ def period_report(
                 .order_by(col(Announcement.sent_at))
             ).all()
         ],
+        pacts=pacts.pacts_between(
+            session=session, org_id=org_id, start=period.start, end=period.end
+        ),
     )
 
 
@@ -264,7 +270,11 @@ def _campaign_lines(session: Session, org_id: int, period: Period) -> list[Campa
     found = list(
         session.exec(
             select(Campaign)
-            .where(Campaign.org_id == org_id, Campaign.year == period.year)
+            .where(
+                Campaign.org_id == org_id,
+                Campaign.year == period.year,
+                Campaign.kind != CampaignKind.PACT,  # the cell's own targets: listed apart
+            )
             .order_by(col(Campaign.id))
         )
     )

@@ -55,6 +55,7 @@ from bot.models import (
     Member,
     MemberStatus,
     Organisation,
+    PactTarget,
     Person,
     RatingLevel,
     ReflectionKind,
@@ -75,6 +76,7 @@ from bot.services import (
     members,
     officers,
     orgs,
+    pacts,
     reviews,
     rsvps,
     self_reviews,
@@ -811,6 +813,46 @@ def check_emulation_campaign(session: Session, world: World) -> None:
     )
 
 
+def check_pact(session: Session, world: World) -> None:
+    campaign = opened(session, world)
+    assert (campaign.kind, campaign.title, campaign.starts_on, campaign.ends_on) == (
+        CampaignKind.PACT,
+        "Giao ước thi đua khối cơ quan 2027",
+        date(2027, 1, 1),
+        date(2027, 6, 30),
+    )
+    targets = pacts.targets_of(session=session, campaign_id=campaign.id or 0)
+    assert [(t.text, t.plan, t.unit) for t in targets] == [
+        ("Kết nạp đảng viên mới", 2, "người"),
+        ("100% đảng viên hoàn thành tốt nhiệm vụ trở lên", 100, "%"),
+    ]
+
+
+def pact_world(session: Session, now: datetime) -> World:
+    """A cell's open pact; the secretary records its first target's progress."""
+    world = secretary_world(session, now)
+    campaign = pacts.open_pact(
+        session=session,
+        org_id=world.ids["org"],
+        year=2027,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 12, 31),
+        targets=[pacts.TargetDraft("Kết nạp đảng viên mới", 2, "người")],
+        actor=world.person,
+        now=now,
+    )
+    [target] = pacts.targets_of(session=session, campaign_id=campaign.id or 0)
+    world.ids["target"] = target.id or 0
+    world.params = {"target_id": target.id}
+    return world
+
+
+def check_pact_progress(session: Session, world: World) -> None:
+    target = session.get(PactTarget, world.ids["target"])
+    assert target is not None
+    assert (target.achieved, target.note) == (1, "Đã kết nạp đồng chí Cường")
+
+
 # --- the scripts: step name → what the person types ----------------------------------------------
 
 
@@ -1123,6 +1165,29 @@ SCRIPTS = [
             "confirm": "1",
         },
         check_emulation_campaign,
+    ),
+    Script(
+        "open the cell's emulation pact",
+        "open_campaign",
+        secretary_world,
+        {
+            "kind": "4",
+            "pact_title": "Giao ước thi đua khối cơ quan 2027",
+            "year": "2",
+            "pact_period": "2",
+            "targets": (
+                "Kết nạp đảng viên mới: 2 người\n100% đảng viên hoàn thành tốt nhiệm vụ trở lên"
+            ),
+            "confirm": "1",
+        },
+        check_pact,
+    ),
+    Script(
+        "record a pact target's progress",
+        "pact_progress",
+        pact_world,
+        {"value": "1", "note": "Đã kết nạp đồng chí Cường"},
+        check_pact_progress,
     ),
     Script(
         "self-review: the self-assessment",
