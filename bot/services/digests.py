@@ -308,7 +308,13 @@ def _studies(session: Session, org_id: int, now: datetime) -> list[study.Partici
 
 
 def digest_figures(*, session: Session, org: Organisation, now: datetime) -> DigestFigures:
-    """Returns the cell's digest at `now` (a fixed number of statements per open campaign)."""
+    """Returns the cell's digest at `now` (a fixed number of statements per open campaign; the
+    roster, asked for by several figures, read once)."""
+    with members.roster_snapshot(session=session, org_id=org.id or 0):
+        return _digest_figures(session, org, now)
+
+
+def _digest_figures(session: Session, org: Organisation, now: datetime) -> DigestFigures:
     org_id = org.id or 0
     today = campaigns.local_today(org, now)
     next_meeting, documents = _next_meeting(session, org_id, now)
@@ -352,6 +358,11 @@ def _overdue(session: Session, org_id: int, today: date) -> list[tuple[MeetingTa
 
 def exceptions(*, session: Session, figures: DigestFigures) -> Exceptions:
     """Returns what the committee must see privately, from the digest's figures."""
+    with members.roster_snapshot(session=session, org_id=figures.org.id or 0):
+        return _exceptions(session, figures)
+
+
+def _exceptions(session: Session, figures: DigestFigures) -> Exceptions:
     org_id = figures.org.id or 0
     last = figures.last_figures
     missing = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,22 @@ def _active(org_id: int) -> Any:
     return select(Member).where(Member.org_id == org_id, col(Member.removed_at).is_(None))
 
 
+_SNAPSHOT = "chibot.roster_snapshot"
+
+
+@contextmanager
+def roster_snapshot(*, session: Session, org_id: int) -> Iterator[None]:
+    """Within it, the cell's current roster is read once and active_members filters it in
+    memory: for a read-only pass (the digest) that asks for the same roster several ways."""
+    rows = list(session.exec(_active(org_id).order_by(col(Member.sort_key), col(Member.id))))
+    snapshots: dict[int, list[Member]] = session.info.setdefault(_SNAPSHOT, {})
+    snapshots[org_id] = rows
+    try:
+        yield
+    finally:
+        snapshots.pop(org_id, None)
+
+
 def active_members(
     *,
     session: Session,
@@ -73,6 +90,18 @@ def active_members(
     """Returns the cell's current roster, committee first, then by name (the stored sort key):
     all of it, or only the entries that have joined (or not), of some statuses or roles, or
     the first `limit`."""
+    snapshot = session.info.get(_SNAPSHOT, {}).get(org_id)
+    if snapshot is not None:
+        wanted_statuses = None if statuses is None else set(statuses)
+        wanted_roles = None if roles is None else set(roles)
+        found = [
+            m
+            for m in snapshot
+            if (joined is None or (m.person_id is not None) == joined)
+            and (wanted_statuses is None or m.status in wanted_statuses)
+            and (wanted_roles is None or m.role in wanted_roles)
+        ]
+        return found if limit is None else found[:limit]
     query = _active(org_id)
     if joined is not None:
         query = query.where(

@@ -453,3 +453,49 @@ def test_names_are_looked_up_by_id_among_current_members(db: Database, now: date
         )
     assert names == {lan.id: "Trần Thị Lan"}
     assert (counted.count, counted.rows) == (1, 1)
+
+
+def test_a_roster_snapshot_answers_like_the_database_with_one_read(
+    db: Database, now: datetime
+) -> None:
+    with db.session() as session:
+        c = factories.cell(session, now)
+        org_id = c.org.id or 0
+        factories.joined_member(session, c, "Trần Thị Lan", now, role=Role.DEPUTY)
+        factories.joined_member(session, c, "Lê Văn Hùng", now, status=MemberStatus.PROBATIONARY)
+        members.add_members(
+            session=session,
+            org_id=org_id,
+            names=["Phạm Văn Miễn", "Vũ Thị Chưa"],
+            role=Role.MEMBER,
+            status=MemberStatus.EXEMPT,
+            actor=c.secretary,
+            now=now,
+        )
+        asks: list[dict[str, object]] = [
+            {},
+            {"joined": True},
+            {"joined": False},
+            {"statuses": [MemberStatus.FULL, MemberStatus.PROBATIONARY]},
+            {"roles": [Role.SECRETARY, Role.DEPUTY]},
+            {"limit": 2},
+        ]
+        expected = [
+            [m.id for m in members.active_members(session=session, org_id=org_id, **ask)]  # type: ignore[arg-type]
+            for ask in asks
+        ]
+        with (
+            count_statements(db) as counted,
+            members.roster_snapshot(session=session, org_id=org_id),
+        ):
+            got = [
+                [m.id for m in members.active_members(session=session, org_id=org_id, **ask)]  # type: ignore[arg-type]
+                for ask in asks
+            ]
+        assert got == expected
+        assert counted.count == 1
+        # Outside it, the database is asked again.
+        assert (
+            "chibot.roster_snapshot" not in session.info
+            or not session.info["chibot.roster_snapshot"]
+        )
