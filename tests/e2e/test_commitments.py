@@ -230,7 +230,7 @@ async def test_register_return_resubmit_and_approve(chat: Chat) -> None:
     empty = await ask(chat, lan, "   \n  ")
     assert empty.text.startswith("⚠️ Đồng chí hãy gõ nội dung")
     huge = await ask(chat, lan, "Tuyệt đối trung thành. " * 450)
-    assert huge.text.startswith("⚠️ Nội dung quá dài: tối đa 2000 ký tự.")
+    assert huge.text.startswith("⚠️ Nội dung quá dài: tối đa 2.000 ký tự.")
     assert "1. Về tư tưởng chính trị" in huge.text  # the same question again
     saved = await ask(chat, lan, TEXTS[1])
     assert lines_of(saved)[0] == "✅ Đã lưu."
