@@ -9,8 +9,8 @@ from bot.paging import page_line, page_of, paging_row
 from bot.render_errors import ERROR_MESSAGES as ERROR_MESSAGES
 from bot.render_errors import error_text as error_text
 from bot.render_errors import stale_button as stale_button
-from bot.services.members import AccountReach, RosterEntry
 from bot.services.people import channel_label
+from bot.services.roster_reads import AccountReach, RosterEntry
 from bot.text import escape
 from bot.ui import Button, Keyboard, Screen, choice
 

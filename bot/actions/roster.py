@@ -8,7 +8,7 @@ from bot.actions.registry import ActionRegistry, one_of
 from bot.flows.common import translator_for
 from bot.models import Organisation, Person, Priority, Role
 from bot.render import roster_keyboard, roster_text
-from bot.services import invites, members, menus, orgs, outbox, people
+from bot.services import invites, members, menus, orgs, outbox, people, roster_reads
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.text import escape
 from bot.ui import Button, Screen, choice
@@ -23,7 +23,7 @@ def private_only(turn: Turn) -> None:
 def _roster_screen(turn: Turn, org: Organisation, page: int) -> Screen:
     assert org.id is not None
     acting = members.require_committee(session=turn.session, person=turn.person, org_id=org.id)
-    entries = members.roster(session=turn.session, org_id=org.id)
+    entries = roster_reads.roster(session=turn.session, org_id=org.id)
     editable = acting.role in {Role.SECRETARY, Role.DEPUTY}
     keyboard = roster_keyboard(turn.t, org.id, entries, page, editable=editable)
     text = roster_text(turn.t, org, entries, page)

@@ -33,7 +33,16 @@ from bot.models.commitments import (
     CommitmentStatus,
     ItemStatus,
 )
-from bot.services import attendance, campaigns, checkins, members, pacts, self_reviews, study
+from bot.services import (
+    attendance,
+    campaigns,
+    checkins,
+    members,
+    pacts,
+    roster_reads,
+    self_reviews,
+    study,
+)
 from bot.services.attendance import CELL_MEETINGS
 from bot.services.pacts import PactFigures
 
@@ -380,7 +389,7 @@ def _exceptions(session: Session, figures: DigestFigures) -> Exceptions:
             silent.append((found.campaign, [m.full_name for m in found.round.silent]))
     unreachable: list[tuple[str, Reachability]] = [
         (entry.member.full_name, entry.reachability)
-        for entry in members.roster(session=session, org_id=org_id)
+        for entry in roster_reads.roster(session=session, org_id=org_id)
         if entry.joined
         and entry.reachability in {Reachability.BLOCKED, Reachability.NEVER_STARTED}
     ]

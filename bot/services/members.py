@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,36 +16,13 @@ from bot.models import (
     MemberStatus,
     Organisation,
     Person,
-    Reachability,
     Role,
 )
-from bot.services import audit, people
+from bot.services import audit
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.text import InvalidName, fold, person_name, validate_name
 
 MAX_NAMES_PER_BATCH = 100
-
-
-@dataclass(frozen=True)
-class AccountReach:
-    """One channel account of a member, and whether the bot can write to it."""
-
-    channel: str
-    reachability: Reachability
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """A roster line with what the committee needs to see about reachability.
-
-    `reachability` is that of the account notifications go to; `accounts` lists every channel
-    account of the member, oldest first.
-    """
-
-    member: Member
-    joined: bool
-    reachability: Reachability
-    accounts: tuple[AccountReach, ...] = ()
 
 
 def _snapshot(member: Member) -> dict[str, Any]:
@@ -159,39 +135,6 @@ def count_active(
     if roles is not None:
         query = query.where(col(Member.role).in_(list(roles)))
     return session.exec(query).one()
-
-
-def roster(*, session: Session, org_id: int) -> list[RosterEntry]:
-    """Returns the roster with joined flags and each member's accounts and their reachability
-    (two queries, however many members)."""
-    current = active_members(session=session, org_id=org_id)
-    person_ids = [m.person_id for m in current if m.person_id is not None]
-    book = people.accounts_of_people(session=session, person_ids=person_ids)
-    entries = []
-    for member in current:
-        found = book.get(member.person_id) if member.person_id is not None else None
-        if found is None:
-            entries.append(
-                RosterEntry(
-                    member=member,
-                    joined=member.person_id is not None,
-                    reachability=Reachability.UNKNOWN,
-                )
-            )
-            continue
-        accounts = tuple(
-            AccountReach(channel=a.channel, reachability=a.reachability)
-            for a in reversed(found.accounts)
-        )
-        entries.append(
-            RosterEntry(
-                member=member,
-                joined=True,
-                reachability=found.address.reachability,
-                accounts=accounts,
-            )
-        )
-    return entries
 
 
 def memberships(*, session: Session, person: Person) -> list[tuple[Member, Organisation]]:

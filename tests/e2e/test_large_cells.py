@@ -17,7 +17,7 @@ from bot.models import (
     Person,
     Role,
 )
-from bot.services import meetings, members
+from bot.services import meetings, members, roster_reads
 from bot.text import fold
 from tests.e2e.chat import TELEGRAM_LINK, ZALO_CODE, Chat, Msg, Someone
 from tests.e2e.conftest import Bot
@@ -134,7 +134,7 @@ async def test_roll_call_of_205_members_is_paged_with_a_running_count(chat: Chat
 
 def _roster_order(bot: Bot, org_id: int) -> list[str]:
     with bot.db.session() as session:
-        return [e.member.full_name for e in members.roster(session=session, org_id=org_id)]
+        return [e.member.full_name for e in roster_reads.roster(session=session, org_id=org_id)]
 
 
 def _listed(msg: Msg) -> list[str]:

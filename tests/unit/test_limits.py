@@ -30,7 +30,7 @@ from bot.render_attendance import committee_summary, roll_call_screen
 from bot.render_checkins import round_figures_text
 from bot.render_commitments import progress_text
 from bot.render_meetings import answers_text
-from bot.services import attendance, meetings, members, rsvps
+from bot.services import attendance, meetings, members, roster_reads, rsvps
 from bot.services.campaigns import Progress
 from bot.services.checkins import RoundFigures
 from bot.shaping import shape
@@ -79,7 +79,7 @@ def _screens(db: Database, now: datetime, locale: str) -> list[tuple[str, Screen
             actor=cell.secretary,
             now=now,
         )
-        entries = members.roster(session=session, org_id=org_id)
+        entries = roster_reads.roster(session=session, org_id=org_id)
         assert len(entries) == SIZE
         for page in range(-(-SIZE // 20)):
             text = roster_text(t, cell.org, entries, page)

@@ -8,7 +8,7 @@ from bot.db import Database
 from bot.i18n import translator
 from bot.models import MemberStatus, Reachability, Role
 from bot.render import roster_text
-from bot.services import audit, invites, members, people
+from bot.services import audit, invites, members, people, roster_reads
 from bot.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests import factories
 from tests.statements import count_statements
@@ -239,7 +239,7 @@ def test_roster_reports_joined_and_reachability(db: Database, now: datetime) -> 
     with db.session() as session:
         rows = {
             e.member.full_name: (e.joined, e.reachability)
-            for e in members.roster(session=session, org_id=cell.org.id)
+            for e in roster_reads.roster(session=session, org_id=cell.org.id)
         }
     assert rows == {
         cell.secretary_member.full_name: (True, Reachability.OK),
@@ -263,7 +263,7 @@ def test_roster_lists_every_account_of_a_member_in_one_query(db: Database, now: 
         add(session, cell, ["Chưa Vào Nhóm"], now)
     with db.session() as session:
         with count_statements(db) as statements:
-            entries = members.roster(session=session, org_id=cell.org.id)
+            entries = roster_reads.roster(session=session, org_id=cell.org.id)
         # The members, then every account of every joined member: never one query per member.
         assert statements.count == 2
         text = roster_text(translator("vi"), cell.org, entries)
@@ -304,7 +304,7 @@ def test_removed_members_disappear_from_active_lists(db: Database, now: datetime
         assert [m.id for m in members.active_members(session=session, org_id=org_id)] == [
             cell.secretary_member.id
         ]
-        assert len(members.roster(session=session, org_id=org_id)) == 1
+        assert len(roster_reads.roster(session=session, org_id=org_id)) == 1
         assert members.memberships(session=session, person=person) == []
         assert members.membership_in(session=session, person=person, org_id=org_id) is None
         assert invites.unjoined_members(session=session, org_id=org_id) == []
