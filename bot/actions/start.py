@@ -12,7 +12,7 @@ from bot.flows.parking import RESUME_CHOICE
 from bot.i18n import translator
 from bot.models import COMMITTEE_ROLES, InviteKind, Role
 from bot.render import help_text, language_screen, welcome_member, welcome_stranger
-from bot.services import invites, members, menus, people
+from bot.services import invites, join_codes, members, menus, people
 from bot.services.errors import InvalidInput
 from bot.services.invites import SecretKind
 from bot.ui import SEPARATOR, Screen
@@ -138,7 +138,7 @@ def join_code_typed(turn: Turn, text: str) -> Reply | None:
         return Reply(screens=[_code_for_zalo(turn)]) if kind == SecretKind.CODE and known else None
     if kind == SecretKind.LINK:
         return Reply(screens=[_link_for_telegram(turn)]) if known else None
-    if not known and not invites.looks_like_join_code(text):
+    if not known and not join_codes.looks_like_join_code(text):
         return None  # an 8-letter word, not a code typed the way it is shown
     return Reply(screens=[join_screen(turn, secret)])
 

@@ -15,7 +15,7 @@ from bot.models import (
     Person,
     Role,
 )
-from bot.services import audit, invites, members, people
+from bot.services import audit, invites, join_codes, members, people
 from bot.services.errors import Conflict, InvalidInput, NotAllowed
 from bot.services.tokens import token_hash
 from tests import factories
@@ -195,7 +195,7 @@ def test_an_account_of_another_cells_member_is_not_moved(db: Database, now: date
     with db.session() as session:
         assert session.get(Account, sau_account.id).person_id == sau.id
         invite = session.exec(
-            select(Invite).where(Invite.join_code_hash == invites.join_code_hash(code))
+            select(Invite).where(Invite.join_code_hash == join_codes.join_code_hash(code))
         ).one()
         assert invite.used_at is None
 

@@ -20,7 +20,7 @@ from bot.flows.engine import FlowKey
 from bot.flows.registry import build_engine
 from bot.i18n import translator
 from bot.models import Account, Invite, JoinRequest, Member, MemberStatus, OutboxMessage, Role
-from bot.services import invites, members, people
+from bot.services import invites, join_codes, members, people
 from bot.services.errors import Conflict, InvalidInput
 from tests import factories
 
@@ -62,7 +62,7 @@ def _sha(text: str) -> str:
 
 
 def test_codes_are_eight_unambiguous_characters_shown_as_two_groups() -> None:
-    codes = {invites.new_join_code() for _ in range(500)}
+    codes = {join_codes.new_join_code() for _ in range(500)}
     assert len(codes) == 500
     for code in codes:
         assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
@@ -83,9 +83,9 @@ def test_codes_are_eight_unambiguous_characters_shown_as_two_groups() -> None:
     ],
 )
 def test_typed_codes_are_normalised(typed: str) -> None:
-    assert invites.normalise_join_code(typed) == "ABCDEFGH"
-    assert invites.format_join_code(typed) == "ABCD-EFGH"
-    assert invites.join_code_hash(typed) == _sha("ABCDEFGH")
+    assert join_codes.normalise_join_code(typed) == "ABCDEFGH"
+    assert join_codes.format_join_code(typed) == "ABCD-EFGH"
+    assert join_codes.join_code_hash(typed) == _sha("ABCDEFGH")
 
 
 @pytest.mark.parametrize(
@@ -102,18 +102,18 @@ def test_typed_codes_are_normalised(typed: str) -> None:
     ],
 )
 def test_other_text_is_not_a_code(typed: str) -> None:
-    assert invites.normalise_join_code(typed) is None
+    assert join_codes.normalise_join_code(typed) is None
     assert invites.secret_kind(typed) is None
     with pytest.raises(ValueError):
-        invites.join_code_hash(typed)
+        join_codes.join_code_hash(typed)
 
 
 def test_codes_and_link_tokens_never_look_alike() -> None:
     assert invites.secret_kind("abcd-efgh") == invites.SecretKind.CODE
     assert invites.secret_kind("x" * 22) == invites.SecretKind.LINK
-    assert invites.looks_like_join_code("abcd efgh")
+    assert join_codes.looks_like_join_code("abcd efgh")
     # Typed alone, an 8-letter word is not taken for a code attempt.
-    assert not invites.looks_like_join_code("hangngay")
+    assert not join_codes.looks_like_join_code("hangngay")
 
 
 def test_only_the_hash_of_the_code_is_stored(db: Database, now: datetime) -> None:
