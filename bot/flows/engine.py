@@ -31,6 +31,7 @@ from bot.flows.buttons import (
     parse_callback,
 )
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
+from bot.flows.screens import PAGE, PAGE_PREFIX, SHOWN, flow_screen, paged, step_options
 from bot.flows.steps import (
     FREE_TEXT,
     Flow,
@@ -46,14 +47,10 @@ from bot.flows.steps import (
 )
 from bot.i18n import Translator
 from bot.models import FlowState, Person
-from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
-from bot.ui import Button, Keyboard, Screen
+from bot.ui import Screen
 
 MAX_TEXT_ANSWER = 4000
-SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
-PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
-PAGE_PREFIX = "~p"  # the value of a ◀ ▶ option: "~p3" shows page 3 (0-based)
 
 # The declarations live in bot.flows.steps; flows import them from here too.
 __all__ = [
@@ -236,7 +233,7 @@ class FlowEngine:
         restored.updated_at = now
         session.add(restored)
         ctx = self._context(session, t, person, key, now, restored)
-        screen = self._screen(flow, restored, ctx)
+        screen = flow_screen(flow, restored, ctx)
         heading = parking.resumed_heading(t, flow)
         return Outcome(screen=Screen(f"{heading}\n\n{screen.text}", screen.keyboard))
 
@@ -249,7 +246,7 @@ class FlowEngine:
             return None
         state, flow = found
         ctx = self._context(session, t, person, key, now, state)
-        return Outcome(screen=self._screen(flow, state, ctx))
+        return Outcome(screen=flow_screen(flow, state, ctx))
 
     def answer_text(
         self,
@@ -279,8 +276,8 @@ class FlowEngine:
                 )
             )
             return self._reask(flow, state, ctx, too_long)
-        options = self._options(step, ctx)
-        options += self._paged(step, state, ctx, options)[1]
+        options = step_options(step, ctx)
+        options += paged(step, state, ctx, options)[1]
         try:
             picked = pick(
                 t,
@@ -332,15 +329,6 @@ class FlowEngine:
 
     # --- internals ----------------------------------------------------------------------
 
-    @staticmethod
-    def _options(step: Step, ctx: FlowContext) -> list[Option]:
-        if step.kind == StepKind.CONFIRM:
-            return [
-                Option("yes", ctx.t.gettext("✅ Confirm")),
-                Option("no", ctx.t.gettext("✖️ Cancel")),
-            ]
-        return step.options(ctx) if step.options else []
-
     def _choose(
         self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: str
     ) -> Outcome:
@@ -352,8 +340,8 @@ class FlowEngine:
         page = value.removeprefix(PAGE_PREFIX)
         if step.page_size is not None and page != value and _STEP.fullmatch(page):
             state.params = {**state.params, PAGE: {"step": step.name, "n": int(page)}}
-            return Outcome(screen=self._screen(flow, state, ctx))
-        if value not in {o.value for o in self._options(step, ctx)}:
+            return Outcome(screen=flow_screen(flow, state, ctx))
+        if value not in {o.value for o in step_options(step, ctx)}:
             raise StaleButton("stale")
         return self._record(flow, state, ctx, step, value)
 
@@ -414,51 +402,7 @@ class FlowEngine:
         state.answers = dict(ctx.answers)
         state.updated_at = ctx.now
         ctx.session.add(state)
-        return Outcome(screen=self._screen(flow, state, ctx))
+        return Outcome(screen=flow_screen(flow, state, ctx))
 
     def _reask(self, flow: Flow, state: FlowState, ctx: FlowContext, error: str) -> Outcome:
-        return Outcome(screen=self._screen(flow, state, ctx), error=error)
-
-    @staticmethod
-    def _paged(
-        step: Step, state: FlowState, ctx: FlowContext, options: list[Option]
-    ) -> tuple[list[Option], list[Option], str]:
-        """Returns the options a paged step shows now, its ◀ ▶ options and "Page 2/5"."""
-        if step.page_size is None or len(options) <= step.page_size:
-            return options, [], ""
-        saved = state.params.get(PAGE)
-        number = int(saved["n"]) if isinstance(saved, dict) and saved["step"] == step.name else 0
-        page = page_of(options, number, step.page_size)
-        nav = [Option(f"{PAGE_PREFIX}{b.data}", b.text) for b in paging_row(ctx.t, page, str)]
-        return list(page.items), nav, page_line(ctx.t, page)
-
-    def _screen(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
-        position = flow.index(state.step)
-        step = flow.steps[position]
-        prefix = f"{CALLBACK_PREFIX}|{state.nonce}|{position}|"
-        keyboard: Keyboard = []
-        options, nav, page_text = self._paged(step, state, ctx, self._options(step, ctx))
-        row: list[Button] = []
-        # On a NUMBER step a typed number is the answer: its buttons are picked by their words.
-        word = step.kind == StepKind.NUMBER
-        for option in options:
-            row.append(Button(option.label, data=prefix + option.value, word=word))
-            if len(row) >= (2 if step.kind == StepKind.CONFIRM else step.columns):
-                keyboard.append(row)
-                row = []
-        if row:
-            keyboard.append(row)
-        if nav:
-            keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
-        if step.kind != StepKind.CONFIRM:
-            keyboard.append(
-                [Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)]
-            )
-        # Kept so that a typed number means what this screen listed, whatever changes later.
-        state.params = {
-            **state.params,
-            SHOWN: {"step": step.name, "values": [o.value for o in options + nav]},
-        }
-        ctx.session.add(state)
-        text = step.prompt(ctx)
-        return Screen(text=f"{text}\n{page_text}" if page_text else text, keyboard=keyboard)
+        return Outcome(screen=flow_screen(flow, state, ctx), error=error)
