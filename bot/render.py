@@ -170,6 +170,7 @@ ERROR_MESSAGES = {
     "topic_too_long": N_("The topic is too long: at most {limit} characters."),
     "place_empty": N_("Please type the place or the link."),
     "place_too_long": N_("The place is too long: at most {limit} characters."),
+    "bad_duration": N_("A meeting lasts from {least} minutes to {most} hours."),
     "agenda_too_long": N_("At most {limit} agenda items, please."),
     "agenda_line_too_long": N_("Each agenda item can have at most {limit} characters."),
     "reason_empty": N_("Please give a reason."),

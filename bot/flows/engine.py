@@ -31,7 +31,17 @@ from bot.flows.buttons import (
     parse_callback,
 )
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
-from bot.flows.screens import PAGE, PAGE_PREFIX, SHOWN, flow_screen, paged, step_options
+from bot.flows.screens import (
+    BACK_VALUE,
+    PAGE,
+    PAGE_PREFIX,
+    REVISIT,
+    SHOWN,
+    back_options,
+    flow_screen,
+    paged,
+    step_options,
+)
 from bot.flows.steps import (
     FREE_TEXT,
     Flow,
@@ -158,7 +168,7 @@ class FlowEngine:
             key=key,
             now=now,
             answers=dict(state.answers),
-            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE}},
+            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE, REVISIT}},
         )
 
     # --- entry points -------------------------------------------------------------------
@@ -277,7 +287,7 @@ class FlowEngine:
             )
             return self._reask(flow, state, ctx, too_long)
         options = step_options(step, ctx)
-        options += paged(step, state, ctx, options)[1]
+        options += paged(step, state, ctx, options)[1] + back_options(state, ctx)
         try:
             picked = pick(
                 t,
@@ -337,6 +347,10 @@ class FlowEngine:
             return self._cancelled(flow, state, ctx)
         if step.kind == StepKind.CONFIRM:
             return self._record(flow, state, ctx, step, True)
+        if value == BACK_VALUE and REVISIT in state.params:
+            # Back to the summary the steps were opened from, every answer as it was.
+            ctx.answers = dict(state.params[REVISIT]["before"])
+            return self._advance(flow, state, ctx, flow.index(state.params[REVISIT]["to"]))
         page = value.removeprefix(PAGE_PREFIX)
         if step.page_size is not None and page != value and _STEP.fullmatch(page):
             state.params = {**state.params, PAGE: {"step": step.name, "n": int(page)}}
@@ -369,10 +383,15 @@ class FlowEngine:
                 step.save(ctx, value)
             except InvalidAnswer as exc:
                 return self._reask(flow, state, ctx, exc.message)
+        again = step.revisit(ctx, value) if step.revisit is not None else None
+        if again:
+            return self._revisit(flow, state, ctx, step, again)
         target = step.back_to(ctx, value) if step.back_to is not None else None
         if target is not None:
             position = flow.index(target)
-            for later in flow.steps[position:]:
+            # Asked again from a summary: only the steps between are dropped, not the rest.
+            end = flow.index(step.name) + 1 if REVISIT in state.params else len(flow.steps)
+            for later in flow.steps[position:end]:
                 ctx.answers.pop(later.name, None)
             return self._advance(flow, state, ctx, position)
         outcome = self._advance(flow, state, ctx, flow.index(step.name) + 1)
@@ -381,12 +400,33 @@ class FlowEngine:
             outcome.screen = replace(outcome.screen, text=f"{echo}\n\n{outcome.screen.text}")
         return outcome
 
+    def _revisit(
+        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, names: tuple[str, ...]
+    ) -> Outcome:
+        """Asks `names` again (see Step.revisit), then comes back to `step`."""
+        positions = [flow.index(name) for name in names]
+        assert max(positions) < flow.index(step.name), "a summary revisits earlier steps"
+        before = {k: v for k, v in ctx.answers.items() if k != step.name}
+        state.params = {**state.params, REVISIT: {"to": step.name, "before": before}}
+        for name in names:
+            ctx.answers.pop(name, None)
+        return self._advance(flow, state, ctx, min(positions))
+
     def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:
         while position < len(flow.steps):
             step = flow.steps[position]
+            revisit = state.params.get(REVISIT)
+            if revisit is not None and step.name == revisit["to"]:
+                # Back at the summary the steps were asked again from.
+                state.params = {k: v for k, v in state.params.items() if k != REVISIT}
+                ctx.answers.pop(step.name, None)
+                revisit = None
             if step.when is not None and not step.when(ctx):
                 ctx.answers.pop(step.name, None)
                 position += 1
+                continue
+            if revisit is not None and step.name in ctx.answers:
+                position += 1  # kept: only the steps asked again (and unanswered ones) are asked
                 continue
             automatic = step.auto(ctx) if step.auto is not None else None
             if automatic is None:

@@ -1,4 +1,5 @@
-"""The form that moves a meeting, changes its place or cancels it."""
+"""The form that changes a meeting (its menu and other parts: bot.flows.meeting_edit_fields):
+moving it, a new place, cancelling it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from zoneinfo import ZoneInfo
 from bot.date_examples import date_error_text, example_day, short_day, understood_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
 from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.flows.meeting_edit_fields import (
+    CANCEL,
+    MOVE,
+    PLACE,
+    chosen,
+    context_steps,
+    field_steps,
+    menu_step,
+    save_changes,
+)
 from bot.i18n import N_
 from bot.models import Meeting, Organisation
 from bot.render import error_text
-from bot.render_meetings import cancel_text, change_text, kind_label, rsvp_keyboard
+from bot.render_meetings import cancel_text, kind_label
 from bot.services import meetings, members, notices
 from bot.services.errors import InvalidInput, NotFound
-from bot.text import escape
 from bot.ui import Screen
 
 
@@ -32,29 +42,10 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
 
 # --- moving, changing the place, cancelling ------------------------------------------------
 
-MOVE, PLACE, CANCEL = "move", "place", "cancel"
-
 
 def _check_editor(ctx: FlowContext) -> None:
     meeting = _meeting(ctx)
     members.require_committee(session=ctx.session, person=ctx.person, org_id=meeting.org_id)
-
-
-def _action_prompt(ctx: FlowContext) -> str:
-    meeting = _meeting(ctx)
-    return ctx.t.gettext(
-        "{kind} at {when}: what would you like to change?",
-        kind=kind_label(ctx.t, meeting.kind),
-        when=ctx.t.when_text(meeting.starts_at),
-    )
-
-
-def _action_options(ctx: FlowContext) -> list[Option]:
-    return [
-        Option(MOVE, ctx.t.gettext("Change the date or time")),
-        Option(PLACE, ctx.t.gettext("Change the place")),
-        Option(CANCEL, ctx.t.gettext("Cancel the meeting")),
-    ]
 
 
 def _tz(ctx: FlowContext) -> ZoneInfo:
@@ -143,24 +134,10 @@ def _parse_place(ctx: FlowContext, text: str) -> Any:
 def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
     meeting = _meeting(ctx)
-    action = ctx.answers["action"]
-    if action == CANCEL:
-        return t.gettext(
-            "Cancel the {kind} at {when}? Everyone will be told.",
-            kind=kind_label(t, meeting.kind),
-            when=t.when_text(meeting.starts_at),
-        )
-    if action == MOVE:
-        new = datetime.fromisoformat(ctx.answers["when"])
-        return t.gettext(
-            "Move the meeting from {before} to {after}? Everyone will be told and the "
-            "reminders will follow the new time.",
-            before=t.when_text(meeting.starts_at),
-            after=t.when_text(new),
-        )
     return t.gettext(
-        "Change the place to “{place}”? Everyone will be told.",
-        place=escape(str(ctx.answers["place"])),
+        "Cancel the {kind} at {when}? Everyone will be told.",
+        kind=kind_label(t, meeting.kind),
+        when=t.when_text(meeting.starts_at),
     )
 
 
@@ -186,37 +163,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
             now=ctx.now,
         )
         return Screen(ctx.t.gettext("Cancelled, and everyone was told."))
-    current = meetings.get_meeting(session=ctx.session, meeting_id=meeting_id)
-    # What it was, for the notice's "old → new" (a copy: the row itself is about to change).
-    before = Meeting(starts_at=current.starts_at, place=current.place, org_id=current.org_id)
-    meeting = meetings.reschedule(
-        session=ctx.session,
-        meeting_id=meeting_id,
-        version=version,
-        actor=ctx.person,
-        now=ctx.now,
-        starts_at=datetime.fromisoformat(ctx.answers["when"]) if action == MOVE else None,
-        place=ctx.answers["place"] if action == PLACE else None,
-    )
-    org = _org(ctx, meeting)
-    names = members.names_by_id(
-        session=ctx.session,
-        org_id=meeting.org_id,
-        member_ids=[meeting.chair_member_id, meeting.presenter_member_id],
-    )
-    notices.announce_meeting(
-        session=ctx.session,
-        org=org,
-        kind=meeting.kind,
-        build=lambda t: Screen(
-            change_text(t, meeting, org, names, before), rsvp_keyboard(t, meeting)
-        ),
-        key=f"change:{meeting.id}:v{meeting.version}",
-        now=ctx.now,
-        # It asks for answers again: useless once the meeting starts.
-        expires_at=meeting.starts_at,
-    )
-    return Screen(ctx.t.gettext("Saved, and everyone was told."))
+    return save_changes(ctx)
 
 
 EDIT_MEETING_FLOW = Flow(
@@ -224,13 +171,13 @@ EDIT_MEETING_FLOW = Flow(
     title=N_("Changing a meeting"),
     check=_check_editor,
     steps=(
-        Step("action", StepKind.CHOICE, _action_prompt, options=_action_options),
+        *context_steps(),
         Step(
             "when",
             StepKind.TEXT,
             _when_prompt,
             parse=_parse_new_when,
-            when=answered("action", MOVE),
+            when=chosen(MOVE),
             echo=_when_echo,
         ),
         Step(
@@ -246,9 +193,11 @@ EDIT_MEETING_FLOW = Flow(
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext("The new place or link:"),
             parse=_parse_place,
-            when=answered("action", PLACE),
+            when=chosen(PLACE),
         ),
-        Step("confirm", StepKind.CONFIRM, _confirm_prompt),
+        *field_steps(),
+        menu_step(),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=answered("action", CANCEL)),
     ),
     complete=_complete_change,
 )

@@ -14,6 +14,10 @@ from bot.ui import Button, Keyboard, Screen
 SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
 PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
 PAGE_PREFIX = "~p"  # the value of a ◀ ▶ option: "~p3" shows page 3 (0-based)
+# flow-state params key, while steps are asked again from a summary (Step.revisit):
+# {"to": the summary step, "before": every answer as it was when the summary was left}
+REVISIT = "~revisit"
+BACK_VALUE = "~b"  # the value of "↩️ Back", offered while steps are asked again
 
 
 def step_options(step: Step, ctx: FlowContext) -> list[Option]:
@@ -39,6 +43,13 @@ def paged(
     return list(page.items), nav, page_line(ctx.t, page)
 
 
+def back_options(state: FlowState, ctx: FlowContext) -> list[Option]:
+    """Returns "↩️ Back" while steps are asked again from a summary; else nothing."""
+    if REVISIT not in state.params:
+        return []
+    return [Option(BACK_VALUE, ctx.t.gettext("↩️ Back"))]
+
+
 def flow_screen(flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
     """Returns the question of the current step, and keeps what it listed in the state."""
     position = flow.index(state.step)
@@ -58,12 +69,16 @@ def flow_screen(flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
         keyboard.append(row)
     if nav:
         keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
+    back = back_options(state, ctx) if step.kind != StepKind.CONFIRM else []
+    last = [Button(o.label, data=prefix + o.value, word=word) for o in back]
     if step.kind != StepKind.CONFIRM:
-        keyboard.append([Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word)])
+        last.append(Button(ctx.t.gettext("✖️ Cancel"), data=prefix + CANCEL_VALUE, word=word))
+    if last:
+        keyboard.append(last)
     # Kept so that a typed number means what this screen listed, whatever changes later.
     state.params = {
         **state.params,
-        SHOWN: {"step": step.name, "values": [o.value for o in options + nav]},
+        SHOWN: {"step": step.name, "values": [o.value for o in options + nav + back]},
     }
     ctx.session.add(state)
     text = step.prompt(ctx)
