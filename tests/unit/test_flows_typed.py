@@ -112,7 +112,9 @@ class Script:
     name: str
     flow: str
     build: Callable[[Session, datetime], World]
-    typed: dict[str, str]
+    # What to type at each step; a tuple for a step asked again (a menu coming back after each
+    # part), one answer each time it is asked.
+    typed: dict[str, str | tuple[str, ...]]
     check: Callable[[Session, World], None]
     # Rows a form keeps when left at its second question (answers saved as they are given).
     kept: dict[str, int] = field(default_factory=dict)
@@ -480,6 +482,17 @@ def check_moved(session: Session, world: World) -> None:
 
 def check_new_place(session: Session, world: World) -> None:
     assert meeting(session, world).place == "Phòng họp tầng 3, trụ sở UBND phường"
+
+
+def check_meeting_details(session: Session, world: World) -> None:
+    changed = meeting(session, world)
+    assert (changed.topic, changed.duration_minutes, changed.version) == (
+        "Thu đảng phí quý IV",
+        120,
+        2,
+    )
+    # "1" is "not decided yet"; "2" the first member who may chair.
+    assert changed.chair_member_id is not None
 
 
 def check_meeting_cancelled(session: Session, world: World) -> None:
@@ -964,22 +977,37 @@ SCRIPTS = [
         "move a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "1", "when": "28/11 20h", "confirm": "1"},
+        # The menu comes back listing the change: "1" is then ✅ Confirm.
+        {"action": ("1", "1"), "when": "28/11 20h"},
         check_moved,
     ),
     Script(
         "change a meeting's place",
         "edit_meeting",
         meeting_world,
-        {"action": "2", "place": "Phòng họp tầng 3, trụ sở UBND phường", "confirm": "1"},
+        {"action": ("2", "1"), "place": "Phòng họp tầng 3, trụ sở UBND phường"},
         check_new_place,
     ),
     Script(
         "cancel a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "3", "confirm": "1"},
+        {"action": "9", "confirm": "1"},
         check_meeting_cancelled,
+    ),
+    Script(
+        "change a meeting's theme, length and chair",
+        "edit_meeting",
+        meeting_world,
+        # 3: the theme; once a change is listed ✅ Confirm comes first (1), so the length is
+        # 5 and the chair 6.
+        {
+            "action": ("3", "5", "6", "1"),
+            "topic": "Thu đảng phí quý IV",
+            "duration": "2 tiếng",
+            "chair": "2",
+        },
+        check_meeting_details,
     ),
     Script(
         "conclusion with a task",
@@ -1205,10 +1233,14 @@ class Run:
     key: FlowKey
 
 
-def typed_for(script: Script, step: str, outcome: Outcome, mode: str) -> tuple[str, Any]:
-    """Returns what to type at `step`, and the answer it must store (None: the parser decides)."""
+def typed_for(
+    script: Script, step: str, outcome: Outcome, mode: str, times: int = 1
+) -> tuple[str, Any]:
+    """Returns what to type at `step` asked the `times`-th time, and the answer it must store
+    (None: the parser decides)."""
     listed = [n for n in numbered_options(outcome.screen) if not n.cancel]
-    typed = script.typed.get(step)
+    given = script.typed.get(step)
+    typed = given[min(times, len(given)) - 1] if isinstance(given, tuple) else given
     if typed is None:
         assert listed, f"{script.name}: no typed answer for the free-text step {step!r}"
         typed = "1"
@@ -1255,7 +1287,7 @@ def drive(
             words_only = any(n.word for n in numbered_options(outcome.screen))
             typed, expected = ("hủy" if words_only else "0"), None
         else:
-            typed, expected = typed_for(script, state.step, outcome, mode)
+            typed, expected = typed_for(script, state.step, outcome, mode, asked.count(state.step))
         with db.session() as session:
             answer = engine.answer_text(
                 session=session, key=key, person=world.person, t=T, now=world.now, text=typed
