@@ -49,7 +49,7 @@ async def test_a_reason_for_absence_keeps_a_half_filled_taohop(chat: Chat) -> No
     assert "Quay lại “Tạo cuộc họp”" in back.text
     assert "Ngày nào?" in back.text
     duration = await chat.say(lan, "thứ 6 tuần sau 8h")
-    assert shown(duration) == "Thời lượng?"
+    assert shown(duration).split("\n\n")[-1].startswith("Thời lượng?")
     place_prompt = await chat.choose(lan, duration, duration.options[0])
     chair = await chat.say(lan, "Phòng họp nhỏ")
     presenter = await chat.choose(lan, chair, "Nguyễn Văn Bình")
