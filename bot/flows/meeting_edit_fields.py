@@ -29,6 +29,7 @@ from bot.models import Meeting, Organisation
 from bot.render_meetings import change_lines, change_text, kind_label, offsets_text, rsvp_keyboard
 from bot.services import meeting_edits, meetings, members, notices
 from bot.services.errors import NotFound
+from bot.text import escape
 from bot.ui import Screen
 
 MOVE, PLACE, CANCEL, SAVE = "move", "place", "cancel", "save"
@@ -82,9 +83,10 @@ def context_steps() -> tuple[Step, ...]:
 
 
 def field_steps() -> tuple[Step, ...]:
-    """The /taohop questions for the theme, the people, the agenda, the length, the reminders."""
+    """The /taohop questions for the theme, the people, the agenda, the length, the reminders,
+    each saying what the meeting has now."""
     return tuple(
-        replace(step, when=chosen(step.name))
+        replace(step, when=chosen(step.name), prompt=_with_current(step))
         for step in (
             topic_step(),
             chair_step(),
@@ -94,6 +96,31 @@ def field_steps() -> tuple[Step, ...]:
             reminders_step(),
         )
     )
+
+
+def _with_current(step: Step) -> Callable[[FlowContext], str]:
+    def prompt(ctx: FlowContext) -> str:
+        now = ctx.t.gettext("Now: {value}", value=_current(ctx, step.name))
+        return f"{step.prompt(ctx)}\n{now}"
+
+    return prompt
+
+
+def _current(ctx: FlowContext, part: str) -> str:
+    """Returns what the meeting has now for a part, as the question shows it."""
+    t, meeting = ctx.t, edited_meeting(ctx)
+    none = "—"
+    if part == TOPIC:
+        return escape(meeting.topic) if meeting.topic else none
+    if part in {CHAIR, PRESENTER}:
+        member_id = meeting.chair_member_id if part == CHAIR else meeting.presenter_member_id
+        names = _names(ctx, meeting)
+        return escape(names[member_id]) if member_id in names else none
+    if part == AGENDA:
+        return escape("; ".join(meeting.agenda)) if meeting.agenda else none
+    if part == DURATION:
+        return t.gettext("{minutes} minutes", minutes=t.number(meeting.duration_minutes))
+    return offsets_text(t, list(meeting.reminder_offsets))
 
 
 # --- the changes the answers make ----------------------------------------------------------

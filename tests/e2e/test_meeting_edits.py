@@ -133,6 +133,7 @@ async def test_theme_and_length_changed_at_once_make_one_notice(chat: Chat) -> N
 
     theme = await chat.choose(secretary, menu, "Đổi chủ đề")
     assert theme.text.startswith("Chủ đề của buổi sinh hoạt chuyên đề")
+    assert f"Hiện tại: {THEME}" in theme.text
     assert "↩️ Quay lại" in theme.options
     menu = await chat.say(secretary, "Nghị quyết Đại hội XIV của Đảng")
     assert "Những thay đổi sẽ lưu:" in menu.text
@@ -218,6 +219,7 @@ async def test_reminders_changed_in_english_tell_no_member(chat: Chat) -> None:
     assert "what would you like to change?" in menu.text
     reminders = await chat.choose(secretary, menu, "Change the reminders")
     assert reminders.text.startswith("When should I remind members?")
+    assert "Now: 3 days, 1 day, 2 hours" in reminders.text
     menu = await chat.say(secretary, "1 day")
     assert "Changes to save:" in menu.text
     assert "🔔 Reminders: " in menu.text
