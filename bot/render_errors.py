@@ -266,6 +266,7 @@ ERROR_MESSAGES = {
         "has passed. Record the correction in the minutes."
     ),
     "not_concluded": N_("This meeting has no conclusion yet: record it first."),
+    "bad_duration": N_("A meeting lasts from {least} minutes to {most} hours."),
 }
 
 

@@ -183,37 +183,16 @@ def change_text(
     names: dict[int, str],
     before: Meeting | None = None,
 ) -> str:
-    """Returns the notice of a moved meeting or a new place: what changed (old → new), the
-    new details, and, after a move, the request to answer again."""
+    """Returns the notice of a changed meeting: what changed (old → new), the new details,
+    and, after a move, the request to answer again. `names` has the chair and presenter of
+    before and after."""
     lines = [
         t.gettext("🔁 <b>Meeting changed</b> — comrades, please note the new details:")
         if t.group
         else t.gettext("🔁 <b>Meeting changed</b> — please note the new details:")
     ]
-    if before is not None and before.starts_at != meeting.starts_at:
-        lines.append(
-            t.gettext(
-                "🕖 Time: {old} → <b>{new}</b>",
-                old=t.when_text(before.starts_at),
-                new=t.when_text(meeting.starts_at),
-            )
-        )
-    if before is not None and before.place != meeting.place:
-        lines.append(
-            t.gettext(
-                "📍 Place: {old} → <b>{new}</b>",
-                old=escape(before.place or "—"),
-                new=escape(meeting.place or "—"),
-            )
-        )
-    if before is not None and before.topic != meeting.topic:
-        lines.append(
-            t.gettext(
-                "Topic: {old} → <b>{new}</b>",
-                old=escape(before.topic) if before.topic else no_theme(t),
-                new=escape(meeting.topic) if meeting.topic else no_theme(t),
-            )
-        )
+    if before is not None:
+        lines.extend(change_lines(t, before, meeting, names))
     lines.append(meeting_card(t, meeting, org, names))
     if before is not None and before.starts_at != meeting.starts_at:
         lines.append(
@@ -260,6 +239,75 @@ def series_cancel_text(
         time=series.local_time,
         when=t.when_text(meeting.starts_at),
     )
+
+
+def change_lines(
+    t: Translator, before: Meeting, after: Meeting, names: dict[int, str]
+) -> list[str]:
+    """Returns one "old → new" line per detail members care about that changed."""
+    none = "—"
+
+    def person(member_id: int | None) -> str:
+        return escape(names.get(member_id or 0, none)) if member_id is not None else none
+
+    lines = []
+    if before.topic != after.topic:
+        lines.append(
+            t.gettext(
+                "📝 Topic: {old} → <b>{new}</b>",
+                old=escape(before.topic) if before.topic else no_theme(t),
+                new=escape(after.topic) if after.topic else no_theme(t),
+            )
+        )
+    if before.starts_at != after.starts_at:
+        lines.append(
+            t.gettext(
+                "🕖 Time: {old} → <b>{new}</b>",
+                old=t.when_text(before.starts_at),
+                new=t.when_text(after.starts_at),
+            )
+        )
+    if before.duration_minutes != after.duration_minutes:
+        lines.append(
+            t.gettext(
+                "⏱ Length: {old} → <b>{new}</b> minutes",
+                old=t.number(before.duration_minutes),
+                new=t.number(after.duration_minutes),
+            )
+        )
+    if before.place != after.place:
+        lines.append(
+            t.gettext(
+                "📍 Place: {old} → <b>{new}</b>",
+                old=escape(before.place or none),
+                new=escape(after.place or none),
+            )
+        )
+    if before.chair_member_id != after.chair_member_id:
+        lines.append(
+            t.gettext(
+                "👤 Chair: {old} → <b>{new}</b>",
+                old=person(before.chair_member_id),
+                new=person(after.chair_member_id),
+            )
+        )
+    if before.presenter_member_id != after.presenter_member_id:
+        lines.append(
+            t.gettext(
+                "🎤 Presenter: {old} → <b>{new}</b>",
+                old=person(before.presenter_member_id),
+                new=person(after.presenter_member_id),
+            )
+        )
+    if list(before.agenda) != list(after.agenda):
+        lines.append(
+            t.gettext(
+                "📋 Agenda: {old} → <b>{new}</b>",
+                old=escape("; ".join(before.agenda) or none),
+                new=escape("; ".join(after.agenda) or none),
+            )
+        )
+    return lines
 
 
 def cancel_text(t: Translator, meeting: Meeting, org: Organisation) -> str:

@@ -197,7 +197,7 @@ def answers(turn: Turn, meeting_id: int) -> Reply:
 
 
 def edit(turn: Turn, meeting_id: int) -> Reply:
-    """Opens the form to move, re-place or cancel a meeting."""
+    """Opens the form that changes any part of a meeting, or cancels it."""
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
     outcome = open_form(turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version)
     return Reply(screens=[outcome.screen])
@@ -207,7 +207,7 @@ def set_theme(turn: Turn, meeting_id: int) -> Reply:
     """Opens the form at the theme of one meeting (an occurrence made without one)."""
     meeting = meetings.get_meeting(session=turn.session, meeting_id=meeting_id)
     outcome = open_form(
-        turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version, action="theme"
+        turn, "edit_meeting", meeting_id=meeting.id, version=meeting.version, action="topic"
     )
     return Reply(screens=[outcome.screen])
 

@@ -31,6 +31,17 @@ from bot.flows.buttons import (
     parse_callback,
 )
 from bot.flows.matching import CANCEL_VALUE, Unclear, pick
+from bot.flows.screens import (
+    BACK_VALUE,
+    PAGE,
+    PAGE_PREFIX,
+    REVISIT,
+    SHOWN,
+    back_options,
+    flow_screen,
+    paged,
+    step_options,
+)
 from bot.flows.steps import (
     FREE_TEXT,
     Flow,
@@ -46,14 +57,10 @@ from bot.flows.steps import (
 )
 from bot.i18n import Translator
 from bot.models import FlowState, Person
-from bot.paging import page_line, page_of, paging_row
 from bot.services.errors import DomainError
-from bot.ui import Button, Keyboard, Screen
+from bot.ui import Screen
 
 MAX_TEXT_ANSWER = 4000
-SHOWN = "~shown"  # flow-state params key: the option values the last screen listed, in order
-PAGE = "~page"  # flow-state params key: the page of a paged step's options on show
-PAGE_PREFIX = "~p"  # the value of a ◀ ▶ option: "~p3" shows page 3 (0-based)
 
 # The declarations live in bot.flows.steps; flows import them from here too.
 __all__ = [
@@ -161,7 +168,7 @@ class FlowEngine:
             key=key,
             now=now,
             answers=dict(state.answers),
-            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE}},
+            params={k: v for k, v in state.params.items() if k not in {SHOWN, PAGE, REVISIT}},
         )
 
     # --- entry points -------------------------------------------------------------------
@@ -236,7 +243,7 @@ class FlowEngine:
         restored.updated_at = now
         session.add(restored)
         ctx = self._context(session, t, person, key, now, restored)
-        screen = self._screen(flow, restored, ctx)
+        screen = flow_screen(flow, restored, ctx)
         heading = parking.resumed_heading(t, flow)
         return Outcome(screen=Screen(f"{heading}\n\n{screen.text}", screen.keyboard))
 
@@ -249,7 +256,7 @@ class FlowEngine:
             return None
         state, flow = found
         ctx = self._context(session, t, person, key, now, state)
-        return Outcome(screen=self._screen(flow, state, ctx))
+        return Outcome(screen=flow_screen(flow, state, ctx))
 
     def answer_text(
         self,
@@ -275,8 +282,8 @@ class FlowEngine:
                 limit=t.number(step.limit or MAX_TEXT_ANSWER),
             )
             return self._reask(flow, state, ctx, too_long)
-        options = self._options(step, ctx)
-        options += self._paged(step, state, ctx, options)[1]
+        options = step_options(step, ctx)
+        options += paged(step, state, ctx, options)[1] + back_options(state, ctx)
         try:
             picked = pick(
                 t,
@@ -328,15 +335,6 @@ class FlowEngine:
 
     # --- internals ----------------------------------------------------------------------
 
-    @staticmethod
-    def _options(step: Step, ctx: FlowContext) -> list[Option]:
-        if step.kind == StepKind.CONFIRM:
-            return [
-                Option("yes", ctx.t.gettext("✅ Confirm")),
-                Option("no", ctx.t.gettext("✖️ Exit")),
-            ]
-        return step.options(ctx) if step.options else []
-
     def _choose(
         self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, value: str
     ) -> Outcome:
@@ -345,11 +343,15 @@ class FlowEngine:
             return self._cancelled(flow, state, ctx)
         if step.kind == StepKind.CONFIRM:
             return self._record(flow, state, ctx, step, True)
+        if value == BACK_VALUE and REVISIT in state.params:
+            # Back to the summary the steps were opened from, every answer as it was.
+            ctx.answers = dict(state.params[REVISIT]["before"])
+            return self._advance(flow, state, ctx, flow.index(state.params[REVISIT]["to"]))
         page = value.removeprefix(PAGE_PREFIX)
         if step.page_size is not None and page != value and _STEP.fullmatch(page):
             state.params = {**state.params, PAGE: {"step": step.name, "n": int(page)}}
-            return Outcome(screen=self._screen(flow, state, ctx))
-        if value not in {o.value for o in self._options(step, ctx)}:
+            return Outcome(screen=flow_screen(flow, state, ctx))
+        if value not in {o.value for o in step_options(step, ctx)}:
             raise StaleButton("stale")
         return self._record(flow, state, ctx, step, value)
 
@@ -377,10 +379,15 @@ class FlowEngine:
                 step.save(ctx, value)
             except InvalidAnswer as exc:
                 return self._reask(flow, state, ctx, exc.message)
+        again = step.revisit(ctx, value) if step.revisit is not None else None
+        if again:
+            return self._revisit(flow, state, ctx, step, again)
         target = step.back_to(ctx, value) if step.back_to is not None else None
         if target is not None:
             position = flow.index(target)
-            for later in flow.steps[position:]:
+            # Asked again from a summary: only the steps between are dropped, not the rest.
+            end = flow.index(step.name) + 1 if REVISIT in state.params else len(flow.steps)
+            for later in flow.steps[position:end]:
                 ctx.answers.pop(later.name, None)
             return self._advance(flow, state, ctx, position)
         outcome = self._advance(flow, state, ctx, flow.index(step.name) + 1)
@@ -389,12 +396,33 @@ class FlowEngine:
             outcome.screen = replace(outcome.screen, text=f"{echo}\n\n{outcome.screen.text}")
         return outcome
 
+    def _revisit(
+        self, flow: Flow, state: FlowState, ctx: FlowContext, step: Step, names: tuple[str, ...]
+    ) -> Outcome:
+        """Asks `names` again (see Step.revisit), then comes back to `step`."""
+        positions = [flow.index(name) for name in names]
+        assert max(positions) < flow.index(step.name), "a summary revisits earlier steps"
+        before = {k: v for k, v in ctx.answers.items() if k != step.name}
+        state.params = {**state.params, REVISIT: {"to": step.name, "before": before}}
+        for name in names:
+            ctx.answers.pop(name, None)
+        return self._advance(flow, state, ctx, min(positions))
+
     def _advance(self, flow: Flow, state: FlowState, ctx: FlowContext, position: int) -> Outcome:
         while position < len(flow.steps):
             step = flow.steps[position]
+            revisit = state.params.get(REVISIT)
+            if revisit is not None and step.name == revisit["to"]:
+                # Back at the summary the steps were asked again from.
+                state.params = {k: v for k, v in state.params.items() if k != REVISIT}
+                ctx.answers.pop(step.name, None)
+                revisit = None
             if step.when is not None and not step.when(ctx):
                 ctx.answers.pop(step.name, None)
                 position += 1
+                continue
+            if revisit is not None and step.name in ctx.answers:
+                position += 1  # kept: only the steps asked again (and unanswered ones) are asked
                 continue
             automatic = step.auto(ctx) if step.auto is not None else None
             if automatic is None:
@@ -410,51 +438,7 @@ class FlowEngine:
         state.answers = dict(ctx.answers)
         state.updated_at = ctx.now
         ctx.session.add(state)
-        return Outcome(screen=self._screen(flow, state, ctx))
+        return Outcome(screen=flow_screen(flow, state, ctx))
 
     def _reask(self, flow: Flow, state: FlowState, ctx: FlowContext, error: str) -> Outcome:
-        return Outcome(screen=self._screen(flow, state, ctx), error=error)
-
-    @staticmethod
-    def _paged(
-        step: Step, state: FlowState, ctx: FlowContext, options: list[Option]
-    ) -> tuple[list[Option], list[Option], str]:
-        """Returns the options a paged step shows now, its ◀ ▶ options and "Page 2/5"."""
-        if step.page_size is None or len(options) <= step.page_size:
-            return options, [], ""
-        saved = state.params.get(PAGE)
-        number = int(saved["n"]) if isinstance(saved, dict) and saved["step"] == step.name else 0
-        page = page_of(options, number, step.page_size)
-        nav = [Option(f"{PAGE_PREFIX}{b.data}", b.text) for b in paging_row(ctx.t, page, str)]
-        return list(page.items), nav, page_line(ctx.t, page)
-
-    def _screen(self, flow: Flow, state: FlowState, ctx: FlowContext) -> Screen:
-        position = flow.index(state.step)
-        step = flow.steps[position]
-        prefix = f"{CALLBACK_PREFIX}|{state.nonce}|{position}|"
-        keyboard: Keyboard = []
-        options, nav, page_text = self._paged(step, state, ctx, self._options(step, ctx))
-        row: list[Button] = []
-        # On a NUMBER step a typed number is the answer: its buttons are picked by their words.
-        word = step.kind == StepKind.NUMBER
-        for option in options:
-            row.append(Button(option.label, data=prefix + option.value, word=word))
-            if len(row) >= (2 if step.kind == StepKind.CONFIRM else step.columns):
-                keyboard.append(row)
-                row = []
-        if row:
-            keyboard.append(row)
-        if nav:
-            keyboard.append([Button(o.label, data=prefix + o.value, word=word) for o in nav])
-        if step.kind != StepKind.CONFIRM:
-            keyboard.append(
-                [Button(ctx.t.gettext("✖️ Exit"), data=prefix + CANCEL_VALUE, word=word)]
-            )
-        # Kept so that a typed number means what this screen listed, whatever changes later.
-        state.params = {
-            **state.params,
-            SHOWN: {"step": step.name, "values": [o.value for o in options + nav]},
-        }
-        ctx.session.add(state)
-        text = step.prompt(ctx)
-        return Screen(text=f"{text}\n{page_text}" if page_text else text, keyboard=keyboard)
+        return Outcome(screen=flow_screen(flow, state, ctx), error=error)

@@ -1,31 +1,32 @@
-"""The form that moves a meeting, changes its place or theme, or cancels it (one meeting of a
-repeating series, or the rest of the series)."""
+"""The form that changes a meeting (its menu and other parts: bot.flows.meeting_edit_fields):
+moving it, a new place, cancelling it — one meeting of a repeating series, or the rest of the
+series."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.date_examples import date_error_text, example_day, short_day, understood_text
 from bot.datetext import DateTextError, ParsedTime, combine, parse_when
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
+from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind, answered
+from bot.flows.meeting_edit_fields import (
+    CANCEL,
+    MOVE,
+    PLACE,
+    chosen,
+    context_steps,
+    field_steps,
+    menu_step,
+    save_changes,
+)
 from bot.i18n import N_
 from bot.models import Meeting, Organisation
 from bot.render import error_text
-from bot.render_meetings import (
-    cancel_text,
-    change_text,
-    kind_label,
-    no_theme,
-    rsvp_keyboard,
-    series_cancel_text,
-    series_rule_text,
-)
+from bot.render_meetings import cancel_text, kind_label, series_cancel_text, series_rule_text
 from bot.services import meetings, members, notices, series
 from bot.services.errors import InvalidInput, NotFound
-from bot.text import escape
 from bot.ui import Screen
 
 
@@ -40,44 +41,12 @@ def _org(ctx: FlowContext, meeting: Meeting) -> Organisation:
     return org
 
 
-# --- moving, changing the place or the theme, cancelling ------------------------------------
-
-MOVE, PLACE, THEME, CANCEL = "move", "place", "theme", "cancel"
-# Cancelling an occurrence of a repeating meeting: this one only, or the rest of the series.
-ONE, SERIES = "one", "series"
-
-
-def _action(ctx: FlowContext) -> str:
-    """What is being changed: chosen in the form, or given by the button that opened it
-    (e.g. "set the theme" on an occurrence that has none)."""
-    return str(ctx.params.get("action") or ctx.answers.get("action", ""))
-
-
-def _chose(action: str) -> Callable[[FlowContext], bool]:
-    return lambda ctx: _action(ctx) == action
+# --- moving, changing the place, cancelling ------------------------------------------------
 
 
 def _check_editor(ctx: FlowContext) -> None:
     meeting = _meeting(ctx)
     members.require_committee(session=ctx.session, person=ctx.person, org_id=meeting.org_id)
-
-
-def _action_prompt(ctx: FlowContext) -> str:
-    meeting = _meeting(ctx)
-    return ctx.t.gettext(
-        "{kind} at {when}: what would you like to change?",
-        kind=kind_label(ctx.t, meeting.kind),
-        when=ctx.t.when_text(meeting.starts_at),
-    )
-
-
-def _action_options(ctx: FlowContext) -> list[Option]:
-    return [
-        Option(MOVE, ctx.t.gettext("Change the date or time")),
-        Option(PLACE, ctx.t.gettext("Change the place")),
-        Option(THEME, ctx.t.gettext("Change the theme")),
-        Option(CANCEL, ctx.t.gettext("Cancel meeting")),
-    ]
 
 
 def _tz(ctx: FlowContext) -> ZoneInfo:
@@ -156,32 +125,8 @@ def _passed_back(ctx: FlowContext, value: Any) -> str | None:
     return "when"
 
 
-def _parse_place(ctx: FlowContext, text: str) -> Any:
-    try:
-        return meetings.validate_place(text)
-    except InvalidInput as exc:
-        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
-
-
-def _parse_theme(ctx: FlowContext, text: str) -> Any:
-    try:
-        topic = meetings.validate_topic(text)
-    except InvalidInput as exc:
-        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
-    if not topic:
-        raise InvalidAnswer(ctx.t.gettext("Please type the theme."))
-    return topic
-
-
-def _theme_prompt(ctx: FlowContext) -> str:
-    meeting = _meeting(ctx)
-    current = escape(meeting.topic) if meeting.topic else no_theme(ctx.t)
-    text = ctx.t.gettext("Theme now: {topic}. Type the new theme:", topic=current)
-    if meeting.series_id is not None:
-        text += "\n" + ctx.t.gettext(
-            "(For this meeting only: each meeting of the series has its own theme.)"
-        )
-    return text
+# Cancelling an occurrence of a repeating meeting: this one only, or the rest of the series.
+ONE, SERIES = "one", "series"
 
 
 def _in_series(ctx: FlowContext) -> bool:
@@ -208,45 +153,32 @@ def _scope_options(ctx: FlowContext) -> list[Option]:
     ]
 
 
+def _parse_place(ctx: FlowContext, text: str) -> Any:
+    try:
+        return meetings.validate_place(text)
+    except InvalidInput as exc:
+        raise InvalidAnswer(error_text(ctx.t, exc)) from exc
+
+
 def _confirm_prompt(ctx: FlowContext) -> str:
     t = ctx.t
     meeting = _meeting(ctx)
-    action = _action(ctx)
-    if action == CANCEL and ctx.answers.get("scope") == SERIES:
+    if ctx.answers.get("scope") == SERIES:
         return t.gettext(
             "Cancel the {kind} at {when} and every later meeting of the series, and stop "
             "scheduling it? Everyone will be told.",
             kind=kind_label(t, meeting.kind),
             when=t.when_text(meeting.starts_at),
         )
-    if action == THEME:
-        return t.gettext(
-            "Change the theme of the meeting at {when} to “{topic}”? Everyone will be told.",
-            when=t.when_text(meeting.starts_at),
-            topic=escape(str(ctx.answers["theme"])),
-        )
-    if action == CANCEL:
-        return t.gettext(
-            "Cancel the {kind} at {when}? Everyone will be told.",
-            kind=kind_label(t, meeting.kind),
-            when=t.when_text(meeting.starts_at),
-        )
-    if action == MOVE:
-        new = datetime.fromisoformat(ctx.answers["when"])
-        return t.gettext(
-            "Move the meeting from {before} to {after}? Everyone will be told and the "
-            "reminders will follow the new time.",
-            before=t.when_text(meeting.starts_at),
-            after=t.when_text(new),
-        )
     return t.gettext(
-        "Change the place to “{place}”? Everyone will be told.",
-        place=escape(str(ctx.answers["place"])),
+        "Cancel the {kind} at {when}? Everyone will be told.",
+        kind=kind_label(t, meeting.kind),
+        when=t.when_text(meeting.starts_at),
     )
 
 
 def _complete_change(ctx: FlowContext) -> Screen:
-    action = _action(ctx)
+    action = ctx.answers["action"]
     version = int(ctx.params["version"])
     meeting_id = int(ctx.params["meeting_id"])
     if action == CANCEL and ctx.answers.get("scope") == SERIES:
@@ -287,43 +219,7 @@ def _complete_change(ctx: FlowContext) -> Screen:
             now=ctx.now,
         )
         return Screen(ctx.t.gettext("Cancelled, and everyone was told."))
-    current = meetings.get_meeting(session=ctx.session, meeting_id=meeting_id)
-    # What it was, for the notice's "old → new" (a copy: the row itself is about to change).
-    before = Meeting(
-        starts_at=current.starts_at,
-        place=current.place,
-        topic=current.topic,
-        org_id=current.org_id,
-    )
-    meeting = meetings.reschedule(
-        session=ctx.session,
-        meeting_id=meeting_id,
-        version=version,
-        actor=ctx.person,
-        now=ctx.now,
-        starts_at=datetime.fromisoformat(ctx.answers["when"]) if action == MOVE else None,
-        place=ctx.answers["place"] if action == PLACE else None,
-        topic=ctx.answers["theme"] if action == THEME else None,
-    )
-    org = _org(ctx, meeting)
-    names = members.names_by_id(
-        session=ctx.session,
-        org_id=meeting.org_id,
-        member_ids=[meeting.chair_member_id, meeting.presenter_member_id],
-    )
-    notices.announce_meeting(
-        session=ctx.session,
-        org=org,
-        kind=meeting.kind,
-        build=lambda t: Screen(
-            change_text(t, meeting, org, names, before), rsvp_keyboard(t, meeting)
-        ),
-        key=f"change:{meeting.id}:v{meeting.version}",
-        now=ctx.now,
-        # It asks for answers again: useless once the meeting starts.
-        expires_at=meeting.starts_at,
-    )
-    return Screen(ctx.t.gettext("Saved, and everyone was told."))
+    return save_changes(ctx)
 
 
 EDIT_MEETING_FLOW = Flow(
@@ -331,19 +227,13 @@ EDIT_MEETING_FLOW = Flow(
     title=N_("Changing a meeting"),
     check=_check_editor,
     steps=(
-        Step(
-            "action",
-            StepKind.CHOICE,
-            _action_prompt,
-            options=_action_options,
-            when=lambda ctx: "action" not in ctx.params,
-        ),
+        *context_steps(),
         Step(
             "when",
             StepKind.TEXT,
             _when_prompt,
             parse=_parse_new_when,
-            when=_chose(MOVE),
+            when=chosen(MOVE),
             echo=_when_echo,
         ),
         Step(
@@ -351,7 +241,7 @@ EDIT_MEETING_FLOW = Flow(
             StepKind.CHOICE,
             _passed_prompt,
             options=_passed_options,
-            when=lambda ctx: _action(ctx) == MOVE and PASSED in ctx.answers,
+            when=lambda ctx: ctx.answers.get("action") == MOVE and PASSED in ctx.answers,
             back_to=_passed_back,
         ),
         Step(
@@ -359,23 +249,18 @@ EDIT_MEETING_FLOW = Flow(
             StepKind.TEXT,
             lambda ctx: ctx.t.gettext("The new place or link:"),
             parse=_parse_place,
-            when=_chose(PLACE),
+            when=chosen(PLACE),
         ),
-        Step(
-            "theme",
-            StepKind.TEXT,
-            _theme_prompt,
-            parse=_parse_theme,
-            when=_chose(THEME),
-        ),
+        *field_steps(),
+        menu_step(),
         Step(
             "scope",
             StepKind.CHOICE,
             _scope_prompt,
             options=_scope_options,
-            when=lambda ctx: _action(ctx) == CANCEL and _in_series(ctx),
+            when=lambda ctx: ctx.answers.get("action") == CANCEL and _in_series(ctx),
         ),
-        Step("confirm", StepKind.CONFIRM, _confirm_prompt),
+        Step("confirm", StepKind.CONFIRM, _confirm_prompt, when=answered("action", CANCEL)),
     ),
     complete=_complete_change,
 )

@@ -75,7 +75,7 @@ def _parse_day(ctx: FlowContext, text: str) -> Any:
         raise _date_error(ctx, exc) from exc
     if day is None:
         raise InvalidAnswer(date_error_text(ctx.t, "unknown", _today(ctx)))
-    _forget_typed(ctx)
+    forget_typed(ctx)
     if at is not None:
         ctx.answers[TYPED_TIME] = str(at)
     if day.passed is not None:
@@ -83,7 +83,8 @@ def _parse_day(ctx: FlowContext, text: str) -> Any:
     return day.day.isoformat()
 
 
-def _forget_typed(ctx: FlowContext) -> None:
+def forget_typed(ctx: FlowContext) -> None:
+    """Forgets a time typed with the day, and a day/month that had passed."""
     ctx.answers.pop(TYPED_TIME, None)
     ctx.answers.pop(PASSED, None)
 
@@ -133,7 +134,7 @@ def _passed_options(ctx: FlowContext) -> list[Option]:
 def _passed_back(ctx: FlowContext, value: Any) -> str | None:
     if value != "no":
         return None
-    _forget_typed(ctx)
+    forget_typed(ctx)
     return "day"
 
 

@@ -4,18 +4,28 @@ reminders, preview and confirm; on confirm the notice goes to the group and ever
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from bot.durations import parse_duration
 from bot.flows.common_people import (
-    NOBODY,
     chosen_org,
     committee_cell_step,
-    member_options,
     require_some_committee,
 )
-from bot.flows.engine import Flow, FlowContext, InvalidAnswer, Option, Step, StepKind
-from bot.flows.meeting_when import cell_tz, invalid, starts_at, when_steps
+from bot.flows.engine import Flow, FlowContext, Option, Step, StepKind
+from bot.flows.meeting_steps import (
+    THEMED,
+    agenda_of,
+    agenda_step,
+    chair_step,
+    duration_step,
+    member_of,
+    offsets_of,
+    place_step,
+    presenter_step,
+    reminders_step,
+    topic_of,
+    topic_step,
+)
+from bot.flows.meeting_when import cell_tz, forget_typed, starts_at, when_steps
 from bot.i18n import N_, Translator
 from bot.models import Meeting, MeetingKind, Recurrence
 from bot.render_meetings import (
@@ -25,13 +35,22 @@ from bot.render_meetings import (
     offsets_text,
     rsvp_keyboard,
 )
-from bot.services import cell_settings, meetings, members, notices
-from bot.services.errors import InvalidInput
+from bot.services import meetings, members, notices
 from bot.ui import Screen
 
-SKIP = "~skip"
-PRESETS = [[4320, 1440, 120], [1440, 120], [120], []]
-THEMED = {MeetingKind.THEMATIC, MeetingKind.COMBINED}
+# What each "✏️" of the summary asks again (the day is asked with its time).
+EDITS = {
+    "topic": ("topic",),
+    "day": ("day", "day_check", "time"),
+    "duration": ("duration",),
+    "place": ("place",),
+    "chair": ("chair",),
+    "presenter": ("presenter",),
+    "agenda": ("agenda",),
+    "recurrence": ("recurrence",),
+    "reminders": ("reminders",),
+}
+EDIT_PREFIX = "e:"
 
 
 def _kind(ctx: FlowContext) -> MeetingKind:
@@ -43,103 +62,6 @@ def _kind(ctx: FlowContext) -> MeetingKind:
 
 def _kind_options(ctx: FlowContext) -> list[Option]:
     return [Option(kind.value, kind_label(ctx.t, kind)) for kind in MeetingKind]
-
-
-def _topic_prompt(ctx: FlowContext) -> str:
-    if _kind(ctx) in THEMED:
-        return ctx.t.gettext(
-            "The theme of the thematic meeting (for example: Học tập và làm theo tư tưởng, "
-            "đạo đức, phong cách Hồ Chí Minh):"
-        )
-    return ctx.t.gettext("The main content of the meeting (or tap Skip):")
-
-
-def _topic_options(ctx: FlowContext) -> list[Option]:
-    if _kind(ctx) in THEMED:
-        return []
-    return [Option(SKIP, ctx.t.gettext("Skip"))]
-
-
-def _parse_topic(ctx: FlowContext, text: str) -> Any:
-    try:
-        topic = meetings.validate_topic(text)
-    except InvalidInput as exc:
-        raise invalid(ctx, exc) from exc
-    if not topic:
-        raise invalid(ctx, InvalidInput("topic_empty"))
-    return topic
-
-
-def _duration_options(ctx: FlowContext) -> list[Option]:
-    recommended = 120 if _kind(ctx) == MeetingKind.COMBINED else 90
-    options = []
-    for minutes in (recommended, *(m for m in (60, 90, 120, 150, 180) if m != recommended)):
-        label = ctx.t.gettext("{minutes} minutes", minutes=minutes)
-        if minutes == recommended:
-            label = ctx.t.gettext("{label} (recommended)", label=label)
-        options.append(Option(str(minutes), label))
-    return options
-
-
-# The lengths a typed duration may have (the buttons offer 1 to 3 hours).
-SHORTEST, LONGEST = 15, 8 * 60
-
-
-def _duration_echo(ctx: FlowContext, typed: bool) -> str | None:
-    if not typed:
-        return None
-    minutes = ctx.t.number(int(ctx.answers["duration"]))
-    return ctx.t.gettext("Length understood: {minutes} minutes.", minutes=minutes)
-
-
-def _duration_prompt(ctx: FlowContext) -> str:
-    return ctx.t.gettext(
-        "How long? Tap one, or type it: {examples}.", examples=ctx.t.gettext(DURATION_EXAMPLES)
-    )
-
-
-DURATION_EXAMPLES = N_("2 hours, 90 minutes, 1.5 hours")
-
-
-def _parse_duration(ctx: FlowContext, text: str) -> Any:
-    minutes = parse_duration(text)
-    if minutes is None or not SHORTEST <= minutes <= LONGEST:
-        raise InvalidAnswer(
-            ctx.t.gettext(
-                "I could not read that length. Type for example {examples} (from {least} "
-                "minutes to {most} hours).",
-                examples=ctx.t.gettext(DURATION_EXAMPLES),
-                least=SHORTEST,
-                most=LONGEST // 60,
-            )
-        )
-    return str(minutes)
-
-
-def _parse_place(ctx: FlowContext, text: str) -> Any:
-    try:
-        return meetings.validate_place(text)
-    except InvalidInput as exc:
-        raise invalid(ctx, exc) from exc
-
-
-def _chair_options(ctx: FlowContext) -> list[Option]:
-    committee = _kind(ctx) == MeetingKind.COMMITTEE
-    return member_options(
-        ctx, none_label=ctx.t.gettext("Not decided yet"), committee_only=committee
-    )
-
-
-def _presenter_options(ctx: FlowContext) -> list[Option]:
-    committee = _kind(ctx) == MeetingKind.COMMITTEE
-    return member_options(ctx, none_label=ctx.t.gettext("No presenter"), committee_only=committee)
-
-
-def _parse_agenda(ctx: FlowContext, text: str) -> Any:
-    try:
-        return meetings.parse_agenda(text)
-    except InvalidInput as exc:
-        raise invalid(ctx, exc) from exc
 
 
 def _recurrence_options(ctx: FlowContext) -> list[Option]:
@@ -158,41 +80,21 @@ def _recurrence_options(ctx: FlowContext) -> list[Option]:
     ]
 
 
-def _reminder_options(ctx: FlowContext) -> list[Option]:
-    # The cell's default (/caidat) comes first.
-    default = cell_settings.default_offsets(chosen_org(ctx))
-    presets = [default, *(p for p in PRESETS if p != default)]
-    return [
-        Option(",".join(str(m) for m in preset) or "none", offsets_text(ctx.t, preset))
-        for preset in presets
-    ]
-
-
-def _parse_reminders(ctx: FlowContext, text: str) -> Any:
-    try:
-        offsets = meetings.parse_offsets(text)
-    except InvalidInput as exc:
-        raise invalid(ctx, exc) from exc
-    return ",".join(str(m) for m in offsets) or "none"
-
-
 # --- preview and completion ----------------------------------------------------------------
 
 
 def _draft(ctx: FlowContext) -> meetings.MeetingDraft:
     a = ctx.answers
-    topic = a.get("topic", "")
-    offsets = [] if a["reminders"] == "none" else [int(x) for x in a["reminders"].split(",")]
     return meetings.MeetingDraft(
         kind=_kind(ctx),
         starts_at=starts_at(ctx, a["time"]),
-        topic="" if topic == SKIP else topic,
+        topic=topic_of(a.get("topic")),
         duration_minutes=int(a["duration"]),
         place=a["place"],
-        chair_member_id=None if a["chair"] == NOBODY else int(a["chair"]),
-        presenter_member_id=None if a["presenter"] == NOBODY else int(a["presenter"]),
-        agenda=[] if a.get("agenda", SKIP) == SKIP else list(a["agenda"]),
-        reminder_offsets=offsets,
+        chair_member_id=member_of(a["chair"]),
+        presenter_member_id=member_of(a["presenter"]),
+        agenda=agenda_of(a.get("agenda")),
+        reminder_offsets=offsets_of(a["reminders"]),
         recurrence=Recurrence(a["recurrence"]),
     )
 
@@ -271,6 +173,33 @@ def _duration_warning(t: Translator, kind: MeetingKind, minutes: int) -> list[st
     ]
 
 
+def _summary_options(ctx: FlowContext) -> list[Option]:
+    t = ctx.t
+    labels = {
+        "topic": t.gettext("✏️ Theme") if _kind(ctx) in THEMED else t.gettext("✏️ Content"),
+        "day": t.gettext("✏️ Day and time"),
+        "duration": t.gettext("✏️ Length"),
+        "place": t.gettext("✏️ Place"),
+        "chair": t.gettext("✏️ Chair"),
+        "presenter": t.gettext("✏️ Presenter"),
+        "agenda": t.gettext("✏️ Agenda"),
+        "recurrence": t.gettext("✏️ Repeats"),
+        "reminders": t.gettext("✏️ Reminders"),
+    }
+    return [
+        Option("yes", t.gettext("✅ Confirm")),
+        *(Option(EDIT_PREFIX + part, labels[part]) for part in EDITS),
+    ]
+
+
+def _edit_part(ctx: FlowContext, value: str) -> tuple[str, ...] | None:
+    """A "✏️" of the summary: the part to ask again before coming back to the summary."""
+    part = value.removeprefix(EDIT_PREFIX)
+    if part == "day":
+        forget_typed(ctx)  # a time typed with the old day is not carried to the new one
+    return EDITS.get(part) if part != value else None
+
+
 def _complete(ctx: FlowContext) -> Screen:
     org = chosen_org(ctx)
     assert org.id is not None
@@ -325,60 +254,28 @@ NEW_MEETING_FLOW = Flow(
             lambda ctx: ctx.t.gettext("What kind of meeting?"),
             options=_kind_options,
         ),
-        Step("topic", StepKind.TEXT, _topic_prompt, options=_topic_options, parse=_parse_topic),
+        topic_step(),
         *when_steps(),
-        Step(
-            "duration",
-            StepKind.TEXT,
-            _duration_prompt,
-            options=_duration_options,
-            parse=_parse_duration,
-            columns=3,
-            echo=_duration_echo,
-        ),
-        Step(
-            "place",
-            StepKind.TEXT,
-            lambda ctx: ctx.t.gettext("Where? Type the place, or an online meeting link."),
-            parse=_parse_place,
-        ),
-        Step(
-            "chair",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Who chairs the meeting?"),
-            options=_chair_options,
-            columns=2,
-        ),
-        Step(
-            "presenter",
-            StepKind.CHOICE,
-            lambda ctx: ctx.t.gettext("Who presents (báo cáo viên)?"),
-            options=_presenter_options,
-            columns=2,
-        ),
-        Step(
-            "agenda",
-            StepKind.TEXT,
-            lambda ctx: ctx.t.gettext("Agenda items, one per line (or tap Skip):"),
-            options=lambda ctx: [Option(SKIP, ctx.t.gettext("Skip"))],
-            parse=_parse_agenda,
-        ),
+        duration_step(),
+        place_step(),
+        chair_step(),
+        presenter_step(),
+        agenda_step(),
         Step(
             "recurrence",
             StepKind.CHOICE,
             lambda ctx: ctx.t.gettext("Does it repeat?"),
             options=_recurrence_options,
         ),
+        reminders_step(),
         Step(
-            "reminders",
-            StepKind.TEXT,
-            lambda ctx: ctx.t.gettext(
-                "When should I remind members? Tap one, or type e.g. “2 days, 3 hours”."
-            ),
-            options=_reminder_options,
-            parse=_parse_reminders,
+            "confirm",
+            StepKind.CHOICE,
+            _confirm_prompt,
+            options=_summary_options,
+            columns=2,
+            revisit=_edit_part,
         ),
-        Step("confirm", StepKind.CONFIRM, _confirm_prompt),
     ),
     complete=_complete,
 )

@@ -99,6 +99,11 @@ class Step:
     # Given the answer, names an earlier step to ask again (its answer and every later one are
     # dropped) instead of going on, e.g. "no, that is not the day I meant"; None: go on.
     back_to: Callable[[FlowContext, Any], str | None] | None = None
+    # Given the answer, names earlier steps to ask again (their answers dropped, every other
+    # answer kept), after which the form comes straight back to this step, e.g. "✏️ Place" on
+    # a summary; steps after them that are answered are not asked again. While they are asked,
+    # "↩️ Back" returns to this step with every answer as it was. None: go on.
+    revisit: Callable[[FlowContext, Any], tuple[str, ...] | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -142,8 +142,17 @@ def sync_reminders(*, session: Session, meeting: Meeting, now: datetime) -> None
     )
     if meeting.status != MeetingStatus.SCHEDULED:
         return
+    # A reminder of this version already sent stays as it is (new offsets of the same version).
+    done = set(
+        session.exec(
+            select(MeetingReminder.offset_minutes).where(
+                MeetingReminder.meeting_id == meeting.id,
+                MeetingReminder.version == meeting.version,
+            )
+        ).all()
+    )
     # Offset 0 is the start: the group gets the self check-in button then.
-    for offset in sorted({*meeting.reminder_offsets, 0}, reverse=True):
+    for offset in sorted({*meeting.reminder_offsets, 0} - done, reverse=True):
         due = meeting.starts_at - timedelta(minutes=offset)
         # A reminder whose moment passed before it existed is not sent: the notice covers it.
         session.add(

@@ -152,7 +152,7 @@ async def test_markup_typed_as_theme_place_and_reason_is_shown_as_typed(chat: Ch
     assert place.text.startswith("Địa điểm hoặc đường link mới:")
     moved = f"{MARKUP} 2"
     confirm = await chat.say(secretary, moved)
-    assert f"Đổi địa điểm thành “{moved}”?" in confirm.text
+    assert f"→ {moved}" in confirm.text
     _shows_markup_as_typed(chat, secretary, confirm)
     await chat.choose(secretary, confirm, "✅ Xác nhận")
     await chat.bot.settle()

@@ -363,7 +363,7 @@ async def test_moving_a_meeting_notifies_and_rederives_reminders(chat: Chat) -> 
     when = await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")
     assert "Ngày và/hoặc giờ mới" in when.text
     confirm = await chat.say(secretary, "27/11 20h")
-    assert "sang 20:00, Thứ Sáu, 27/11/2026" in confirm.text
+    assert "→ 20:00, Thứ Sáu, 27/11/2026" in confirm.text
     saved = await choose_all(chat, secretary, confirm, "✅ Xác nhận")
     assert "Đã lưu và đã thông báo cho mọi người." in saved
     await chat.bot.settle()

@@ -218,16 +218,16 @@ async def test_moving_a_meeting_to_a_past_day_month_is_asked_about(chat: Chat) -
     again = await chat.choose(secretary, question, "Không, tôi gõ lại ngày")
     assert again.text.startswith("Ngày và/hoặc giờ mới"), again.text
     confirm = await chat.say(secretary, "27/11 20h")
-    echo, ask = _parts(confirm)
+    echo, *menu = _parts(confirm)
     assert echo == "Ngày đã hiểu: Thứ Sáu, 27/11/2026 lúc 20:00."
-    assert "sang 20:00, Thứ Sáu, 27/11/2026" in ask
+    assert "→ 20:00, Thứ Sáu, 27/11/2026" in "\n\n".join(menu)
     await chat.choose(secretary, confirm, "✖️ Hủy")
 
     actions = await _edit_actions(chat, secretary)
     await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")
     question = await chat.say(secretary, "20/11 20h")
     confirm = await chat.choose(secretary, question, "Đúng, 20:00, Thứ Bảy, 20/11/2027")
-    assert "sang 20:00, Thứ Bảy, 20/11/2027" in confirm.text
+    assert "→ 20:00, Thứ Bảy, 20/11/2027" in confirm.text
     await chat.choose(secretary, confirm, "✅ Xác nhận")
     await chat.bot.settle()
     moved = _meeting(chat)

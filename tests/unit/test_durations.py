@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.durations import duration_parts, parse_duration
-from bot.flows.meetings import DURATION_EXAMPLES
+from bot.flows.meeting_steps import DURATION_EXAMPLES
 from bot.i18n import translator
 
 

@@ -1083,3 +1083,84 @@ def test_back_to_asks_an_earlier_step_again_and_drops_its_answer(
             session=session, key=KEY, person=person, t=T, now=now, data=button(asked, "Đúng")
         )
     assert sure.screen.text == "Giữ số lớn.\n\nGhi chú?"
+
+
+# --- revisit: a summary's ✏️ asks one part again and comes straight back ----------------------
+
+REVISITED = Flow(
+    name="revisited",
+    steps=(
+        *ECHOED.steps,
+        Step(
+            "summary",
+            StepKind.CHOICE,
+            lambda ctx: f"Số {ctx.answers['number']}, ghi chú {ctx.answers['note']}",
+            options=lambda ctx: [
+                Option("ok", "Xong"),
+                Option("e_number", "✏️ Số"),
+                Option("e_note", "✏️ Ghi chú"),
+            ],
+            revisit=lambda _ctx, value: {"e_number": ("number",), "e_note": ("note",)}.get(value),
+        ),
+    ),
+    complete=lambda ctx: Screen(f"Lưu {ctx.answers['number']} / {ctx.answers['note']}"),
+)
+
+
+def _typed(flows: FlowEngine, session: Session, person: Person, now: datetime, text: str):
+    outcome = flows.answer_text(session=session, key=KEY, person=person, t=T, now=now, text=text)
+    assert outcome is not None
+    return outcome
+
+
+def _at_summary(db: Database, person: Person, now: datetime) -> FlowEngine:
+    flows = FlowEngine([REVISITED])
+    with db.session() as session:
+        flows.start(session=session, name="revisited", key=KEY, person=person, t=T, now=now)
+        _typed(flows, session, person, now, "12")
+        summary = _typed(flows, session, person, now, "mang sổ")
+    assert summary.screen.text == "Số 12, ghi chú mang sổ"
+    return flows
+
+
+def test_a_part_asked_again_from_the_summary_comes_straight_back(db, now, person) -> None:
+    flows = _at_summary(db, person, now)
+    with db.session() as session:
+        number = _typed(flows, session, person, now, "2")  # ✏️ Số
+        labels = [n.label for n in numbered_options(number.screen)]
+        assert number.screen.text == "Số nào?"
+        assert labels == ["Bảy", "↩️ Quay lại", "✖️ Hủy"]
+        # Straight back: the note is not asked again, and is kept.
+        summary = _typed(flows, session, person, now, "34")
+        assert summary.screen.text == "Đã hiểu: 34\n\nSố 34, ghi chú mang sổ"
+        done = _typed(flows, session, person, now, "1")
+    assert done.finished
+    assert done.screen.text == "Lưu 34 / mang sổ"
+
+
+def test_back_leaves_the_part_as_it_was(db, now, person) -> None:
+    flows = _at_summary(db, person, now)
+    with db.session() as session:
+        _typed(flows, session, person, now, "3")  # ✏️ Ghi chú
+        st = FlowEngine.state(session, KEY)
+        assert st is not None
+        assert "note" not in st.answers
+        summary = _typed(flows, session, person, now, "quay lại")
+        assert summary.screen.text == "Số 12, ghi chú mang sổ"
+        st = FlowEngine.state(session, KEY)
+        assert st is not None
+        assert st.step == "summary"
+        # Outside a revisit there is no "↩️ Back" to take.
+        assert "↩️ Quay lại" not in [n.label for n in numbered_options(summary.screen)]
+
+
+def test_going_back_within_a_revisited_part_keeps_the_later_answers(db, now, person) -> None:
+    flows = _at_summary(db, person, now)
+    with db.session() as session:
+        _typed(flows, session, person, now, "2")  # ✏️ Số
+        sure = _typed(flows, session, person, now, "500")
+        assert sure.screen.text.endswith("Chắc là 500?")
+        again = _typed(flows, session, person, now, "Không")
+        assert again.screen.text == "Số nào?"
+        summary = _typed(flows, session, person, now, "70")
+        assert summary.screen.text == "Đã hiểu: 70\n\nSố 70, ghi chú mang sổ"

@@ -115,7 +115,9 @@ class Script:
     name: str
     flow: str
     build: Callable[[Session, datetime], World]
-    typed: dict[str, str]
+    # What to type at each step; a tuple for a step asked again (a menu coming back after each
+    # part), one answer each time it is asked.
+    typed: dict[str, str | tuple[str, ...]]
     check: Callable[[Session, World], None]
     # Rows a form keeps when left at its second question (answers saved as they are given).
     kept: dict[str, int] = field(default_factory=dict)
@@ -503,8 +505,15 @@ def check_new_place(session: Session, world: World) -> None:
     assert meeting(session, world).place == "Phòng họp tầng 3, trụ sở UBND phường"
 
 
-def check_new_theme(session: Session, world: World) -> None:
-    assert meeting(session, world).topic == "Học tập và làm theo Bác năm 2027"
+def check_meeting_details(session: Session, world: World) -> None:
+    changed = meeting(session, world)
+    assert (changed.topic, changed.duration_minutes, changed.version) == (
+        "Thu đảng phí quý IV",
+        120,
+        2,
+    )
+    # "1" is "not decided yet"; "2" the first member who may chair.
+    assert changed.chair_member_id is not None
 
 
 def check_meeting_cancelled(session: Session, world: World) -> None:
@@ -886,6 +895,10 @@ def check_language(session: Session, world: World) -> None:
     assert _cell(session, world).locale == "en"
 
 
+def check_cadence(session: Session, world: World) -> None:
+    assert _cell(session, world).checkin_cadence == "quarterly"
+
+
 SCRIPTS = [
     Script(
         "settings: time zone",
@@ -910,6 +923,10 @@ SCRIPTS = [
     ),
     Script(
         "settings: language", "settings_language", settings_world, {"locale": "2"}, check_language
+    ),
+    # 1 monthly, 2 quarterly, 3 none.
+    Script(
+        "settings: check-ins", "settings_cadence", settings_world, {"cadence": "2"}, check_cadence
     ),
     Script(
         "invite: add people",
@@ -1040,29 +1057,37 @@ SCRIPTS = [
         "move a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "1", "when": "28/11 20h", "confirm": "1"},
+        # The menu comes back listing the change: "1" is then ✅ Confirm.
+        {"action": ("1", "1"), "when": "28/11 20h"},
         check_moved,
     ),
     Script(
         "change a meeting's place",
         "edit_meeting",
         meeting_world,
-        {"action": "2", "place": "Phòng họp tầng 3, trụ sở UBND phường", "confirm": "1"},
+        {"action": ("2", "1"), "place": "Phòng họp tầng 3, trụ sở UBND phường"},
         check_new_place,
     ),
     Script(
         "cancel a meeting",
         "edit_meeting",
         meeting_world,
-        {"action": "4", "confirm": "1"},
+        {"action": "9", "confirm": "1"},
         check_meeting_cancelled,
     ),
     Script(
-        "change a meeting's theme",
+        "change a meeting's theme, length and chair",
         "edit_meeting",
         meeting_world,
-        {"action": "3", "theme": "Học tập và làm theo Bác năm 2027", "confirm": "1"},
-        check_new_theme,
+        # 3: the theme; once a change is listed ✅ Confirm comes first (1), so the length is
+        # 5 and the chair 6.
+        {
+            "action": ("3", "5", "6", "1"),
+            "topic": "Thu đảng phí quý IV",
+            "duration": "2 tiếng",
+            "chair": "2",
+        },
+        check_meeting_details,
     ),
     Script(
         "conclusion corrected",
@@ -1318,10 +1343,14 @@ class Run:
     key: FlowKey
 
 
-def typed_for(script: Script, step: str, outcome: Outcome, mode: str) -> tuple[str, Any]:
-    """Returns what to type at `step`, and the answer it must store (None: the parser decides)."""
+def typed_for(
+    script: Script, step: str, outcome: Outcome, mode: str, times: int = 1
+) -> tuple[str, Any]:
+    """Returns what to type at `step` asked the `times`-th time, and the answer it must store
+    (None: the parser decides)."""
     listed = [n for n in numbered_options(outcome.screen) if not n.cancel]
-    typed = script.typed.get(step)
+    given = script.typed.get(step)
+    typed = given[min(times, len(given)) - 1] if isinstance(given, tuple) else given
     if typed is None:
         assert listed, f"{script.name}: no typed answer for the free-text step {step!r}"
         typed = "1"
@@ -1368,7 +1397,7 @@ def drive(
             words_only = any(n.word for n in numbered_options(outcome.screen))
             typed, expected = ("hủy" if words_only else "0"), None
         else:
-            typed, expected = typed_for(script, state.step, outcome, mode)
+            typed, expected = typed_for(script, state.step, outcome, mode, asked.count(state.step))
         with db.session() as session:
             answer = engine.answer_text(
                 session=session, key=key, person=world.person, t=T, now=world.now, text=typed
