@@ -645,7 +645,7 @@ async def test_english_member_writes_in_english(chat: Chat) -> None:
     assert card.options[0] == "▶️ Continue: 1. On political ideology"
     prompt = await pick(chat, hung, card, card.options[0])
     huge = await ask(chat, hung, "x" * 10_000)
-    assert huge.text.startswith("⚠️ That is too long: at most 2000 characters.")
+    assert huge.text.startswith("⚠️ That is too long: at most 2,000 characters.")
     saved = await ask(chat, hung, "Loyal to the Party's ideals.")
     assert lines_of(saved)[0] == "✅ Saved."
     assert saved.options[0] == "▶️ Continue: 2. On ethics and lifestyle"
