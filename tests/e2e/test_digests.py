@@ -320,13 +320,17 @@ async def test_help_and_menus_name_the_new_commands_for_the_committee(chat: Chat
         assert line in for_secretary.text
         assert line.split(" ")[0] not in for_member.text
     if chat.telegram:
-        private = {
-            c["command"]: c["description"] for c in chat.api.commands("all_private_chats", "")
-        }
+        private = {c["command"] for c in chat.api.commands("all_private_chats", "")}
         groups = {c["command"] for c in chat.api.commands("all_group_chats", "")}
-        assert private["tonghop"] == "Bản tin tổng hợp của chi bộ (chi ủy)"
-        assert private["baocao"] == "Báo cáo theo kỳ (chi ủy)"
-        assert private["caidat"] == "Cài đặt chi bộ (bí thư)"
+        # The committee's commands are in the committee's own chats only.
+        assert not {"tonghop", "baocao", "caidat"} & private
+        assert secretary.tg is not None
+        own = {
+            c["command"]: c["description"] for c in chat.api.commands("chat", chat=secretary.tg.id)
+        }
+        assert own["tonghop"] == "Bản tin tổng hợp của chi bộ (chi ủy)"
+        assert own["baocao"] == "Báo cáo theo kỳ (chi ủy)"
+        assert own["caidat"] == "Cài đặt chi bộ (bí thư)"
         assert "tonghop" in groups
         assert "caidat" not in groups
 
