@@ -83,7 +83,7 @@ async def test_going_back_twice_says_the_form_is_no_longer_kept(chat: Chat) -> N
     await chat.choose(secretary, preview, "✅ Xác nhận")
     await chat.bot.settle()
     reason_prompt = await chat.choose(lan, latest(chat, lan), "🙏 Vắng có lý do")
-    noted = await chat.choose(lan, reason_prompt, "✖️ Hủy")
+    noted = await chat.choose(lan, reason_prompt, "✖️ Thoát")
     assert BACK in noted.options
     back = await chat.choose(lan, noted, BACK)
     assert "Ngày nào?" in back.text

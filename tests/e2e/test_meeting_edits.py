@@ -185,7 +185,7 @@ async def test_a_bad_length_is_refused_and_nothing_changes(chat: Chat) -> None:
     menu = await chat.choose(secretary, length, "↩️ Quay lại")
     assert "muốn thay đổi gì" in menu.text
     assert "Những thay đổi sẽ lưu:" not in menu.text
-    cancelled = await chat.choose(secretary, menu, "✖️ Hủy")
+    cancelled = await chat.choose(secretary, menu, "✖️ Thoát")
     assert "Không có gì thay đổi" in cancelled.text
     await chat.bot.settle()
     meeting = _meeting(chat)

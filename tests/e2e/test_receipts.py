@@ -141,7 +141,7 @@ async def test_a_double_tap_asks_the_reason_once(chat: Chat) -> None:
     question = _newest(chat, lan)
     assert REASON_QUESTION in question.text
     # Leaving the question keeps the excused absence and says so.
-    cancelled = await chat.choose(lan, question, "✖️ Hủy")
+    cancelled = await chat.choose(lan, question, "✖️ Thoát")
     assert shown(cancelled).startswith("Đã ghi vắng có lý do, chưa nêu lý do.")
     [rsvp] = _rsvps(chat).values()
     assert (rsvp.answer, rsvp.reason) == (RsvpAnswer.EXCUSED, None)
@@ -384,6 +384,9 @@ async def test_a_recorded_conclusion_is_refused_before_the_form(bot: Bot) -> Non
 
     again = await chat.choose(secretary, report, "📝 Ghi kết luận")
 
-    assert again.text.startswith("Kết luận của cuộc họp này đã được ghi."), again.text
+    # Not a second form: the posted conclusion, with the way to correct it.
+    assert again.text.startswith("Kết luận của cuộc họp này đã được đăng:"), again.text
+    assert "Chi bộ thống nhất triển khai chuyên đề." in again.text
+    assert again.options == ["✏️ Đính chính kết luận"]
     with chat.bot.db.session() as session:
         assert not session.exec(select(FlowState).where(FlowState.flow == "conclusion")).all()

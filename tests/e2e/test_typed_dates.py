@@ -221,7 +221,7 @@ async def test_moving_a_meeting_to_a_past_day_month_is_asked_about(chat: Chat) -
     echo, *menu = _parts(confirm)
     assert echo == "Ngày đã hiểu: Thứ Sáu, 27/11/2026 lúc 20:00."
     assert "→ 20:00, Thứ Sáu, 27/11/2026" in "\n\n".join(menu)
-    await chat.choose(secretary, confirm, "✖️ Hủy")
+    await chat.choose(secretary, confirm, "✖️ Thoát")
 
     actions = await _edit_actions(chat, secretary)
     await chat.choose(secretary, actions, "Đổi ngày hoặc giờ")

@@ -1129,7 +1129,7 @@ def test_a_part_asked_again_from_the_summary_comes_straight_back(db, now, person
         number = _typed(flows, session, person, now, "2")  # ✏️ Số
         labels = [n.label for n in numbered_options(number.screen)]
         assert number.screen.text == "Số nào?"
-        assert labels == ["Bảy", "↩️ Quay lại", "✖️ Hủy"]
+        assert labels == ["Bảy", "↩️ Quay lại", "✖️ Thoát"]
         # Straight back: the note is not asked again, and is kept.
         summary = _typed(flows, session, person, now, "34")
         assert summary.screen.text == "Đã hiểu: 34\n\nSố 34, ghi chú mang sổ"
