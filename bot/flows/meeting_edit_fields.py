@@ -25,14 +25,22 @@ from bot.flows.meeting_steps import (
     topic_of,
     topic_step,
 )
-from bot.models import Meeting, Organisation
-from bot.render_meetings import change_lines, change_text, kind_label, offsets_text, rsvp_keyboard
+from bot.models import Meeting, MeetingKind, Organisation
+from bot.render_meetings import (
+    change_lines,
+    change_text,
+    kind_label,
+    no_theme,
+    offsets_text,
+    rsvp_keyboard,
+)
 from bot.services import meeting_edits, meetings, members, notices
 from bot.services.errors import NotFound
 from bot.text import escape
 from bot.ui import Screen
 
 MOVE, PLACE, CANCEL, SAVE = "move", "place", "cancel", "save"
+THEMED = (MeetingKind.THEMATIC, MeetingKind.COMBINED)
 TOPIC, CHAIR, PRESENTER = "topic", "chair", "presenter"
 AGENDA, DURATION, REMINDERS = "agenda", "duration", "reminders"
 # The steps each choice of the menu asks again (the answers keep the steps' names).
@@ -116,7 +124,10 @@ def _current(ctx: FlowContext, part: str) -> str:
     t, meeting = ctx.t, edited_meeting(ctx)
     none = "—"
     if part == TOPIC:
-        return escape(meeting.topic) if meeting.topic else none
+        if meeting.topic:
+            return escape(meeting.topic)
+        # An occurrence of a repeating chuyên đề made without one says so.
+        return no_theme(t) if meeting.kind in THEMED else none
     if part in {CHAIR, PRESENTER}:
         member_id = meeting.chair_member_id if part == CHAIR else meeting.presenter_member_id
         names = _names(ctx, meeting)
@@ -232,7 +243,7 @@ def _menu_options(ctx: FlowContext) -> list[Option]:
         Option(PRESENTER, t.gettext("Change the presenter")),
         Option(AGENDA, t.gettext("Change the agenda")),
         Option(REMINDERS, t.gettext("Change the reminders")),
-        Option(CANCEL, t.gettext("Cancel the meeting")),
+        Option(CANCEL, t.gettext("Cancel meeting")),
     ]
 
 

@@ -256,12 +256,12 @@ async def test_a_thematic_occurrence_shows_no_theme_until_the_committee_sets_it(
     assert "19:30, Thứ Sáu, 15/01/2027" in ask.text
     assert _got(chat, lan, "has no theme yet") == []
     prompt = await chat.choose(secretary, ask, "✏️ Đặt chủ đề")
-    assert "Chủ đề hiện tại: chưa có chủ đề" in prompt.text
-    assert "Chỉ cho buổi này" in prompt.text
+    assert "Hiện tại: chưa có chủ đề" in prompt.text
     refused = await chat.say(secretary, "x" * 600)
     assert "Chủ đề quá dài" in refused.text
     confirm = await chat.say(secretary, "Học tập và làm theo Bác <năm 2027>")
-    assert "Đổi chủ đề buổi họp lúc 19:30" in confirm.text
+    # The edit menu lists the change before it is saved.
+    assert "📝 Chủ đề: chưa có chủ đề → " in confirm.text, confirm.text
     await _choose_all(chat, secretary, confirm, "✅ Xác nhận")
     await chat.bot.settle()
 
@@ -283,7 +283,7 @@ async def test_the_theme_is_changed_from_the_meetings_list(chat: Chat) -> None:
     assert "Chủ đề: chưa có chủ đề" in listing.text, listing.text
     actions = await chat.choose(secretary, listing, "✏️ Sửa hoặc hủy")
     prompt = await chat.choose(secretary, actions, "Đổi chủ đề")
-    assert "Chủ đề hiện tại: chưa có chủ đề" in prompt.text
+    assert "Hiện tại: chưa có chủ đề" in prompt.text
     confirm = await chat.say(secretary, "Sinh hoạt chuyên đề tháng Giêng")
     await _choose_all(chat, secretary, confirm, "✅ Xác nhận")
     _, occurrence = _meetings(chat.bot)
