@@ -112,7 +112,7 @@ async def test_restart_keeps_the_data_and_the_bot_still_answers(tmp_path: Path) 
     first = Sandbox(data, port=0)
     await first.start()
     async with aiohttp.ClientSession() as http:
-        assert await send_zalo(first, http, "1") == ATTENDING
+        assert (await send_zalo(first, http, "1")).startswith(ATTENDING)
     handled = zalo_marks(first)
     await first.advance(timedelta(days=1))
     await first.stop()
