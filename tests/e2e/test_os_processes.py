@@ -387,7 +387,9 @@ async def test_a_reminder_and_a_monthly_rollover_happen_once_while_both_processe
             30,
             "the start notice enqueued",
         )
-        expected_rows = len(everyone) + 2  # the reminder to each and the group, the start
+        # The reminder to each and the group, the start, and the next occurrence of the series
+        # announced (once) to each and the group before its reminders.
+        expected_rows = len(everyone) + 2 + len(everyone) + 1
         await wait_for(
             lambda: _all_sent(deployment.db, expected_rows), 60, "everything sent (settled)"
         )
@@ -411,6 +413,9 @@ async def test_a_reminder_and_a_monthly_rollover_happen_once_while_both_processe
     reminder_rows = [k for k in keys if k.startswith(f"reminder:{reminded}:")]
     assert len(reminder_rows) == len(everyone) + 1
     assert len([k for k in keys if k.startswith(f"start:{monthly}:")]) == 1
+    announced = [k for k in keys if k.startswith("notice:")]
+    assert len(announced) == len(everyone) + 1
+    assert len({k.split(":")[1] for k in announced}) == 1  # one occurrence, announced once
     assert len(keys) == expected_rows
     assert sorted(o for o in outcomes if o[0] == reminded) == [
         (reminded, 0, None),  # the start, ten minutes away
@@ -421,9 +426,10 @@ async def test_a_reminder_and_a_monthly_rollover_happen_once_while_both_processe
     this, following = (s.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")) for s in series_starts)
     assert (following.day, following.hour, following.minute) == (this.day, this.hour, this.minute)
     assert (following.year * 12 + following.month) - (this.year * 12 + this.month) == 1
-    # Everyone got the reminder once; the group the reminder and the start.
-    assert _not_once(api, everyone) == {}
-    assert api.sent_count(group) == 2
+    # Everyone got the reminder and the next occurrence's notice once each; the group those
+    # and the start.
+    assert {u.id: n for u in everyone if (n := api.sent_count(u)) != 2} == {}
+    assert api.sent_count(group) == 3
     assert api.rate_limited_count == 0
 
 
