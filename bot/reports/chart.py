@@ -50,6 +50,22 @@ class Panel:
         return value > self.bar if self.strict else value >= self.bar
 
 
+def _value_label(ax: Axes, position: int, value: int, *, horizontal: bool) -> None:
+    """Writes "x%" at the end of a bar: inside it in white, or after it when it is short."""
+    inside = value >= 20
+    end = value - (1 if horizontal else 3) if inside else value + (1 if horizontal else 2)
+    ax.text(
+        end if horizontal else position,
+        position if horizontal else end,
+        f"{value}%",
+        ha=("right" if inside else "left") if horizontal else "center",
+        va="center" if horizontal else ("top" if inside else "bottom"),
+        color="white" if inside else "black",
+        fontsize=LABEL_SIZE,
+        fontweight="bold",
+    )
+
+
 def _draw(ax: Axes, panel: Panel, *, horizontal: bool) -> None:
     colours = [OK_COLOUR if panel.meets(v) else LOW_COLOUR for v in panel.values]
     positions = range(len(panel.values))
@@ -60,18 +76,6 @@ def _draw(ax: Axes, panel: Panel, *, horizontal: bool) -> None:
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.tick_params(axis="x", labelsize=LABEL_SIZE)
-        for y, value in enumerate(panel.values):
-            inside = value >= 20
-            ax.text(
-                value - 1 if inside else value + 1,
-                y,
-                f"{value}%",
-                va="center",
-                ha="right" if inside else "left",
-                color="white" if inside else "black",
-                fontsize=LABEL_SIZE,
-                fontweight="bold",
-            )
     else:
         ax.bar(positions, panel.values, color=colours)
         ax.axhline(panel.bar, color=LINE_COLOUR, linestyle="--", linewidth=2)
@@ -79,18 +83,8 @@ def _draw(ax: Axes, panel: Panel, *, horizontal: bool) -> None:
         ax.set_ylim(0, 128)
         ax.set_yticks([0, 20, 40, 60, 80, 100])
         ax.tick_params(axis="y", labelsize=LABEL_SIZE)
-        for x, value in enumerate(panel.values):
-            inside = value >= 20
-            ax.text(
-                x,
-                value - 3 if inside else value + 2,
-                f"{value}%",
-                ha="center",
-                va="top" if inside else "bottom",
-                color="white" if inside else "black",
-                fontsize=LABEL_SIZE,
-                fontweight="bold",
-            )
+    for position, value in enumerate(panel.values):
+        _value_label(ax, position, value, horizontal=horizontal)
     if horizontal:
         # Bars fill the width: the line is named in the title, not in a legend over them.
         ax.set_title(f"{panel.title}  (- - {panel.bar_label})", fontsize=TITLE_SIZE, loc="left")
